@@ -1,0 +1,4 @@
+#include "ui.h"
+namespace l2met::ui {
+int version() { return 1; }
+}
