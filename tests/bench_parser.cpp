@@ -1,1 +1,79 @@
-int main() { return 0; }
+// bench_parser: parses a realistic logplex body (100 frames of about 170
+// bytes) repeatedly into buckets on one thread, merging each body's buckets
+// into a register-like map that is cleared every 1,000 bodies (as a flush
+// would), and prints machine-readable results; the last line is
+// lines_per_second=N.
+//
+// Usage: bench_parser [seconds=3]
+#include "benchbody.h"
+#include "parser/bodyparser.h"
+#include "parser/bucketaccumulator.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+
+#include <cstdio>
+#include <cstdlib>
+#include <unordered_map>
+
+using namespace l2met;
+
+namespace {
+struct IdHash
+{
+    size_t operator()(const BucketId &id) const noexcept { return qHash(id); }
+};
+} // namespace
+
+int main(int argc, char **argv)
+{
+    const double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    const QByteArray body = bench::makeBody(100, now);
+    const std::string_view view(body.constData(), static_cast<size_t>(body.size()));
+
+    IngestOptions options;
+    options.token = QByteArray(164, 'T');
+    options.resolution = 60;
+
+    BodyParser parser;
+    BucketAccumulator accumulator;
+    std::unordered_map<BucketId, Bucket, IdHash> registry;
+    ParseCounters total;
+    quint64 bodies = 0;
+
+    QElapsedTimer timer;
+    timer.start();
+    const qint64 budgetNs = static_cast<qint64>(seconds * 1e9);
+    while (timer.nsecsElapsed() < budgetNs) {
+        for (int i = 0; i < 100; ++i) {
+            accumulator.reset(options.token, options.resolution);
+            total += parser.parse(view, options, now, accumulator);
+            for (Bucket &b : accumulator.takeBuckets()) {
+                auto [it, inserted] = registry.try_emplace(b.id(), b);
+                if (!inserted)
+                    it->second.merge(b);
+            }
+            if (++bodies % 1000 == 0)
+                registry.clear();
+        }
+    }
+    const double elapsed = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+    const quint64 lines = total.lines();
+    if (total[ParseCounter::LinesAggregated] != lines) {
+        std::fprintf(stderr, "error: only %llu of %llu lines aggregated\n",
+                     static_cast<unsigned long long>(total[ParseCounter::LinesAggregated]),
+                     static_cast<unsigned long long>(lines));
+        return 1;
+    }
+    std::printf("body_bytes=%lld\n", static_cast<long long>(body.size()));
+    std::printf("frames_per_body=100\n");
+    std::printf("bodies=%llu\n", static_cast<unsigned long long>(bodies));
+    std::printf("seconds=%.3f\n", elapsed);
+    std::printf("measurements_per_second=%.0f\n",
+                static_cast<double>(total[ParseCounter::Measurements]) / elapsed);
+    std::printf("megabytes_per_second=%.1f\n",
+                static_cast<double>(total[ParseCounter::BodyBytes]) / elapsed / 1e6);
+    std::printf("lines_per_second=%.0f\n", static_cast<double>(lines) / elapsed);
+    return 0;
+}

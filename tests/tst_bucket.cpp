@@ -1,4 +1,408 @@
+// Tests of Statistics (hand-computed tables), Bucket merge and the Librato
+// gauges of each bucket type, and of sanitizeLibratoName.
+#include "bucket/bucket.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QSet>
 #include <QTest>
-class Tst_bucket : public QObject { Q_OBJECT };
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+using namespace l2met;
+
+namespace {
+
+BucketId makeId(BucketType type, QByteArray name, QByteArray source = {}, QByteArray units = {})
+{
+    BucketId id;
+    id.time = 1700000040;
+    id.resolution = 60;
+    id.auth = QByteArrayLiteral("drain-token");
+    id.type = type;
+    id.name = std::move(name);
+    id.source = std::move(source);
+    id.units = std::move(units);
+    return id;
+}
+
+QJsonArray parseArray(const char *json)
+{
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(QByteArray(json), &error);
+    if (error.error != QJsonParseError::NoError || !document.isArray())
+        qFatal("bad expected JSON in test: %s", qPrintable(error.errorString()));
+    return document.array();
+}
+
+QByteArray compact(const QJsonArray &array)
+{
+    return QJsonDocument(array).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+class Tst_bucket : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void statistics_data();
+    void statistics();
+    void statisticsLarge();
+    void merge();
+    void gauges_data();
+    void gauges();
+    void gaugesSerialized();
+    void emptyBucketHasNoGauges();
+    void sanitize_data();
+    void sanitize();
+    void longNames_data();
+    void longNames();
+    void oddNamesAndSources();
+};
+
+void Tst_bucket::statistics_data()
+{
+    QTest::addColumn<QList<double>>("values");
+    QTest::addColumn<qint64>("count");
+    QTest::addColumn<double>("sum");
+    QTest::addColumn<double>("min");
+    QTest::addColumn<double>("max");
+    QTest::addColumn<double>("sumSquares");
+    QTest::addColumn<double>("median");
+    QTest::addColumn<double>("perc95");
+    QTest::addColumn<double>("perc99");
+    QTest::addColumn<double>("last");
+
+    QTest::newRow("empty") << QList<double> {} << qint64(0) << 0.0 << 0.0 << 0.0 << 0.0 << 0.0
+                           << 0.0 << 0.0 << 0.0;
+    QTest::newRow("n=1") << QList<double> { 5 } << qint64(1) << 5.0 << 5.0 << 5.0 << 25.0 << 5.0
+                         << 5.0 << 5.0 << 5.0;
+    // sorted [1, 3]: median s[1], perc95 s[1] (2*95/100 = 1), perc99 s[1].
+    QTest::newRow("n=2") << QList<double> { 3, 1 } << qint64(2) << 4.0 << 1.0 << 3.0 << 10.0 << 3.0
+                         << 3.0 << 3.0 << 1.0;
+    // sorted [2, 4, 9]: median s[1], perc95 = perc99 = s[2].
+    QTest::newRow("n=3") << QList<double> { 2, 9, 4 } << qint64(3) << 15.0 << 2.0 << 9.0 << 101.0
+                         << 4.0 << 9.0 << 9.0 << 4.0;
+    // sorted [1..7]: median s[3] = 4, perc95 s[6] = 7, perc99 s[6] = 7.
+    QTest::newRow("n=7") << QList<double> { 7, 6, 5, 4, 3, 2, 1 } << qint64(7) << 28.0 << 1.0 << 7.0
+                         << 140.0 << 4.0 << 7.0 << 7.0 << 1.0;
+
+    // 20 down to 1: median s[10] = 11, perc95 s[19] = 20, perc99 s[19] = 20;
+    // last = 1.
+    QList<double> twenty;
+    for (int i = 20; i >= 1; --i)
+        twenty.append(i);
+    QTest::newRow("n=20") << twenty << qint64(20) << 210.0 << 1.0 << 20.0 << 2870.0 << 11.0 << 20.0
+                          << 20.0 << 1.0;
+
+    // 1..100 shuffled: median s[50] = 51, perc95 s[95] = 96, perc99 s[99] = 100.
+    QList<double> hundred(100);
+    std::iota(hundred.begin(), hundred.end(), 1.0);
+    std::shuffle(hundred.begin(), hundred.end(), std::mt19937(42));
+    QTest::newRow("n=100 shuffled") << hundred << qint64(100) << 5050.0 << 1.0 << 100.0 << 338350.0
+                                    << 51.0 << 96.0 << 100.0 << hundred.last();
+
+    // sorted [-3, -2, -1, 0.5]: median s[2] = -1, perc95 = perc99 = s[3].
+    QTest::newRow("negative") << QList<double> { -3, 0.5, -1, -2 } << qint64(4) << -5.5 << -3.0
+                              << 0.5 << 14.25 << -1.0 << 0.5 << 0.5 << -2.0;
+    // sorted [1, 7, 7, 7, 7]: median s[2] = 7, perc95 = perc99 = s[4] = 7.
+    QTest::newRow("duplicates") << QList<double> { 7, 7, 7, 1, 7 } << qint64(5) << 29.0 << 1.0
+                                << 7.0 << 197.0 << 7.0 << 7.0 << 7.0 << 7.0;
+    // sorted [1, 1, 2, 2]: median s[2] = 2; last = 1, not the maximum.
+    QTest::newRow("duplicate pairs") << QList<double> { 2, 2, 1, 1 } << qint64(4) << 6.0 << 1.0
+                                     << 2.0 << 10.0 << 2.0 << 2.0 << 2.0 << 1.0;
+    QTest::newRow("last is arrival-last, not max")
+        << QList<double> { 1, 100, 50 } << qint64(3) << 151.0 << 1.0 << 100.0 << 12501.0 << 50.0
+        << 100.0 << 100.0 << 50.0;
+    QTest::newRow("fractions") << QList<double> { 0.25, 0.5 } << qint64(2) << 0.75 << 0.25 << 0.5
+                               << 0.3125 << 0.5 << 0.5 << 0.5 << 0.5;
+}
+
+void Tst_bucket::statistics()
+{
+    QFETCH(QList<double>, values);
+    const QList<double> before = values;
+    const Statistics stats = Statistics::compute(values);
+    QCOMPARE(values, before); // computed on a copy
+    QTEST(stats.count, "count");
+    QTEST(stats.sum, "sum");
+    QTEST(stats.min, "min");
+    QTEST(stats.max, "max");
+    QTEST(stats.sumSquares, "sumSquares");
+    QTEST(stats.median, "median");
+    QTEST(stats.perc95, "perc95");
+    QTEST(stats.perc99, "perc99");
+    QTEST(stats.last, "last");
+}
+
+void Tst_bucket::statisticsLarge()
+{
+    // 100k values 0..99999 in reverse: exact ranks, and quick.
+    std::vector<double> values(100000);
+    for (std::size_t i = 0; i < values.size(); ++i)
+        values[i] = double(values.size() - 1 - i);
+    const Statistics stats = Statistics::compute(values);
+    QCOMPARE(stats.count, qint64(100000));
+    QCOMPARE(stats.min, 0.0);
+    QCOMPARE(stats.max, 99999.0);
+    QCOMPARE(stats.sum, 4999950000.0);
+    QCOMPARE(stats.median, 50000.0);
+    QCOMPARE(stats.perc95, 95000.0);
+    QCOMPARE(stats.perc99, 99000.0);
+    QCOMPARE(stats.last, 0.0);
+
+    // Every n up to 1000: the ranks are floor(q * n) in exact arithmetic.
+    for (int n = 1; n <= 1000; ++n) {
+        std::vector<double> ramp(static_cast<std::size_t>(n));
+        std::iota(ramp.begin(), ramp.end(), 0.0); // s[i] == i
+        const Statistics s = Statistics::compute(ramp);
+        QCOMPARE(s.median, double(n / 2));
+        QCOMPARE(s.perc95, double(n * 95 / 100));
+        QCOMPARE(s.perc99, double(n * 99 / 100));
+    }
+}
+
+void Tst_bucket::merge()
+{
+    const BucketId id = makeId(BucketType::Measurement, "m");
+    Bucket a(id, { 1, 2 });
+    Bucket b(id, { 3 });
+    a.append(4);
+    a.merge(b);
+    QCOMPARE(a.values(), (std::vector<double> { 1, 2, 4, 3 }));
+    QVERIFY(a.id() == id);
+    QCOMPARE(b.values(), std::vector<double> { 3 });
+    QCOMPARE(a.statistics().last, 3.0);
+
+    Bucket empty(id);
+    empty.merge(a);
+    QCOMPARE(empty.values(), a.values());
+}
+
+void Tst_bucket::gauges_data()
+{
+    QTest::addColumn<Bucket>("bucket");
+    QTest::addColumn<QByteArray>("expected");
+
+    QTest::newRow("measurement with source and units")
+        << Bucket(makeId(BucketType::Measurement, "web.latency", "web.1", "ms"), { 3, 1, 2 })
+        << QByteArray(R"([
+            {"name": "web.latency", "count": 3, "sum": 6, "min": 1, "max": 3, "sum_squares": 14,
+             "measure_time": 1700000040, "source": "web.1",
+             "attributes": {"display_units_long": "ms", "display_min": 0}},
+            {"name": "web.latency.median", "value": 2, "measure_time": 1700000040,
+             "source": "web.1", "attributes": {"display_units_long": "ms", "display_min": 0}},
+            {"name": "web.latency.perc95", "value": 3, "measure_time": 1700000040,
+             "source": "web.1", "attributes": {"display_units_long": "ms", "display_min": 0}},
+            {"name": "web.latency.perc99", "value": 3, "measure_time": 1700000040,
+             "source": "web.1", "attributes": {"display_units_long": "ms", "display_min": 0}}
+        ])");
+    std::vector<double> hundred(100);
+    std::iota(hundred.begin(), hundred.end(), 1.0);
+    std::shuffle(hundred.begin(), hundred.end(), std::mt19937(7));
+    QTest::newRow("measurement of 1..100: distinct percentiles")
+        << Bucket(makeId(BucketType::Measurement, "router.service", "", "ms"), hundred)
+        << QByteArray(R"([
+            {"name": "router.service", "count": 100, "sum": 5050, "min": 1, "max": 100,
+             "sum_squares": 338350, "measure_time": 1700000040,
+             "attributes": {"display_units_long": "ms", "display_min": 0}},
+            {"name": "router.service.median", "value": 51, "measure_time": 1700000040,
+             "attributes": {"display_units_long": "ms", "display_min": 0}},
+            {"name": "router.service.perc95", "value": 96, "measure_time": 1700000040,
+             "attributes": {"display_units_long": "ms", "display_min": 0}},
+            {"name": "router.service.perc99", "value": 100, "measure_time": 1700000040,
+             "attributes": {"display_units_long": "ms", "display_min": 0}}
+        ])");
+    QTest::newRow("measurement without source or units")
+        << Bucket(makeId(BucketType::Measurement, "db.query"), { 0.5 }) << QByteArray(R"([
+            {"name": "db.query", "count": 1, "sum": 0.5, "min": 0.5, "max": 0.5,
+             "sum_squares": 0.25, "measure_time": 1700000040,
+             "attributes": {"display_units_long": "", "display_min": 0}},
+            {"name": "db.query.median", "value": 0.5, "measure_time": 1700000040,
+             "attributes": {"display_units_long": "", "display_min": 0}},
+            {"name": "db.query.perc95", "value": 0.5, "measure_time": 1700000040,
+             "attributes": {"display_units_long": "", "display_min": 0}},
+            {"name": "db.query.perc99", "value": 0.5, "measure_time": 1700000040,
+             "attributes": {"display_units_long": "", "display_min": 0}}
+        ])");
+    QTest::newRow("counter with source")
+        << Bucket(makeId(BucketType::Counter, "requests", "router", "reqs"), { 1, 1, 3 })
+        << QByteArray(R"([
+            {"name": "requests", "value": 5, "measure_time": 1700000040, "source": "router",
+             "attributes": {"display_units_long": "reqs", "display_min": 0}}
+        ])");
+    QTest::newRow("counter without source")
+        << Bucket(makeId(BucketType::Counter, "errors"), { 2, -1 }) << QByteArray(R"([
+            {"name": "errors", "value": 1, "measure_time": 1700000040,
+             "attributes": {"display_units_long": "", "display_min": 0}}
+        ])");
+    QTest::newRow("sample is the last value, not the max")
+        << Bucket(makeId(BucketType::Sample, "memory.rss", "web.2", "MB"), { 512, 900, 400 })
+        << QByteArray(R"([
+            {"name": "memory.rss", "value": 400, "measure_time": 1700000040, "source": "web.2",
+             "attributes": {"display_units_long": "MB", "display_min": 0}}
+        ])");
+    QTest::newRow("sample without source")
+        << Bucket(makeId(BucketType::Sample, "queue.depth"), { 7 }) << QByteArray(R"([
+            {"name": "queue.depth", "value": 7, "measure_time": 1700000040,
+             "attributes": {"display_units_long": "", "display_min": 0}}
+        ])");
+    QTest::newRow("UTF-8 units kept as text") << Bucket(makeId(BucketType::Sample, "t", {},
+                                                               "\xc2\xb0"
+                                                               "C"),
+                                                        { 21.5 })
+                                              << QByteArray(R"([
+            {"name": "t", "value": 21.5, "measure_time": 1700000040,
+             "attributes": {"display_units_long": "°C", "display_min": 0}}
+        ])");
+}
+
+void Tst_bucket::gauges()
+{
+    QFETCH(Bucket, bucket);
+    QFETCH(QByteArray, expected);
+    const QJsonArray gauges = bucket.toGauges();
+    const QJsonArray want = parseArray(expected.constData());
+    if (gauges != want) {
+        qWarning("got  %s", compact(gauges).constData());
+        qWarning("want %s", compact(want).constData());
+    }
+    QCOMPARE(gauges, want);
+}
+
+void Tst_bucket::gaugesSerialized()
+{
+    // The exact bytes that go into a batch (QJsonObject orders keys).
+    const Bucket bucket(makeId(BucketType::Counter, "hits", "web.1", "req"), { 2, 3 });
+    QCOMPARE(compact(bucket.toGauges()),
+             QByteArrayLiteral(R"([{"attributes":{"display_min":0,"display_units_long":"req"},)"
+                               R"("measure_time":1700000040,"name":"hits","source":"web.1",)"
+                               R"("value":5}])"));
+}
+
+void Tst_bucket::emptyBucketHasNoGauges()
+{
+    for (const BucketType type :
+         { BucketType::Measurement, BucketType::Counter, BucketType::Sample })
+        QVERIFY(Bucket(makeId(type, "x")).toGauges().isEmpty());
+}
+
+void Tst_bucket::sanitize_data()
+{
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<QString>("expected");
+
+    QTest::newRow("empty") << QByteArray() << QString();
+    QTest::newRow("valid") << QByteArrayLiteral("Az09.:_-x") << QStringLiteral("Az09.:_-x");
+    QTest::newRow("spaces") << QByteArrayLiteral(" my metric ") << QStringLiteral("_my_metric_");
+    QTest::newRow("punctuation") << QByteArrayLiteral("a/b=c;d\"e'f,g*h")
+                                 << QStringLiteral("a_b_c_d_e_f_g_h");
+    QTest::newRow("NUL and newline") << QByteArray("a\0b\nc\td", 7) << QStringLiteral("a_b_c_d");
+    QTest::newRow("DEL") << QByteArrayLiteral("a\x7f") << QStringLiteral("a_");
+    QTest::newRow("2-byte code point")
+        << QByteArrayLiteral("caf\xc3\xa9") << QStringLiteral("caf_");
+    QTest::newRow("3-byte code points")
+        << QByteArrayLiteral("\xe6\x97\xa5\xe6\x9c\xac.x") << QStringLiteral("__.x");
+    QTest::newRow("4-byte code point")
+        << QByteArrayLiteral("a\xf0\x9f\x98\x80z") << QStringLiteral("a_z");
+    QTest::newRow("invalid bytes") << QByteArrayLiteral("\xff\xfe") << QStringLiteral("__");
+    QTest::newRow("lone continuation") << QByteArrayLiteral("a\x80z") << QStringLiteral("a_z");
+    QTest::newRow("truncated 3-byte") << QByteArrayLiteral("\xe2\x82") << QStringLiteral("__");
+    QTest::newRow("truncated then ASCII")
+        << QByteArrayLiteral("\xe2\x82x") << QStringLiteral("__x");
+    QTest::newRow("overlong slash") << QByteArrayLiteral("\xc0\xaf") << QStringLiteral("__");
+    QTest::newRow("overlong 3-byte") << QByteArrayLiteral("\xe0\x80\xaf") << QStringLiteral("___");
+    QTest::newRow("surrogate") << QByteArrayLiteral("\xed\xa0\x80") << QStringLiteral("___");
+    QTest::newRow("above U+10FFFF")
+        << QByteArrayLiteral("\xf4\x90\x80\x80") << QStringLiteral("____");
+    QTest::newRow("U+10FFFF") << QByteArrayLiteral("\xf4\x8f\xbf\xbf") << QStringLiteral("_");
+    QTest::newRow("300 ASCII") << QByteArray(300, 'a') << QString(255, QLatin1Char('a'));
+    QTest::newRow("255 ASCII") << QByteArray(255, 'a') << QString(255, QLatin1Char('a'));
+    QByteArray accents;
+    for (int i = 0; i < 300; ++i)
+        accents += "\xc3\xa9";
+    QTest::newRow("300 code points") << accents << QString(255, QLatin1Char('_'));
+}
+
+void Tst_bucket::sanitize()
+{
+    QFETCH(QByteArray, raw);
+    QFETCH(QString, expected);
+    QCOMPARE(sanitizeLibratoName(raw), expected);
+}
+
+void Tst_bucket::longNames_data()
+{
+    QTest::addColumn<int>("length");
+    QTest::newRow("247") << 247;
+    QTest::newRow("248") << 248;
+    QTest::newRow("249") << 249;
+    QTest::newRow("255") << 255;
+    QTest::newRow("256") << 256;
+    QTest::newRow("300") << 300;
+    QTest::newRow("10000") << 10000;
+}
+
+void Tst_bucket::longNames()
+{
+    // The base is cut to 255 - suffix length so the suffix survives: the four
+    // gauges of a measurement stay distinct and each is a valid name.
+    QFETCH(int, length);
+    QByteArray name;
+    for (int i = 0; i < length; ++i)
+        name += char('a' + i % 26);
+    const QJsonArray gauges
+        = Bucket(makeId(BucketType::Measurement, name, QByteArray(length, 's')), { 1 }).toGauges();
+    QCOMPARE(gauges.size(), 4);
+
+    const QString full = QString::fromLatin1(name);
+    const QStringList suffixes { QString(), QStringLiteral(".median"), QStringLiteral(".perc95"),
+                                 QStringLiteral(".perc99") };
+    QSet<QString> names;
+    for (int i = 0; i < 4; ++i) {
+        const QJsonObject gauge = gauges.at(i).toObject();
+        const QString gaugeName = gauge.value(QStringLiteral("name")).toString();
+        QVERIFY(gaugeName.size() <= 255);
+        QVERIFY(gaugeName.endsWith(suffixes.at(i)));
+        QCOMPARE(gaugeName, full.left(255 - suffixes.at(i).size()) + suffixes.at(i));
+        QCOMPARE(gauge.value(QStringLiteral("source")).toString(),
+                 QString(std::min(length, 255), QLatin1Char('s')));
+        names.insert(gaugeName);
+    }
+    QCOMPARE(names.size(), 4);
+
+    const QJsonArray counter = Bucket(makeId(BucketType::Counter, name), { 1 }).toGauges();
+    QCOMPARE(counter.at(0).toObject().value(QStringLiteral("name")).toString(), full.left(255));
+}
+
+void Tst_bucket::oddNamesAndSources()
+{
+    const QJsonArray gauges
+        = Bucket(makeId(BucketType::Measurement, "my app/latency \xe2\x9c\x93", "web 1\xff", "ms"),
+                 { 1 })
+              .toGauges();
+    QCOMPARE(gauges.size(), 4);
+    QCOMPARE(gauges.at(0).toObject().value(QStringLiteral("name")).toString(),
+             QStringLiteral("my_app_latency__"));
+    QCOMPARE(gauges.at(1).toObject().value(QStringLiteral("name")).toString(),
+             QStringLiteral("my_app_latency__.median"));
+    for (const QJsonValue &gauge : gauges)
+        QCOMPARE(gauge.toObject().value(QStringLiteral("source")).toString(),
+                 QStringLiteral("web_1_"));
+
+    // The parser refuses empty names; should one slip through it is still valid.
+    const QJsonArray unnamed = Bucket(makeId(BucketType::Measurement, {}), { 1 }).toGauges();
+    QCOMPARE(unnamed.at(0).toObject().value(QStringLiteral("name")).toString(),
+             QStringLiteral("_"));
+    QCOMPARE(unnamed.at(3).toObject().value(QStringLiteral("name")).toString(),
+             QStringLiteral("_.perc99"));
+    QVERIFY(!unnamed.at(0).toObject().contains(QStringLiteral("source")));
+}
+
 QTEST_GUILESS_MAIN(Tst_bucket)
 #include "tst_bucket.moc"

@@ -1,0 +1,190 @@
+#include "auth/credentials.h"
+
+#include <optional>
+
+namespace l2met {
+
+namespace {
+
+constexpr QByteArrayView kBasicScheme = "Basic";
+
+bool isSpace(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+bool isBase64Char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+'
+        || c == '/';
+}
+
+char asciiLower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool equalsIgnoringAsciiCase(QByteArrayView a, QByteArrayView b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        if (asciiLower(a[i]) != asciiLower(b[i]))
+            return false;
+    }
+    return true;
+}
+
+QByteArrayView trimmed(QByteArrayView text)
+{
+    while (!text.isEmpty() && isSpace(text.front()))
+        text = text.sliced(1);
+    while (!text.isEmpty() && isSpace(text.back()))
+        text.chop(1);
+    return text;
+}
+
+// Strict standard base64 (RFC 4648 section 4): '+' and '/', '=' padding
+// optional but complete when present, nothing after it, canonical encoding.
+std::optional<QByteArray> decodeBase64(QByteArrayView text)
+{
+    qsizetype end = text.size();
+    while (end > 0 && text[end - 1] == '=')
+        --end;
+    const qsizetype padding = text.size() - end;
+    if (padding > 2 || (padding > 0 && text.size() % 4 != 0))
+        return std::nullopt;
+    const QByteArrayView body = text.first(end);
+    for (const char c : body) {
+        if (!isBase64Char(c))
+            return std::nullopt;
+    }
+    auto decoded = QByteArray::fromBase64Encoding(
+        body.toByteArray(), QByteArray::Base64Encoding | QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded)
+        return std::nullopt;
+    if (decoded.decoded.toBase64(QByteArray::OmitTrailingEquals) != body)
+        return std::nullopt;
+    return std::move(decoded.decoded);
+}
+
+bool needsQuoting(QByteArrayView value)
+{
+    if (value.isEmpty())
+        return true;
+    for (const char c : value) {
+        if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+QString Credentials::describe() const
+{
+    if (!needsQuoting(user))
+        return QLatin1String("user=") + QString::fromUtf8(user);
+    QByteArray escaped;
+    escaped.reserve(user.size() + 2);
+    for (const char c : user) {
+        if (c == '"' || c == '\\')
+            escaped.append('\\');
+        escaped.append(c);
+    }
+    return QLatin1String("user=\"") + QString::fromUtf8(escaped) + QLatin1Char('"');
+}
+
+const char *authErrorText(AuthError error)
+{
+    switch (error) {
+    case AuthError::None:
+        return "ok";
+    case AuthError::Missing:
+        return "missing Authorization header";
+    case AuthError::NotBasic:
+        return "Authorization scheme is not Basic";
+    case AuthError::BadBase64:
+        return "malformed Basic credentials";
+    case AuthError::EmptyToken:
+        return "empty drain token";
+    case AuthError::InvalidToken:
+        return "invalid drain token";
+    case AuthError::NoColon:
+        return "drain token does not hold user:token credentials";
+    }
+    return "unknown authorization error";
+}
+
+BasicAuth parseBasicAuth(QByteArrayView headerValue)
+{
+    BasicAuth result;
+    const QByteArrayView value = trimmed(headerValue);
+    if (value.isEmpty()) {
+        result.error = AuthError::Missing;
+        return result;
+    }
+
+    qsizetype schemeEnd = 0;
+    while (schemeEnd < value.size() && !isSpace(value[schemeEnd]))
+        ++schemeEnd;
+    if (!equalsIgnoringAsciiCase(value.first(schemeEnd), kBasicScheme)) {
+        result.error = AuthError::NotBasic;
+        return result;
+    }
+
+    const std::optional<QByteArray> decoded = decodeBase64(trimmed(value.sliced(schemeEnd)));
+    if (!decoded) {
+        result.error = AuthError::BadBase64;
+        return result;
+    }
+
+    const qsizetype colon = decoded->indexOf(':');
+    if (colon < 0) {
+        result.user = *decoded;
+    } else {
+        result.user = decoded->first(colon);
+        result.password = decoded->sliced(colon + 1);
+    }
+    if (result.user.isEmpty())
+        result.error = AuthError::EmptyToken;
+    return result;
+}
+
+AuthError splitCredentials(QByteArrayView plaintext, Credentials *out)
+{
+    const qsizetype colon = plaintext.indexOf(':');
+    if (colon <= 0) // no ':' at all, or no user before it
+        return AuthError::NoColon;
+    if (out) {
+        out->user = plaintext.first(colon).toByteArray();
+        out->apiToken = plaintext.sliced(colon + 1).toByteArray();
+    }
+    return AuthError::None;
+}
+
+AuthResult authenticate(QByteArrayView headerValue, const Fernet &fernet)
+{
+    AuthResult result;
+    const BasicAuth basic = parseBasicAuth(headerValue);
+    if (basic.error != AuthError::None) {
+        result.error = basic.error;
+        return result;
+    }
+
+    const Fernet::Result decrypted = fernet.decrypt(basic.user);
+    if (!decrypted.ok()) {
+        result.error = AuthError::InvalidToken;
+        return result;
+    }
+
+    Credentials credentials;
+    result.error = splitCredentials(decrypted.plaintext, &credentials);
+    if (result.error == AuthError::None) {
+        result.token = basic.user;
+        result.credentials = std::move(credentials);
+    }
+    return result;
+}
+
+} // namespace l2met

@@ -19,7 +19,7 @@ struct Credentials
     QByteArray user;
     QByteArray apiToken;
 
-    // Never prints the token.
+    // "user=alice@example.com" (logfmt, quoted when needed): never the token.
     QString describe() const;
     friend bool operator==(const Credentials &, const Credentials &) = default;
 };
@@ -36,8 +36,11 @@ enum class AuthError {
 
 const char *authErrorText(AuthError error);
 
-// The drain token from an Authorization header value ("Basic ..."). The
-// password part after ':' is ignored.
+// The drain token from an Authorization header value ("Basic ..."): the
+// scheme is matched case-insensitively, the payload is strict standard base64
+// (padding optional) and is split at its first ':' (no ':': all of it is the
+// user). Errors: Missing (empty or blank), NotBasic, BadBase64, EmptyToken
+// (empty user). The password part is returned but l2met ignores it.
 struct BasicAuth {
     AuthError error = AuthError::None;
     QByteArray user;     // the drain token (or, for /sign, the key)
@@ -47,15 +50,17 @@ BasicAuth parseBasicAuth(QByteArrayView headerValue);
 
 struct AuthResult {
     AuthError error = AuthError::None;
-    QByteArray token;        // the drain token as received
-    Credentials credentials; // decrypted
+    QByteArray token;        // the drain token as received (set only when ok)
+    Credentials credentials; // decrypted (set only when ok)
     bool ok() const { return error == AuthError::None; }
 };
-// Parses the header, verifies the token with the keys and splits the
-// plaintext at its first ':'.
+// Parses the header, verifies the token with every key (no age limit) and
+// splits the plaintext at its first ':'.
 AuthResult authenticate(QByteArrayView headerValue, const Fernet &fernet);
 
-// Plaintext "user:api-token" -> credentials; NoColon when there is none.
+// Plaintext "user:api-token" -> credentials, split at the first ':';
+// NoColon when there is none or the user before it is empty (*out is then
+// left alone). out may be null to only validate.
 AuthError splitCredentials(QByteArrayView plaintext, Credentials *out);
 
 } // namespace l2met

@@ -1,7 +1,10 @@
 // Fernet tokens (github fernet/spec, version 0x80) with OpenSSL 3:
 // AES-128-CBC + HMAC-SHA256, base64url. Verification tries every configured
 // key (so keys can be rotated); signing uses the first. The HMAC is compared
-// in constant time.
+// in constant time and checked before the timestamp or the ciphertext are
+// looked at. Base64url is decoded strictly: urlsafe alphabet only, '='
+// padding optional but complete when present, nothing after it, canonical
+// encoding only (so no two spellings of one token are accepted).
 //
 // A Fernet object is immutable after construction and safe to use from
 // several threads at once.
@@ -41,18 +44,21 @@ public:
 
     // A key is base64url (padding optional) of 32 bytes.
     static std::optional<Key> parseKey(QByteArrayView base64url);
-    // Parses "key1:key2:..." (SECRETS); nullopt and a message naming the
-    // position of the first bad key (never the key itself).
+    // Parses "key1:key2:..." (SECRETS), no surrounding whitespace; nullopt
+    // and a message naming the position of the first bad or empty key (never
+    // the key itself), e.g. "secret key 2 of 3 is not a base64url 32-byte key".
     static std::optional<QList<Key>> parseKeys(QByteArrayView secrets, QString *error = nullptr);
-    // A fresh random key, base64url encoded with padding.
+    // A fresh random key, base64url encoded with padding; empty if the
+    // random generator fails.
     static QByteArray generateKey();
 
     explicit Fernet(QList<Key> keys);
 
     bool isValid() const { return !m_keys.isEmpty(); }
 
-    // Signs with the first key. nowUnix and iv are for tests; by default the
-    // clock and a random IV are used.
+    // Signs with the first key; the token is base64url with padding. nowUnix
+    // and iv are for tests; by default the clock and a random IV are used.
+    // Empty when there is no key (or OpenSSL's random generator fails).
     QByteArray encrypt(QByteArrayView plaintext) const;
     QByteArray encrypt(QByteArrayView plaintext, qint64 nowUnix,
                        const std::array<std::uint8_t, 16> &iv) const;
@@ -62,7 +68,10 @@ public:
         QByteArray plaintext;
         bool ok() const { return error == FernetError::None; }
     };
-    // ttlSeconds <= 0: no age limit (l2met's default).
+    // ttlSeconds > 0: Expired when now > timestamp + ttl, FromTheFuture when
+    // timestamp > now + kMaxClockSkew (the spec's vectors). ttlSeconds <= 0:
+    // no age limit (l2met's default) and, as in the reference
+    // implementations, no clock-skew check either: the timestamp is ignored.
     Result decrypt(QByteArrayView token, qint64 nowUnix, qint64 ttlSeconds = 0) const;
     Result decrypt(QByteArrayView token) const; // now = clock, no ttl
 

@@ -1,0 +1,161 @@
+#include "bucket/bucket.h"
+
+#include <QJsonObject>
+
+#include <algorithm>
+#include <numeric>
+#include <utility>
+
+namespace l2met {
+
+namespace {
+
+bool isLibratoChar(uchar c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.'
+        || c == ':' || c == '_' || c == '-';
+}
+
+bool isContinuation(uchar c)
+{
+    return (c & 0xC0) == 0x80;
+}
+
+// Length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no
+// surrogates, nothing above U+10FFFF) starting at data[0] whose lead byte is
+// >= 0x80, or 0 if there is none.
+qsizetype utf8SequenceLength(const uchar *data, qsizetype size)
+{
+    const uchar lead = data[0];
+    qsizetype length = 0;
+    uchar secondMin = 0x80;
+    uchar secondMax = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        if (lead == 0xE0)
+            secondMin = 0xA0; // overlong
+        else if (lead == 0xED)
+            secondMax = 0x9F; // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        if (lead == 0xF0)
+            secondMin = 0x90; // overlong
+        else if (lead == 0xF4)
+            secondMax = 0x8F; // above U+10FFFF
+    } else {
+        return 0;
+    }
+    if (size < length || data[1] < secondMin || data[1] > secondMax)
+        return 0;
+    for (qsizetype i = 2; i < length; ++i) {
+        if (!isContinuation(data[i]))
+            return 0;
+    }
+    return length;
+}
+
+// name + suffix with name cut so the whole stays within Librato's limit.
+QString gaugeName(const QString &base, QLatin1String suffix)
+{
+    return base.left(kLibratoMaxNameLength - suffix.size()) + suffix;
+}
+
+} // namespace
+
+Bucket::Bucket(BucketId id, std::vector<double> values)
+    : m_id(std::move(id))
+    , m_values(std::move(values))
+{ }
+
+void Bucket::merge(const Bucket &other)
+{
+    Q_ASSERT(m_id == other.m_id);
+    m_values.insert(m_values.end(), other.m_values.begin(), other.m_values.end());
+}
+
+Statistics Bucket::statistics() const
+{
+    return Statistics::compute(m_values);
+}
+
+QJsonArray Bucket::toGauges() const
+{
+    QJsonArray gauges;
+    if (m_values.empty())
+        return gauges; // nothing was measured; Librato refuses count 0 anyway
+
+    QString name = sanitizeLibratoName(m_id.name);
+    if (name.isEmpty())
+        name = QStringLiteral("_");
+    const QString source = sanitizeLibratoName(m_id.source);
+    const QJsonObject attributes {
+        { QStringLiteral("display_units_long"), QString::fromUtf8(m_id.units) },
+        { QStringLiteral("display_min"), 0 },
+    };
+
+    auto gauge = [&](QLatin1String suffix) {
+        QJsonObject object {
+            { QStringLiteral("name"), gaugeName(name, suffix) },
+            { QStringLiteral("measure_time"), m_id.time },
+            { QStringLiteral("attributes"), attributes },
+        };
+        if (!source.isEmpty())
+            object.insert(QStringLiteral("source"), source);
+        return object;
+    };
+    auto valueGauge = [&](QLatin1String suffix, double value) {
+        QJsonObject object = gauge(suffix);
+        object.insert(QStringLiteral("value"), value);
+        return object;
+    };
+
+    // Only a measurement needs the sort inside Statistics::compute().
+    switch (m_id.type) {
+    case BucketType::Measurement: {
+        const Statistics stats = statistics();
+        QJsonObject complex = gauge({});
+        complex.insert(QStringLiteral("count"), stats.count);
+        complex.insert(QStringLiteral("sum"), stats.sum);
+        complex.insert(QStringLiteral("min"), stats.min);
+        complex.insert(QStringLiteral("max"), stats.max);
+        complex.insert(QStringLiteral("sum_squares"), stats.sumSquares);
+        gauges.append(complex);
+        gauges.append(valueGauge(QLatin1String(".median"), stats.median));
+        gauges.append(valueGauge(QLatin1String(".perc95"), stats.perc95));
+        gauges.append(valueGauge(QLatin1String(".perc99"), stats.perc99));
+        break;
+    }
+    case BucketType::Counter:
+        gauges.append(valueGauge({}, std::accumulate(m_values.begin(), m_values.end(), 0.0)));
+        break;
+    case BucketType::Sample:
+        gauges.append(valueGauge({}, m_values.back()));
+        break;
+    }
+    return gauges;
+}
+
+QString sanitizeLibratoName(QByteArrayView raw)
+{
+    const auto *data = reinterpret_cast<const uchar *>(raw.data());
+    const qsizetype size = raw.size();
+    QByteArray out;
+    out.reserve(std::min(size, kLibratoMaxNameLength));
+    qsizetype i = 0;
+    while (i < size && out.size() < kLibratoMaxNameLength) {
+        const uchar c = data[i];
+        if (c < 0x80) {
+            out.append(isLibratoChar(c) ? char(c) : '_');
+            ++i;
+            continue;
+        }
+        const qsizetype length = utf8SequenceLength(data + i, size - i);
+        out.append('_');
+        i += length > 0 ? length : 1; // each byte of a bad sequence is one '_'
+    }
+    return QString::fromLatin1(out);
+}
+
+} // namespace l2met

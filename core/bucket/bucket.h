@@ -9,6 +9,7 @@
 #include "bucket/bucketid.h"
 #include "bucket/statistics.h"
 
+#include <QByteArrayView>
 #include <QJsonArray>
 #include <QString>
 
@@ -34,7 +35,12 @@ public:
 
     // The Librato gauges of this bucket (JSON objects, in a fixed order:
     // measurement: NAME, NAME.median, NAME.perc95, NAME.perc99;
-    // counter and sample: NAME).
+    // counter and sample: NAME). Every gauge has measure_time, attributes
+    // {display_units_long, display_min: 0} and source when the sanitized
+    // source is non-empty. NAME is sanitizeLibratoName(name) ("_" if that is
+    // empty); for a suffixed gauge the base is cut to 255 - suffix length so
+    // the suffix survives and the four gauges of a long name stay distinct.
+    // An empty bucket gives an empty array.
     QJsonArray toGauges() const;
 
 private:
@@ -44,7 +50,9 @@ private:
 
 // Librato accepts names and sources of 1..255 characters from
 // [A-Za-z0-9.:_-]. Every other character (per UTF-8 code point; each byte of
-// an invalid sequence) becomes '_', and the result is cut at 255.
+// an invalid sequence) becomes '_', and the result is cut at 255. Empty input
+// gives an empty string (the caller decides: "_" for a name, no source).
+inline constexpr qsizetype kLibratoMaxNameLength = 255;
 QString sanitizeLibratoName(QByteArrayView raw);
 
 } // namespace l2met

@@ -4,9 +4,20 @@
 //
 // encode()/decode() give a versioned binary form that round-trips every field
 // exactly (any bytes in names and sources); it is the key under which stores
-// file a bucket. partitionHash() is stable across processes, machines and Qt
-// versions (unlike qHash, which is seeded per process), so every process of a
-// fleet files a bucket under the same partition.
+// file a bucket. Version 1 layout:
+//   u8 version (1) | i64 time, big-endian | i32 resolution, big-endian (> 0)
+//   | u8 type | auth | name | units | source
+// where each of the four byte fields is an unsigned LEB128 length followed by
+// the raw bytes. The encoding is canonical: decode() accepts only what
+// encode() produces (minimal varints, no trailing bytes), so one id has
+// exactly one key.
+//
+// partitionHash() is stable across processes, machines and Qt versions
+// (unlike qHash, which is seeded per process), so every process of a fleet
+// files a bucket under the same partition. The encoding and the hash are part
+// of the on-disk/Redis contract (SPEC section 6): changing either moves
+// buckets that are already stored to other keys and partitions, so a change
+// needs a new kEncodingVersion and a migration.
 //
 // Value type; thread-safe to copy and read from several threads.
 #pragma once
@@ -26,14 +37,14 @@ enum class BucketType : std::uint8_t {
     Sample = 2,
 };
 
-// "measurement", "counter", "sample".
+// "measurement", "counter", "sample" ("unknown" for a value outside the enum).
 const char *bucketTypeName(BucketType type);
 
 struct BucketId
 {
-    qint64 time = 0;      // window start, unix seconds, a multiple of resolution
+    qint64 time = 0; // window start, unix seconds, a multiple of resolution
     qint32 resolution = 60; // seconds
-    QByteArray auth;      // drain token exactly as received
+    QByteArray auth; // drain token exactly as received
     QByteArray name;
     QByteArray units;
     QByteArray source;
@@ -46,17 +57,24 @@ struct BucketId
 
     QByteArray encode() const;
     // std::nullopt for anything that is not a complete id of a known version
-    // (truncated, trailing bytes, unknown type or version, bad resolution).
+    // (truncated, trailing bytes, unknown type or version, resolution <= 0,
+    // over-long or non-minimal length varints). The time is not checked
+    // against the resolution.
     static std::optional<BucketId> decode(QByteArrayView bytes);
 
-    // 64-bit FNV-1a over the encoded id: stable everywhere.
+    // 64-bit FNV-1a over encode(): stable everywhere (see above).
     quint64 partitionHash() const;
+    // partitionHash() % partitions; partitions must be >= 1.
     int partition(int partitions) const;
 
     friend bool operator==(const BucketId &, const BucketId &) = default;
 };
 
+// For QHash/QSet within one process only (seeded per process; never store it).
 size_t qHash(const BucketId &id, size_t seed = 0) noexcept;
+
+// 64-bit FNV-1a (offset basis 14695981039346656037, prime 1099511628211).
+quint64 fnv1a64(QByteArrayView bytes) noexcept;
 
 } // namespace l2met
 

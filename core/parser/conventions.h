@@ -1,0 +1,51 @@
+// The log conventions of SPEC section 3: which logfmt pairs of a message are
+// metrics (`measure#`, legacy `measure.`, `sample#`, `count#`, bare keys
+// worth 1, Heroku router fields), their values and units, `source=`, and
+// logplex's L10 drop notices. Malformed pieces are counted and skipped; the
+// rest of the line is kept.
+//
+// Not thread-safe: one Conventions per parser thread (it reuses buffers).
+#pragma once
+
+#include "bucket/bucketid.h"
+#include "parser/parsecounters.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace l2met {
+
+struct LineMeasurement
+{
+    std::string_view name; // without prefix
+    std::string_view units;
+    BucketType type = BucketType::Measurement;
+    double value = 0;
+};
+
+struct LineMetrics
+{
+    std::vector<LineMeasurement> measurements;
+    std::string_view source; // empty when the line has no source=
+    bool logplexNotice = false;
+    quint64 logplexDropped = 0;
+    int badPieces = 0;
+    ParseCounter firstProblem = ParseCounter::Count_; // kind of the first bad piece
+
+    void clear();
+};
+
+class Conventions
+{
+public:
+    // Views in *out point into message (or into this object's buffers) and
+    // stay valid until the next call.
+    void extract(std::string_view procId, std::string_view message, LineMetrics *out,
+                 ParseCounters &counters);
+
+private:
+    std::string m_source;
+};
+
+} // namespace l2met

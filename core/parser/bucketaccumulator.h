@@ -1,0 +1,60 @@
+// BucketAccumulator: gathers the measurements of one or more bodies of the
+// same drain and resolution into buckets, merging those with the same id, so
+// that the shared register is touched once per bucket rather than once per
+// line. Lookups hash views (no allocation); a new bucket allocates once.
+//
+// Not thread-safe: one per parser thread.
+#pragma once
+
+#include "bucket/bucket.h"
+#include "parser/bodyparser.h"
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace l2met {
+
+class BucketAccumulator final : public MeasurementSink
+{
+public:
+    // Sets the credentials and resolution of the buckets made from now on.
+    void reset(const QByteArray &token, qint32 resolution);
+
+    void add(const Measurement &m) override;
+
+    size_t bucketCount() const { return m_buckets.size(); }
+    // The buckets gathered since the last take, in order of first arrival.
+    std::vector<Bucket> takeBuckets();
+
+private:
+    struct Key
+    {
+        qint64 time;
+        std::string_view name;
+        std::string_view units;
+        std::string_view source;
+        BucketType type;
+        bool operator==(const Key &) const = default;
+    };
+    static std::uint64_t hashKey(const Key &k) noexcept;
+    void grow();
+
+    QByteArray m_token;
+    qint32 m_resolution = 60;
+    // Open addressing (linear probing, power-of-two size, load <= 1/2) over
+    // bucket positions: a lookup is one hash and usually one key compare.
+    // m_keys view the QByteArrays of the buckets' ids, whose data stay put
+    // when the vector grows (QByteArray moves keep their buffer).
+    struct Slot
+    {
+        std::uint64_t hash = 0;
+        std::uint32_t position = 0; // bucket index + 1; 0 = empty
+    };
+    std::vector<Slot> m_slots;
+    std::vector<Key> m_keys;               // indexed by position - 1
+    std::vector<std::uint32_t> m_keyBuckets; // position - 1 -> index in m_buckets
+    std::vector<Bucket> m_buckets;
+};
+
+} // namespace l2met

@@ -1,0 +1,18 @@
+// IngestOptions: what the receiver learnt about one POSTed body (SPEC
+// section 2) and hands to the parsers with it. Value type.
+#pragma once
+
+#include <QByteArray>
+
+namespace l2met {
+
+struct IngestOptions
+{
+    QByteArray token;         // drain token as received (the bucket's credentials)
+    qint32 resolution = 60;   // seconds, divides 3600
+    QByteArray prefix;        // prepended to names with a dot
+    QByteArray sourcePrefix;  // prepended to sources with a dot
+    qint32 recvDeadline = 2;  // resolutions of lateness (or earliness) tolerated
+};
+
+} // namespace l2met
