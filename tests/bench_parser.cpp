@@ -50,7 +50,7 @@ int main(int argc, char **argv)
             accumulator.reset(options.token, options.resolution);
             total += parser.parse(view, options, now, accumulator);
             for (Bucket &b : accumulator.takeBuckets()) {
-                auto [it, inserted] = registry.try_emplace(b.id(), b);
+                auto [it, inserted] = registry.try_emplace(b.id(), std::move(b));
                 if (!inserted)
                     it->second.merge(b);
             }

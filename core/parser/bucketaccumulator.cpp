@@ -59,6 +59,36 @@ std::uint64_t hashBytes(std::string_view s, std::uint64_t seed)
     return mix(h, tail);
 }
 
+// string_view equality without a call to memcmp for the short strings that
+// names, units and sources are.
+inline bool sameBytes(std::string_view a, std::string_view b)
+{
+    const size_t n = a.size();
+    if (n != b.size())
+        return false;
+    const char *x = a.data();
+    const char *y = b.data();
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            if (load64(x + i) != load64(y + i))
+                return false;
+        }
+        return load64(x + n - 8) == load64(y + n - 8);
+    }
+    for (size_t i = 0; i < n; ++i) {
+        if (x[i] != y[i])
+            return false;
+    }
+    return true;
+}
+
+template<typename Key>
+inline bool sameKey(const Key &a, const Key &b)
+{
+    return a.time == b.time && a.type == b.type && sameBytes(a.name, b.name)
+        && sameBytes(a.source, b.source) && sameBytes(a.units, b.units);
+}
+
 } // namespace
 
 std::uint64_t BucketAccumulator::hashKey(const Key &k) noexcept
@@ -108,12 +138,17 @@ void BucketAccumulator::add(const Measurement &m)
     size_t i = hash & mask;
     while (m_slots[i].position != 0) {
         const Slot &slot = m_slots[i];
-        if (slot.hash == hash && m_keys[slot.position - 1] == key) {
+        if (slot.hash == hash && sameKey(m_keys[slot.position - 1], key)) {
             m_buckets[m_keyBuckets[slot.position - 1]].append(m.value);
             return;
         }
         i = (i + 1) & mask;
     }
+    insert(m, hash, i);
+}
+
+void BucketAccumulator::insert(const Measurement &m, std::uint64_t hash, size_t slot)
+{
     BucketId id;
     id.time = m.time;
     id.resolution = m_resolution;
@@ -122,11 +157,14 @@ void BucketAccumulator::add(const Measurement &m)
     id.units = bytes(m.units);
     id.source = bytes(m.source);
     id.type = m.type;
-    m_buckets.emplace_back(std::move(id), std::vector<double> { m.value });
+    std::vector<double> values;
+    values.reserve(kInitialValues);
+    values.push_back(m.value);
+    m_buckets.emplace_back(std::move(id), std::move(values));
     const BucketId &stored = m_buckets.back().id();
     m_keys.push_back(Key { m.time, view(stored.name), view(stored.units), view(stored.source), m.type });
     m_keyBuckets.push_back(static_cast<std::uint32_t>(m_buckets.size() - 1));
-    m_slots[i] = Slot { hash, static_cast<std::uint32_t>(m_keys.size()) };
+    m_slots[slot] = Slot { hash, static_cast<std::uint32_t>(m_keys.size()) };
     if (m_keys.size() * 2 > m_slots.size())
         grow();
 }

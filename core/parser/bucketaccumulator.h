@@ -39,6 +39,11 @@ private:
     };
     static std::uint64_t hashKey(const Key &k) noexcept;
     void grow();
+    // The slow path, out of line so that add() stays small.
+    [[gnu::noinline]] void insert(const Measurement &m, std::uint64_t hash, size_t slot);
+
+    // A bucket that gets one value usually gets more within a body.
+    static constexpr size_t kInitialValues = 8;
 
     QByteArray m_token;
     qint32 m_resolution = 60;

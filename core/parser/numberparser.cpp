@@ -1,6 +1,7 @@
 #include "parser/numberparser.h"
 
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <system_error>
 
@@ -51,6 +52,44 @@ static bool isNonFiniteWord(const char *p, const char *end)
     return false;
 }
 
+// The common case, "4", "18", "21.00", "0.99836": at most 15 significant
+// digits, no exponent. The digits as an integer are exact in a double, and
+// so is 10^k for k <= 22, so one division is correctly rounded: the result
+// equals from_chars' (Clinger's fast path). Anything else returns false.
+static bool fastDecimal(const char *p, const char *end, bool negative, ParsedValue *out)
+{
+    static constexpr double kPow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+                                         1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+    std::uint64_t mantissa = 0;
+    int digitCount = 0;
+    int fractionDigits = 0;
+    const char *q = p;
+    while (q < end && isDigit(*q)) {
+        mantissa = mantissa * 10 + static_cast<std::uint64_t>(*q - '0');
+        ++digitCount;
+        ++q;
+    }
+    if (q < end && *q == '.') {
+        ++q;
+        while (q < end && isDigit(*q)) {
+            mantissa = mantissa * 10 + static_cast<std::uint64_t>(*q - '0');
+            ++digitCount;
+            ++fractionDigits;
+            ++q;
+        }
+    }
+    if (digitCount == 0 || digitCount > 15)
+        return false;
+    if (q < end && (*q == 'e' || *q == 'E' || *q == '.' || isDigit(*q)))
+        return false; // exponent, or bad units: the slow path decides
+    double value = static_cast<double>(mantissa);
+    if (fractionDigits > 0)
+        value /= kPow10[fractionDigits];
+    out->value = negative ? -value : value;
+    out->units = std::string_view(q, static_cast<size_t>(end - q));
+    return true;
+}
+
 ValueError parseValue(std::string_view text, ParsedValue *out)
 {
     if (text.empty())
@@ -69,6 +108,8 @@ ValueError parseValue(std::string_view text, ParsedValue *out)
     if (!isDigit(*p) && !(*p == '.' && p + 1 < end && isDigit(p[1])))
         return ValueError::NotNumber;
     const char *numberStart = (*begin == '+') ? begin + 1 : begin;
+    if (fastDecimal(p, end, *begin == '-', out))
+        return ValueError::None;
     double value = 0;
     const auto [ptr, ec] = std::from_chars(numberStart, end, value, std::chars_format::general);
     if (ec == std::errc::result_out_of_range)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what l2met needs on Debian 12 to build and run (and, with --test,
+# to run its whole test suite and benchmarks). Idempotent; uses sudo when
+# not run as root.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build ccache pkg-config
+  qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev
+  libhiredis-dev libssl-dev
+)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(redis-server wrk xvfb xauth curl)
+fi
+
+sudo=""
+if [[ "$(id -u)" != 0 ]]; then
+  sudo="sudo"
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
