@@ -1,0 +1,57 @@
+// Config: every setting of l2met (SPEC section 7) as a value type, with
+// l2met's names and defaults. ConfigLoader fills it from flags, environment
+// and an INI file (precedence flag > environment > file > default) and
+// validates it.
+//
+// Value type; thread-safe to copy and read.
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+namespace l2met {
+
+struct Config
+{
+    // Receiver
+    QString bind = QStringLiteral("0.0.0.0"); // --bind
+    int port = 8080;                          // -port, PORT
+    bool receiver = false;                    // -receiver
+    bool outlet = false;                      // -outlet
+    int concurrency = 0;                      // -concurrency; 0 = one per core
+    int buffer = 1024;                        // -buffer: bodies the inbox holds
+    qint64 inboxBytes = 64LL << 20;           // --inbox-bytes: byte budget of the inbox
+    qint64 maxBodyBytes = 8LL << 20;          // --max-body: larger bodies get 413
+    int recvDeadline = 2;                     // -recv-deadline, in resolutions
+
+    // Register and store
+    int flushIntervalMs = 1000;   // -flush-interval
+    int partitions = 1;           // -partitions
+    QString redisUrl;             // REDIS_URL (--redis-url); empty = memory store
+    int outboxFlushes = 30;       // --outbox: flushes the outbox holds while the store is down
+
+    // Outlet
+    int outletIntervalMs = 1000;  // -outlet-interval
+    int outletRetry = 2;          // -outlet-retry: attempts after the first
+    int outletTtlMs = 2000;       // -outlet-ttl: per-request timeout
+    QString libratoUrl = QStringLiteral("https://metrics-api.librato.com"); // --librato-url
+    bool preview = false;         // --preview: build payloads, send nothing
+
+    // Auth
+    QByteArray secrets;           // SECRETS (--secrets): "key1:key2:..."; never logged
+
+    // Process
+    QString metchanUrl;           // METCHAN_URL (--metchan-url)
+    bool verbose = false;         // -v
+    bool noGui = false;           // --no-gui
+    QString configFile;           // --config; empty = the default path
+
+    // With neither -receiver nor -outlet, a process is both.
+    bool runsReceiver() const { return receiver || !outlet; }
+    bool runsOutlet() const { return outlet || !receiver; }
+    int effectiveConcurrency() const;
+
+    friend bool operator==(const Config &, const Config &) = default;
+};
+
+} // namespace l2met
