@@ -1,4 +1,722 @@
+// The Store contract (core/store/store.h), run against every backend: each
+// test function runs once per row of initTestCase_data() and works through
+// the Store interface only. A new backend is one row there and one branch in
+// makeStore().
+//
+// Time never comes from sleeps or the local clock: bucket times are relative
+// to store->now() with wide margins (resolution 1, time = now - 5 is ready,
+// time = now + 100 is not), so a second ticking during a test changes
+// nothing. Pasts stay within the last 300 s, the Redis layout's expiry
+// (SPEC section 6). Lock expiry is awaited by polling with QTRY_*.
+#include "store/memorystore.h"
+#include "store/store.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QList>
+#include <QSet>
+#include <QStringList>
 #include <QTest>
-class Tst_store : public QObject { Q_OBJECT };
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <latch>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+using namespace l2met;
+
+// An empty store of the given backend, or nullptr when the backend cannot run
+// here (the test is then skipped). Backends with shared state (Redis) must
+// hand out an empty database each time.
+std::unique_ptr<Store> makeStore(const QString &backend, int partitions)
+{
+    if (backend == QLatin1String("memory"))
+        return std::make_unique<MemoryStore>(partitions);
+    return nullptr;
+}
+
+// Declares `backend` (this row's) and `var`, or skips the test.
+#define MAKE_STORE(var, partitions)                                                                \
+    QFETCH_GLOBAL(QString, backend);                                                               \
+    const std::unique_ptr<Store> var = makeStore(backend, partitions);                             \
+    if (!var)                                                                                      \
+        QSKIP("backend not available here");
+
+namespace {
+
+BucketId makeId(qint64 time, qint32 resolution, QByteArray name, QByteArray source = {},
+                QByteArray units = {}, BucketType type = BucketType::Measurement,
+                QByteArray auth = QByteArrayLiteral("drain-token"))
+{
+    BucketId id;
+    id.time = time;
+    id.resolution = resolution;
+    id.auth = std::move(auth);
+    id.name = std::move(name);
+    id.units = std::move(units);
+    id.source = std::move(source);
+    id.type = type;
+    return id;
+}
+
+// Values compared by their bits, so -0.0 differs from 0.0 and a failure
+// prints something exact.
+QList<quint64> bits(const std::vector<double> &values)
+{
+    QList<quint64> out;
+    out.reserve(qsizetype(values.size()));
+    for (double v : values)
+        out.append(std::bit_cast<quint64>(v));
+    return out;
+}
+
+qint64 storeNow(Store &store)
+{
+    const StoreResult<qint64> now = store.now();
+    if (!now.ok())
+        qFatal("store.now failed: %s", qPrintable(now.error.message));
+    return *now.value;
+}
+
+// Encoded id -> values; the harness fails the test on duplicates below.
+using Taken = QHash<QByteArray, std::vector<double>>;
+
+// Takes every partition up to upTo. Returns false (after a QTest failure)
+// when a take fails or one id comes back twice.
+bool takeAll(Store &store, qint64 upTo, Taken &taken)
+{
+    for (int p = 0; p < store.partitions(); ++p) {
+        StoreResult<std::vector<Bucket>> result = store.takeReady(p, upTo);
+        if (!result.ok()) {
+            QTest::qFail(
+                qPrintable(
+                    QStringLiteral("takeReady(%1) failed: %2").arg(p).arg(result.error.message)),
+                __FILE__, __LINE__);
+            return false;
+        }
+        for (Bucket &bucket : *result.value) {
+            const QByteArray key = bucket.id().encode();
+            if (taken.contains(key)) {
+                QTest::qFail("one id taken twice", __FILE__, __LINE__);
+                return false;
+            }
+            taken.insert(key, std::move(bucket.values()));
+        }
+    }
+    return true;
+}
+
+bool put(Store &store, const std::vector<Bucket> &buckets)
+{
+    size_t written = 0;
+    const StoreResult<bool> result = store.put(buckets, &written);
+    if (!result.ok()) {
+        QTest::qFail(qPrintable(QStringLiteral("put failed: ") + result.error.message), __FILE__,
+                     __LINE__);
+        return false;
+    }
+    if (written != buckets.size()) {
+        QTest::qFail("put wrote fewer buckets than given", __FILE__, __LINE__);
+        return false;
+    }
+    return true;
+}
+
+bool lockOk(Store &store, int partition, const QByteArray &owner, int ttlMs)
+{
+    const StoreResult<bool> result = store.lockPartition(partition, owner, ttlMs);
+    return result.ok() && *result.value;
+}
+
+bool unlockOk(Store &store, int partition, const QByteArray &owner)
+{
+    const StoreResult<bool> result = store.unlockPartition(partition, owner);
+    return result.ok() && *result.value;
+}
+
+PartitionState partitionState(Store &store, int partition)
+{
+    const StoreStats stats = store.stats();
+    return stats.partitions.value(partition);
+}
+
+} // namespace
+
+class Tst_store : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase_data();
+
+    void identity();
+    void putThenTakeReady();
+    void emptyBucketNotFiled();
+    void mergeAcrossPuts();
+    void mergeWithinOnePut();
+    void notReadyStays();
+    void missedSecondsAreTaken();
+    void partitionsKeepTheirBuckets();
+    void oddBytesRoundTrip();
+    void valuesRoundTripExactly();
+    void lockSemantics();
+    void lockRefreshSetsNewTtl();
+    void lockExpires();
+    void locksArePerPartition();
+    void invalidArguments();
+    void statsCounts();
+    void concurrentPutAndTake();
+};
+
+void Tst_store::initTestCase_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("memory") << QStringLiteral("memory");
+}
+
+void Tst_store::identity()
+{
+    MAKE_STORE(store, 3);
+    QCOMPARE(store->kind(), backend);
+    QCOMPARE(store->partitions(), 3);
+    QVERIFY(store->healthy());
+    QVERIFY(store->stats().healthy);
+    // Unix seconds from a clock close to ours (a local test backend).
+    QVERIFY(qAbs(storeNow(*store) - QDateTime::currentSecsSinceEpoch()) < 60);
+}
+
+void Tst_store::putThenTakeReady()
+{
+    MAKE_STORE(store, 1);
+    const qint64 now = storeNow(*store);
+    const BucketId a = makeId(now - 5, 1, "a");
+    const BucketId b = makeId(now - 5, 1, "b", "web.1", "ms", BucketType::Counter);
+    const BucketId c = makeId(now - 20, 1, "c", {}, {}, BucketType::Sample);
+    const BucketId later = makeId(now + 100, 1, "later");
+    QVERIFY(put(
+        *store,
+        { Bucket(a, { 1, 2, 3 }), Bucket(b, { 4 }), Bucket(c, { 6, 5 }), Bucket(later, { 7 }) }));
+
+    Taken taken;
+    QVERIFY(takeAll(*store, now, taken));
+    QCOMPARE(taken.size(), 3);
+    QCOMPARE(bits(taken.value(a.encode())), bits({ 1, 2, 3 }));
+    QCOMPARE(bits(taken.value(b.encode())), bits({ 4 }));
+    QCOMPARE(bits(taken.value(c.encode())), bits({ 6, 5 }));
+
+    Taken again;
+    QVERIFY(takeAll(*store, now, again));
+    QVERIFY(again.isEmpty());
+    QCOMPARE(store->stats().buckets, 1);
+}
+
+void Tst_store::emptyBucketNotFiled()
+{
+    MAKE_STORE(store, 1);
+    const qint64 now = storeNow(*store);
+    QVERIFY(put(*store,
+                { Bucket(makeId(now - 5, 1, "empty")), Bucket(makeId(now - 5, 1, "one"), { 1 }) }));
+    QCOMPARE(store->stats().buckets, 1);
+    Taken taken;
+    QVERIFY(takeAll(*store, now, taken));
+    QCOMPARE(taken.keys(), QList<QByteArray> { makeId(now - 5, 1, "one").encode() });
+}
+
+void Tst_store::mergeAcrossPuts()
+{
+    MAKE_STORE(store, 2);
+    const qint64 now = storeNow(*store);
+    const BucketId a = makeId(now - 5, 1, "a");
+    const BucketId b = makeId(now - 5, 1, "b");
+    QVERIFY(put(*store, { Bucket(a, { 1, 2 }) }));
+    QVERIFY(put(*store, { Bucket(b, { 10 }), Bucket(a, { 3 }) }));
+    QVERIFY(put(*store, { Bucket(a, { 4, 5 }) }));
+    QCOMPARE(store->stats().buckets, 2);
+    QCOMPARE(store->stats().values, 6);
+
+    Taken taken;
+    QVERIFY(takeAll(*store, now, taken));
+    QCOMPARE(taken.size(), 2);
+    QCOMPARE(bits(taken.value(a.encode())), bits({ 1, 2, 3, 4, 5 }));
+    QCOMPARE(bits(taken.value(b.encode())), bits({ 10 }));
+}
+
+void Tst_store::mergeWithinOnePut()
+{
+    MAKE_STORE(store, 1);
+    const qint64 now = storeNow(*store);
+    const BucketId a = makeId(now - 5, 1, "a");
+    QVERIFY(put(*store, { Bucket(a, { 1 }), Bucket(a, { 2, 3 }), Bucket(a, { 4 }) }));
+    Taken taken;
+    QVERIFY(takeAll(*store, now, taken));
+    QCOMPARE(taken.size(), 1);
+    QCOMPARE(bits(taken.value(a.encode())), bits({ 1, 2, 3, 4 }));
+}
+
+void Tst_store::notReadyStays()
+{
+    MAKE_STORE(store, 1);
+    const qint64 now = storeNow(*store);
+    const BucketId ready = makeId(now - 5, 1, "ready"); // ready at now - 4
+    const BucketId soon = makeId(now + 100, 1, "soon"); // ready at now + 101
+    const BucketId window = makeId((now + 100) / 60 * 60, 60, "window"); // ready > now + 100
+    QVERIFY(put(*store, { Bucket(ready, { 1 }), Bucket(soon, { 2 }), Bucket(window, { 3 }) }));
+
+    Taken taken;
+    QVERIFY(takeAll(*store, now, taken));
+    QCOMPARE(taken.keys(), QList<QByteArray> { ready.encode() });
+
+    // upTo is inclusive: a bucket is taken at its ready second, not before.
+    taken.clear();
+    QVERIFY(takeAll(*store, soon.readyAt() - 1, taken));
+    QVERIFY(taken.isEmpty());
+    QVERIFY(takeAll(*store, soon.readyAt(), taken));
+    QCOMPARE(taken.keys(), QList<QByteArray> { soon.encode() });
+    QCOMPARE(bits(taken.value(soon.encode())), bits({ 2 }));
+
+    // Values put later still merge into a waiting bucket.
+    QVERIFY(put(*store, { Bucket(window, { 4 }) }));
+    taken.clear();
+    QVERIFY(takeAll(*store, window.readyAt(), taken));
+    QCOMPARE(taken.keys(), QList<QByteArray> { window.encode() });
+    QCOMPARE(bits(taken.value(window.encode())), bits({ 3, 4 }));
+}
+
+void Tst_store::missedSecondsAreTaken()
+{
+    // The reader was away: buckets ready at many past seconds all come back
+    // from one take, none skipped.
+    MAKE_STORE(store, 1);
+    const qint64 now = storeNow(*store);
+    std::vector<Bucket> buckets;
+    QSet<QByteArray> expected;
+    for (int ago : { 1, 2, 3, 7, 30, 59, 61, 120, 199 }) {
+        const BucketId id = makeId(now - ago - 1, 1, "ago." + QByteArray::number(ago));
+        buckets.emplace_back(id, std::vector<double> { double(ago) });
+        expected.insert(id.encode());
+    }
+    const BucketId minute = makeId((now - 200) / 60 * 60, 60, "minute"); // ready <= now - 140
+    buckets.emplace_back(minute, std::vector<double> { 60 });
+    expected.insert(minute.encode());
+    QVERIFY(put(*store, buckets));
+
+    Taken taken;
+    QVERIFY(takeAll(*store, now, taken));
+    const QList<QByteArray> keys = taken.keys();
+    QCOMPARE(QSet<QByteArray>(keys.begin(), keys.end()), expected);
+    QCOMPARE(store->stats().buckets, 0);
+}
+
+void Tst_store::partitionsKeepTheirBuckets()
+{
+    constexpr int kPartitions = 4;
+    MAKE_STORE(store, kPartitions);
+    const qint64 now = storeNow(*store);
+    std::vector<Bucket> buckets;
+    QHash<QByteArray, int> partitionOf;
+    for (int i = 0; i < 200; ++i) {
+        const BucketId id = makeId(now - 5 - i % 3, 1, "metric." + QByteArray::number(i),
+                                   "src." + QByteArray::number(i % 7));
+        buckets.emplace_back(id, std::vector<double> { double(i) });
+        partitionOf.insert(id.encode(), id.partition(kPartitions));
+    }
+    QVERIFY(put(*store, buckets));
+
+    const StoreStats stats = store->stats();
+    QCOMPARE(stats.partitions.size(), kPartitions);
+    for (int p = 0; p < kPartitions; ++p) {
+        QCOMPARE(stats.partitions.at(p).partition, p);
+        QCOMPARE(stats.partitions.at(p).waitingBuckets,
+                 qint64(std::count(partitionOf.cbegin(), partitionOf.cend(), p)));
+    }
+
+    QSet<QByteArray> seen;
+    for (int p = 0; p < kPartitions; ++p) {
+        StoreResult<std::vector<Bucket>> result = store->takeReady(p, now);
+        QVERIFY2(result.ok(), qPrintable(result.error.message));
+        QVERIFY2(!result.value->empty(), "200 ids leave no partition empty");
+        for (const Bucket &bucket : *result.value) {
+            const QByteArray key = bucket.id().encode();
+            QVERIFY(partitionOf.contains(key));
+            QCOMPARE(partitionOf.value(key), p);
+            QVERIFY(!seen.contains(key));
+            seen.insert(key);
+        }
+    }
+    QCOMPARE(seen.size(), 200);
+}
+
+void Tst_store::oddBytesRoundTrip()
+{
+    MAKE_STORE(store, 3);
+    const qint64 now = storeNow(*store);
+    QByteArray allBytes;
+    for (int i = 0; i < 256; ++i)
+        allBytes.append(char(i));
+    const QByteArray nul("a\0b", 3);
+    const QList<BucketId> ids {
+        makeId(now - 5, 1, nul),
+        makeId(now - 5, 1, QByteArray("a\0c", 3)),
+        makeId(now - 5, 1, "a"),
+        makeId(now - 5, 1, QByteArray(1, '\0')),
+        makeId(now - 5, 1, "line\nbreak\r\n", "src\nx", "m\ns"),
+        makeId(now - 5, 1, "caf\xc3\xa9.\xe2\x82\xac.\xf0\x9f\x98\x80", "\xe6\x9d\xb1\xe4\xba\xac"),
+        makeId(now - 5, 1, "bad.utf8.\xff\xfe\xc0\x80", "\xed\xa0\x80"),
+        makeId(now - 5, 1, QByteArray(300, 'n'), QByteArray(300, 's'), QByteArray(300, 'u')),
+        makeId(now - 5, 1, allBytes, allBytes, allBytes, BucketType::Sample, allBytes),
+        makeId(now - 5, 1, "empty.source.and.units", {}, {}),
+        makeId(now - 5, 1, {}, {}, {}, BucketType::Counter, {}), // every byte field empty
+        makeId(now - 5, 1, "same", "", "", BucketType::Counter),
+        makeId(now - 5, 1, "same", "", "", BucketType::Sample), // differs by type only
+        makeId(now - 5, 1, "same", "", "", BucketType::Sample, "other:token"),
+        makeId(now - 5, 1, "key:with:colons{}*?[]", "l2met:ready:1:0", "%s%n"),
+    };
+    std::vector<Bucket> buckets;
+    for (qsizetype i = 0; i < ids.size(); ++i)
+        buckets.emplace_back(ids.at(i), std::vector<double> { double(i), -double(i) });
+    QVERIFY(put(*store, buckets));
+    QCOMPARE(store->stats().buckets, ids.size());
+
+    QList<BucketId> back;
+    for (int p = 0; p < store->partitions(); ++p) {
+        StoreResult<std::vector<Bucket>> result = store->takeReady(p, now);
+        QVERIFY2(result.ok(), qPrintable(result.error.message));
+        for (const Bucket &bucket : *result.value) {
+            const qsizetype i = ids.indexOf(bucket.id());
+            QVERIFY2(i >= 0, "a taken id equals one that was put, field for field");
+            QCOMPARE(bits(bucket.values()), bits({ double(i), -double(i) }));
+            back.append(bucket.id());
+        }
+    }
+    QCOMPARE(back.size(), ids.size());
+    for (const BucketId &id : ids)
+        QCOMPARE(back.count(id), 1);
+}
+
+void Tst_store::valuesRoundTripExactly()
+{
+    // -0.0 keeps its sign: the contract is bit-exact values (store.h), which
+    // a sample of -0 must report as -0.
+    MAKE_STORE(store, 1);
+    const qint64 now = storeNow(*store);
+    const std::vector<double> values {
+        0.1,
+        1e-300,
+        -0.0,
+        0.0,
+        123456789.123456789,
+        std::numeric_limits<double>::max(),
+        std::numeric_limits<double>::lowest(),
+        std::numeric_limits<double>::min(),
+        std::numeric_limits<double>::denorm_min(),
+        -std::numeric_limits<double>::denorm_min(),
+        1.0 / 3.0,
+        2.0 / 3.0,
+        9007199254740993.0, // 2^53 + 1 (rounds to 2^53)
+        1e22,
+        -1.5e-7,
+        4.35,
+        0.30000000000000004,
+    };
+    const BucketId id = makeId(now - 5, 1, "values");
+    QVERIFY(put(*store, { Bucket(id, values) }));
+    Taken taken;
+    QVERIFY(takeAll(*store, now, taken));
+    QCOMPARE(bits(taken.value(id.encode())), bits(values));
+    QVERIFY(std::signbit(taken.value(id.encode()).at(2)));
+}
+
+void Tst_store::lockSemantics()
+{
+    MAKE_STORE(store, 2);
+    constexpr int kTtl = 60000;
+    QVERIFY(partitionState(*store, 0).lockOwner.isEmpty());
+
+    QVERIFY(lockOk(*store, 0, "A", kTtl)); // free -> A
+    QVERIFY(!lockOk(*store, 0, "B", kTtl)); // held by A
+    QVERIFY(lockOk(*store, 0, "A", kTtl)); // A refreshes
+
+    PartitionState state = partitionState(*store, 0);
+    QCOMPARE(state.lockOwner, QByteArray("A"));
+    QVERIFY(state.lockTtlMs > 0 && state.lockTtlMs <= kTtl);
+
+    QVERIFY(!unlockOk(*store, 0, "B")); // not B's to release
+    QCOMPARE(partitionState(*store, 0).lockOwner, QByteArray("A"));
+    QVERIFY(!lockOk(*store, 0, "B", kTtl));
+
+    QVERIFY(unlockOk(*store, 0, "A"));
+    QVERIFY(partitionState(*store, 0).lockOwner.isEmpty());
+    QCOMPARE(partitionState(*store, 0).lockTtlMs, 0);
+    QVERIFY(!unlockOk(*store, 0, "A")); // already free
+
+    QVERIFY(lockOk(*store, 0, "B", kTtl));
+    QCOMPARE(partitionState(*store, 0).lockOwner, QByteArray("B"));
+    QVERIFY(!lockOk(*store, 0, "A", kTtl));
+    QVERIFY(unlockOk(*store, 0, "B"));
+
+    // Owners are bytes: a prefix of another owner is a different owner.
+    QVERIFY(lockOk(*store, 0, "host:42:abc", kTtl));
+    QVERIFY(!lockOk(*store, 0, "host:42", kTtl));
+    QVERIFY(!unlockOk(*store, 0, "host:42"));
+    QVERIFY(unlockOk(*store, 0, "host:42:abc"));
+}
+
+void Tst_store::lockRefreshSetsNewTtl()
+{
+    MAKE_STORE(store, 1);
+    QVERIFY(lockOk(*store, 0, "A", 200));
+    QVERIFY(lockOk(*store, 0, "A", 60000));
+    QVERIFY(partitionState(*store, 0).lockTtlMs > 1000);
+    // ...and a refresh may shorten it too: the new ttl replaces the old one.
+    QVERIFY(lockOk(*store, 0, "A", 5000));
+    QVERIFY(partitionState(*store, 0).lockTtlMs <= 5000);
+    QVERIFY(unlockOk(*store, 0, "A"));
+}
+
+void Tst_store::lockExpires()
+{
+    MAKE_STORE(store, 1);
+    constexpr int kShortTtl = 200;
+    QElapsedTimer sinceLock;
+    sinceLock.start();
+    QVERIFY(lockOk(*store, 0, "A", kShortTtl));
+    const bool refused = !lockOk(*store, 0, "B", 60000);
+    if (sinceLock.elapsed() < kShortTtl / 2) // a stalled machine may let it expire already
+        QVERIFY(refused);
+
+    // A died without unlocking: its lock runs out and B takes the partition.
+    QTRY_VERIFY_WITH_TIMEOUT(lockOk(*store, 0, "B", 60000), 5000);
+    QVERIFY(sinceLock.elapsed() >= kShortTtl - 20); // not long before its ttl
+    QCOMPARE(partitionState(*store, 0).lockOwner, QByteArray("B"));
+    QVERIFY(!unlockOk(*store, 0, "A")); // A's lock is gone
+    QVERIFY(!lockOk(*store, 0, "A", 60000));
+    QVERIFY(unlockOk(*store, 0, "B"));
+
+    // An expired lock that nobody took over shows as free and A cannot
+    // release it any more.
+    QVERIFY(lockOk(*store, 0, "A", 50));
+    QTRY_VERIFY_WITH_TIMEOUT(partitionState(*store, 0).lockOwner.isEmpty(), 5000);
+    QVERIFY(!unlockOk(*store, 0, "A"));
+    QVERIFY(lockOk(*store, 0, "A", 60000));
+    QVERIFY(unlockOk(*store, 0, "A"));
+}
+
+void Tst_store::locksArePerPartition()
+{
+    MAKE_STORE(store, 3);
+    QVERIFY(lockOk(*store, 0, "A", 60000));
+    QVERIFY(lockOk(*store, 1, "B", 60000));
+    QVERIFY(lockOk(*store, 2, "A", 60000));
+    const StoreStats stats = store->stats();
+    QCOMPARE(stats.partitions.size(), 3);
+    QCOMPARE(stats.partitions.at(0).lockOwner, QByteArray("A"));
+    QCOMPARE(stats.partitions.at(1).lockOwner, QByteArray("B"));
+    QCOMPARE(stats.partitions.at(2).lockOwner, QByteArray("A"));
+    QVERIFY(unlockOk(*store, 0, "A"));
+    QCOMPARE(partitionState(*store, 2).lockOwner, QByteArray("A"));
+    QVERIFY(!unlockOk(*store, 1, "A"));
+    QVERIFY(unlockOk(*store, 1, "B"));
+    QVERIFY(unlockOk(*store, 2, "A"));
+}
+
+void Tst_store::invalidArguments()
+{
+    MAKE_STORE(store, 2);
+    const qint64 now = storeNow(*store);
+    QVERIFY(!store->takeReady(-1, now).ok());
+    QVERIFY(!store->takeReady(2, now).ok());
+    QVERIFY(!store->lockPartition(2, "A", 1000).ok());
+    QVERIFY(!store->lockPartition(-1, "A", 1000).ok());
+    QVERIFY(!store->unlockPartition(2, "A").ok());
+    QVERIFY(!store->lockPartition(0, QByteArray(), 1000).ok());
+    QVERIFY(!store->lockPartition(0, "A", 0).ok());
+    QVERIFY(!store->lockPartition(0, "A", -5).ok());
+    QVERIFY(!store->takeReady(2, now).error.message.isEmpty());
+    // None of them took the lock.
+    QVERIFY(lockOk(*store, 0, "B", 1000));
+    QVERIFY(unlockOk(*store, 0, "B"));
+
+    size_t written = 99;
+    QVERIFY(store->put({}, &written).ok());
+    QCOMPARE(written, size_t(0));
+}
+
+void Tst_store::statsCounts()
+{
+    constexpr int kPartitions = 3;
+    MAKE_STORE(store, kPartitions);
+    StoreStats stats = store->stats();
+    QVERIFY(stats.healthy);
+    QCOMPARE(stats.buckets, 0);
+    QCOMPARE(stats.values, 0);
+    QCOMPARE(stats.partitions.size(), kPartitions);
+
+    const qint64 now = storeNow(*store);
+    std::vector<Bucket> buckets;
+    QList<qint64> ready(kPartitions, 0);
+    QList<qint64> filed(kPartitions, 0);
+    qint64 values = 0;
+    for (int i = 0; i < 30; ++i) {
+        const bool isReady = i % 3 != 0;
+        const BucketId id = makeId(isReady ? now - 10 : now + 200, 1, "m." + QByteArray::number(i));
+        buckets.emplace_back(id, std::vector<double>(size_t(i % 4 + 1), 1.5));
+        values += i % 4 + 1;
+        const int p = id.partition(kPartitions);
+        ++filed[p];
+        if (isReady)
+            ++ready[p];
+    }
+    QVERIFY(put(*store, buckets));
+    QVERIFY(lockOk(*store, 1, "reader-1", 60000));
+
+    stats = store->stats();
+    QCOMPARE(stats.buckets, 30);
+    QCOMPARE(stats.values, values);
+    for (int p = 0; p < kPartitions; ++p) {
+        const PartitionState &state = stats.partitions.at(p);
+        QCOMPARE(state.partition, p);
+        QCOMPARE(state.readyBuckets, ready.at(p));
+        QCOMPARE(state.waitingBuckets, filed.at(p));
+        QCOMPARE(state.lockOwner, p == 1 ? QByteArray("reader-1") : QByteArray());
+        QCOMPARE(state.lockTtlMs > 0, p == 1);
+    }
+
+    // A merge adds values, not buckets.
+    QVERIFY(put(*store, { Bucket(buckets.front().id(), { 1, 2 }) }));
+    QCOMPARE(store->stats().buckets, 30);
+    QCOMPARE(store->stats().values, values + 2);
+
+    Taken taken;
+    QVERIFY(takeAll(*store, now, taken));
+    QCOMPARE(taken.size(), 20);
+    stats = store->stats();
+    QCOMPARE(stats.buckets, 10);
+    qint64 left = 0;
+    for (const Bucket &bucket : buckets) {
+        if (bucket.id().time > now)
+            left += qint64(bucket.values().size());
+    }
+    QCOMPARE(stats.values, left + 2); // the merged bucket (i = 0) is not ready
+    for (const PartitionState &state : stats.partitions) {
+        QCOMPARE(state.readyBuckets, 0);
+        QCOMPARE(state.waitingBuckets, filed.at(state.partition) - ready.at(state.partition));
+    }
+    QVERIFY(unlockOk(*store, 1, "reader-1"));
+}
+
+void Tst_store::concurrentPutAndTake()
+{
+    // A store writer and a reader at full speed on the same partitions: every
+    // value put is taken exactly once, and the values of one id come back in
+    // the order they were put, however the takes cut them.
+    constexpr int kPartitions = 4;
+    constexpr int kBatches = 200;
+    constexpr int kPerBatch = 25;
+    constexpr int kIds = 60;
+    MAKE_STORE(store, kPartitions);
+    const qint64 now = storeNow(*store);
+
+    QList<BucketId> ids;
+    for (int k = 0; k < kIds; ++k)
+        ids.append(makeId(now - 10 - k % 3, 1, "c." + QByteArray::number(k), "s"));
+
+    // Every kHandshake batches the writer waits for one full reader pass that
+    // started after its put, so takes really interleave with puts (else the
+    // writer can finish before the reader's first pass) without any sleep.
+    constexpr int kHandshake = 10;
+    std::atomic<bool> writerDone { false };
+    std::atomic<int> passes { 0 };
+    std::atomic<bool> readerStopped { false };
+    std::latch start(2);
+    std::mutex errorMutex;
+    QStringList errors;
+    const auto fail = [&](const QString &message) {
+        const std::lock_guard<std::mutex> guard(errorMutex);
+        errors.append(message);
+    };
+
+    std::thread writer([&] {
+        start.arrive_and_wait();
+        for (int batch = 0; batch < kBatches; ++batch) {
+            std::vector<Bucket> buckets;
+            for (int i = 0; i < kPerBatch; ++i) {
+                const int k = (batch * 7 + i) % kIds;
+                buckets.emplace_back(ids.at(k), std::vector<double> { double(batch * 1000 + i) });
+            }
+            size_t written = 0;
+            const StoreResult<bool> result = store->put(buckets, &written);
+            if (!result.ok() || written != buckets.size())
+                fail(QStringLiteral("put failed: ") + result.error.message);
+            if (batch % kHandshake == 0) {
+                const int seen = passes.load();
+                while (passes.load() < seen + 2 && !readerStopped.load())
+                    std::this_thread::yield();
+            }
+        }
+        writerDone = true;
+    });
+
+    QHash<QByteArray, std::vector<double>> taken; // encoded id -> values in take order
+    int takes = 0;
+    const auto readPasses = [&] {
+        start.arrive_and_wait();
+        for (;;) {
+            const bool last = writerDone.load(); // everything is stored once this is true
+            const StoreResult<qint64> upTo = store->now();
+            if (!upTo.ok()) {
+                fail(QStringLiteral("now failed: ") + upTo.error.message);
+                return;
+            }
+            for (int p = 0; p < kPartitions; ++p) {
+                StoreResult<std::vector<Bucket>> result = store->takeReady(p, *upTo.value);
+                if (!result.ok()) {
+                    fail(QStringLiteral("takeReady failed: ") + result.error.message);
+                    return;
+                }
+                takes += result.value->empty() ? 0 : 1;
+                for (const Bucket &bucket : *result.value) {
+                    std::vector<double> &all = taken[bucket.id().encode()];
+                    all.insert(all.end(), bucket.values().begin(), bucket.values().end());
+                }
+            }
+            ++passes;
+            if (last)
+                return;
+        }
+    };
+    std::thread reader([&] {
+        readPasses();
+        readerStopped = true;
+    });
+    writer.join();
+    reader.join();
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.join(u'\n')));
+
+    qint64 total = 0;
+    QHash<QByteArray, std::vector<double>> expected;
+    for (int batch = 0; batch < kBatches; ++batch) {
+        for (int i = 0; i < kPerBatch; ++i)
+            expected[ids.at((batch * 7 + i) % kIds).encode()].push_back(double(batch * 1000 + i));
+    }
+    QCOMPARE(taken.size(), expected.size());
+    for (auto it = expected.cbegin(); it != expected.cend(); ++it) {
+        QVERIFY(taken.contains(it.key()));
+        QCOMPARE(bits(taken.value(it.key())), bits(it.value()));
+        total += qint64(taken.value(it.key()).size());
+    }
+    QCOMPARE(total, qint64(kBatches * kPerBatch));
+    const StoreStats stats = store->stats();
+    QCOMPARE(stats.buckets, 0);
+    QCOMPARE(stats.values, 0);
+    QVERIFY(takes >= kBatches / kHandshake); // each handshake's pass took something
+    qDebug("at=store.concurrency backend=%s takes=%d", qPrintable(backend), takes);
+}
+
 QTEST_GUILESS_MAIN(Tst_store)
 #include "tst_store.moc"

@@ -1,0 +1,406 @@
+#include "outlet/libratooutlet.h"
+
+#include <QLoggingCategory>
+#include <QMutexLocker>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QPointer>
+#include <QTimer>
+
+#include <algorithm>
+#include <utility>
+
+namespace l2met {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcOutlet, "l2met.outlet")
+
+constexpr qsizetype kMaxErrorLength = 300;
+const QLatin1String kRedacted("[redacted]");
+
+// A logfmt value: bare when it can be, quoted and escaped otherwise.
+QString logfmtValue(const QString &value)
+{
+    const bool bare = !value.isEmpty() && std::none_of(value.begin(), value.end(), [](QChar c) {
+        return c == u' ' || c == u'"' || c == u'=' || c == u'\\' || c.unicode() < 0x20;
+    });
+    if (bare)
+        return value;
+    QString quoted;
+    quoted.reserve(value.size() + 2);
+    quoted.append(u'"');
+    for (const QChar c : value) {
+        if (c == u'"' || c == u'\\')
+            quoted.append(u'\\');
+        quoted.append(c.unicode() < 0x20 ? QChar(u' ') : c);
+    }
+    quoted.append(u'"');
+    return quoted;
+}
+
+// Librato's error body as one line of text, without the API token (Librato
+// never echoes it, but the text ends up in logs and in the GUI).
+QString errorText(const QByteArray &body, const QByteArray &apiToken)
+{
+    QString text = QString::fromUtf8(body).simplified();
+    if (!apiToken.isEmpty())
+        text.replace(QString::fromUtf8(apiToken), kRedacted);
+    if (text.size() > kMaxErrorLength)
+        text = text.left(kMaxErrorLength - 3) + QLatin1String("...");
+    return text;
+}
+
+// Retry-After (RFC 9110 section 10.2.3): delta-seconds or an HTTP-date; -1
+// when absent or unreadable.
+qint64 parseRetryAfterMs(QByteArrayView value)
+{
+    value = value.trimmed();
+    if (value.isEmpty())
+        return -1;
+    if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        qint64 seconds = 0;
+        for (const char c : value) {
+            seconds = seconds * 10 + (c - '0');
+            if (seconds > 86400)
+                return 86400 * 1000; // far beyond any cap
+        }
+        return seconds * 1000;
+    }
+    const QDateTime at = QDateTime::fromString(QString::fromLatin1(value), Qt::RFC2822Date);
+    if (!at.isValid())
+        return -1;
+    return std::max<qint64>(0, QDateTime::currentDateTimeUtc().msecsTo(at));
+}
+
+bool isTimeout(QNetworkReply::NetworkError error)
+{
+    // Qt 6.4 reports setTransferTimeout() expiry as OperationCanceledError
+    // (later versions as TimeoutError); the outlet aborts replies only in its
+    // destructor, after disconnecting from them.
+    return error == QNetworkReply::OperationCanceledError || error == QNetworkReply::TimeoutError;
+}
+
+// Network errors that no retry can fix: the URL itself is wrong.
+bool isPermanentNetworkError(QNetworkReply::NetworkError error)
+{
+    return error == QNetworkReply::ProtocolUnknownError
+        || error == QNetworkReply::ProtocolInvalidOperationError;
+}
+
+QUrl metricsEndpoint(QUrl url)
+{
+    QString path = url.path(QUrl::FullyEncoded);
+    if (!path.endsWith(u'/'))
+        path.append(u'/');
+    path.append(QLatin1String("v1/metrics"));
+    url.setPath(path, QUrl::TolerantMode);
+    return url;
+}
+
+} // namespace
+
+LibratoOutlet::LibratoOutlet(Options options, std::shared_ptr<const Fernet> fernet,
+                             Metrics *metrics, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_fernet(std::move(fernet))
+    , m_endpoint(metricsEndpoint(m_options.url))
+    , m_userAgent(QByteArrayLiteral("l2met/" L2MET_VERSION))
+{
+    if (!m_fernet)
+        m_fernet = std::make_shared<const Fernet>(QList<Fernet::Key>()); // nothing verifies
+    if (!metrics) {
+        m_ownMetrics = std::make_unique<Metrics>();
+        metrics = m_ownMetrics.get();
+    }
+    m_gaugesDelivered = &metrics->counter("gauges_delivered",
+                                          "Gauges Librato accepted at the first attempt");
+    m_gaugesRetriedDelivered = &metrics->counter(
+        "gauges_retried_delivered", "Gauges Librato accepted after one or more retries");
+    m_gaugesFailed = &metrics->counter(
+        "gauges_failed", "Gauges dropped after a permanent error or exhausted retries");
+    m_gaugesUndeliverable = &metrics->counter(
+        "gauges_undeliverable", "Gauges whose drain token no longer verifies or has no user:token");
+    m_gaugesPreviewed = &metrics->counter("gauges_previewed",
+                                          "Gauges built in preview mode and not sent");
+    m_requests = &metrics->counter("outlet_requests", "Requests sent to Librato, retries included");
+    m_retries = &metrics->counter("outlet_retries", "Requests to Librato that were retries");
+    m_batchesFailed = &metrics->counter("outlet_batches_failed",
+                                        "Batches dropped after a permanent error or exhausted retries");
+    m_latency = &metrics->timer("outlet_request_latency", "Duration of requests to Librato");
+    m_clock.start();
+}
+
+LibratoOutlet::~LibratoOutlet()
+{
+    // What is still outstanding now will never be delivered: count it as
+    // failed, so that every gauge ends counted. No signals from here.
+    qint64 batches = 0;
+    qint64 gauges = 0;
+    for (auto &[id, request] : m_requestsById) {
+        if (request.reply) {
+            disconnect(request.reply, nullptr, this, nullptr);
+            request.reply->abort();
+        }
+        ++batches;
+        gauges += request.gauges;
+        m_gaugesFailed->add(static_cast<quint64>(request.gauges));
+        m_batchesFailed->add();
+        QMutexLocker lock(&m_mutex);
+        DeliveryStats &stats = statsFor(request.credentials.user);
+        ++stats.batchesFailed;
+        stats.gaugesFailed += static_cast<quint64>(request.gauges);
+        stats.lastError = QStringLiteral("outlet stopped before delivery");
+    }
+    if (batches > 0) {
+        qCWarning(lcOutlet).noquote()
+            << QStringLiteral("at=outlet.stop abandoned_batches=%1 gauges=%2").arg(batches).arg(gauges);
+    }
+    m_requestsById.clear();
+    m_inFlight.store(0);
+}
+
+void LibratoOutlet::deliver(std::vector<Bucket> buckets)
+{
+    const Conversion conversion = Converter::convert(buckets, *m_fernet);
+    if (conversion.undeliverableGauges > 0) {
+        m_gaugesUndeliverable->add(static_cast<quint64>(conversion.undeliverableGauges));
+        qCWarning(lcOutlet).noquote()
+            << QStringLiteral("at=outlet.undeliverable buckets=%1 gauges=%2 "
+                              "reason=\"drain token does not verify or holds no user:token\"")
+                   .arg(conversion.undeliverableBuckets)
+                   .arg(conversion.undeliverableGauges);
+    }
+
+    if (m_options.preview) {
+        for (const OutletBatch &batch : conversion.batches)
+            keepPreview(batch);
+        return;
+    }
+
+    // Register every batch before sending any, so that idle() cannot fire
+    // between two batches of this call.
+    QList<quint64> ids;
+    ids.reserve(conversion.batches.size());
+    for (const OutletBatch &batch : conversion.batches) {
+        Request request;
+        request.credentials = batch.credentials;
+        request.body = batch.payload();
+        request.gauges = static_cast<int>(batch.gauges.size());
+        const quint64 id = m_nextId++;
+        m_requestsById.emplace(id, std::move(request));
+        m_inFlight.fetch_add(1);
+        ids.append(id);
+    }
+    for (const quint64 id : std::as_const(ids))
+        send(id);
+}
+
+QList<DeliveryStats> LibratoOutlet::stats() const
+{
+    QMutexLocker lock(&m_mutex);
+    QList<DeliveryStats> out;
+    out.reserve(static_cast<qsizetype>(m_stats.size()));
+    for (const auto &[user, stats] : m_stats)
+        out.append(stats);
+    return out;
+}
+
+QList<PreviewPayload> LibratoOutlet::previews() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_previews;
+}
+
+void LibratoOutlet::send(quint64 id)
+{
+    const auto it = m_requestsById.find(id);
+    if (it == m_requestsById.end())
+        return;
+    Request &request = it->second;
+
+    if (!m_network)
+        m_network = new QNetworkAccessManager(this); // in the thread deliver() runs in
+
+    QNetworkRequest httpRequest(m_endpoint);
+    httpRequest.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    httpRequest.setHeader(QNetworkRequest::UserAgentHeader, m_userAgent);
+    httpRequest.setRawHeader(
+        QByteArrayLiteral("Authorization"),
+        QByteArray(QByteArrayLiteral("Basic ")
+                   + QByteArray(request.credentials.user + ':' + request.credentials.apiToken)
+                         .toBase64()));
+    httpRequest.setTransferTimeout(m_options.timeoutMs);
+
+    request.sentAtNs = m_clock.nsecsElapsed();
+    request.reply = m_network->post(httpRequest, request.body);
+    m_requests->add();
+    {
+        QMutexLocker lock(&m_mutex);
+        statsFor(request.credentials.user).lastAttempt = QDateTime::currentDateTimeUtc();
+    }
+    // Context `this`: a reply that outlives the outlet never calls back.
+    connect(request.reply, &QNetworkReply::finished, this, [this, id] { onReplyFinished(id); });
+}
+
+void LibratoOutlet::onReplyFinished(quint64 id)
+{
+    const auto it = m_requestsById.find(id);
+    if (it == m_requestsById.end())
+        return;
+    Request &request = it->second;
+    QNetworkReply *reply = std::exchange(request.reply, nullptr);
+    if (!reply)
+        return;
+    reply->deleteLater();
+
+    const qint64 latencyNs = m_clock.nsecsElapsed() - request.sentAtNs;
+    m_latency->record(latencyNs / 1000);
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QNetworkReply::NetworkError networkError = reply->error();
+
+    QString error;
+    if (status == 0) {
+        error = isTimeout(networkError)
+            ? QStringLiteral("timed out after %1 ms").arg(m_options.timeoutMs)
+            : reply->errorString();
+    } else if (status < 200 || status >= 300) {
+        error = errorText(reply->readAll(), request.credentials.apiToken);
+        if (error.isEmpty()) {
+            const QString reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
+            error = QStringLiteral("HTTP %1 %2").arg(status).arg(reason).trimmed();
+        }
+    }
+    {
+        QMutexLocker lock(&m_mutex);
+        DeliveryStats &stats = statsFor(request.credentials.user);
+        stats.lastStatus = status;
+        stats.lastError = error;
+        stats.lastLatencyMs = latencyNs / 1000000;
+    }
+
+    const QString where = QStringLiteral("at=outlet.post %1 status=%2 attempt=%3 gauges=%4 latency_ms=%5")
+                              .arg(request.credentials.describe())
+                              .arg(status)
+                              .arg(request.attempt)
+                              .arg(request.gauges)
+                              .arg(latencyNs / 1000000);
+    if (status >= 200 && status < 300) {
+        qCDebug(lcOutlet).noquote() << where;
+        finish(id, true, status);
+        return;
+    }
+    qCInfo(lcOutlet).noquote() << QString(where + QLatin1String(" error=") + logfmtValue(error));
+
+    if (status == 429 || status >= 500) {
+        retryOrFail(id, status, parseRetryAfterMs(reply->rawHeader(QByteArrayLiteral("Retry-After"))));
+    } else if (status != 0 || isPermanentNetworkError(networkError)) {
+        finish(id, false, status); // 4xx other than 429 (or 1xx/3xx): retrying changes nothing
+    } else {
+        retryOrFail(id, status, -1); // timeout or connection error
+    }
+}
+
+void LibratoOutlet::retryOrFail(quint64 id, int status, qint64 retryAfterMs)
+{
+    Request &request = m_requestsById.at(id);
+    if (request.attempt >= m_options.retries) {
+        finish(id, false, status);
+        return;
+    }
+    qint64 delay = backoffMs(request.attempt);
+    if (retryAfterMs >= 0)
+        delay = std::max(delay, std::min<qint64>(retryAfterMs, m_options.maxBackoffMs));
+    ++request.attempt;
+    m_retries->add();
+    {
+        QMutexLocker lock(&m_mutex);
+        ++statsFor(request.credentials.user).retries;
+    }
+    qCDebug(lcOutlet).noquote() << QStringLiteral("at=outlet.retry %1 attempt=%2 delay_ms=%3")
+                                       .arg(request.credentials.describe())
+                                       .arg(request.attempt)
+                                       .arg(delay);
+    QTimer::singleShot(std::chrono::milliseconds(delay), this, [this, id] { send(id); });
+}
+
+void LibratoOutlet::finish(quint64 id, bool delivered, int status)
+{
+    const auto it = m_requestsById.find(id);
+    Q_ASSERT(it != m_requestsById.end());
+    const Request request = std::move(it->second);
+    m_requestsById.erase(it);
+    const auto gauges = static_cast<quint64>(request.gauges);
+
+    {
+        QMutexLocker lock(&m_mutex);
+        DeliveryStats &stats = statsFor(request.credentials.user);
+        if (delivered) {
+            ++stats.batchesSent;
+            (request.attempt == 0 ? stats.gaugesDelivered : stats.gaugesRetriedDelivered) += gauges;
+        } else {
+            ++stats.batchesFailed;
+            stats.gaugesFailed += gauges;
+        }
+    }
+    if (delivered) {
+        (request.attempt == 0 ? m_gaugesDelivered : m_gaugesRetriedDelivered)->add(gauges);
+    } else {
+        m_gaugesFailed->add(gauges);
+        m_batchesFailed->add();
+        qCWarning(lcOutlet).noquote()
+            << QStringLiteral("at=outlet.failed %1 status=%2 attempts=%3 gauges=%4")
+                   .arg(request.credentials.describe())
+                   .arg(status)
+                   .arg(request.attempt + 1)
+                   .arg(request.gauges);
+    }
+
+    m_inFlight.fetch_sub(1);
+    // A slot may delete the outlet or deliver more; look before touching it.
+    const QPointer<LibratoOutlet> guard(this);
+    Q_EMIT batchFinished(request.credentials.user, delivered, request.gauges, status);
+    if (guard && m_inFlight.load() == 0)
+        Q_EMIT idle();
+}
+
+qint64 LibratoOutlet::backoffMs(int attempt) const
+{
+    const qint64 cap = std::max(0, m_options.maxBackoffMs);
+    qint64 delay = std::max(0, m_options.backoffMs);
+    for (int i = 0; i < attempt && delay < cap; ++i)
+        delay *= 2;
+    return std::min(delay, cap);
+}
+
+DeliveryStats &LibratoOutlet::statsFor(const QByteArray &user)
+{
+    auto [it, inserted] = m_stats.try_emplace(user);
+    if (inserted)
+        it->second.user = user;
+    return it->second;
+}
+
+void LibratoOutlet::keepPreview(const OutletBatch &batch)
+{
+    PreviewPayload preview;
+    preview.built = QDateTime::currentDateTimeUtc();
+    preview.user = batch.credentials.user;
+    preview.gauges = static_cast<int>(batch.gauges.size());
+    preview.json = batch.payload();
+    m_gaugesPreviewed->add(static_cast<quint64>(preview.gauges));
+    qCDebug(lcOutlet).noquote() << QStringLiteral("at=outlet.preview %1 gauges=%2 bytes=%3")
+                                       .arg(batch.credentials.describe())
+                                       .arg(preview.gauges)
+                                       .arg(preview.json.size());
+
+    QMutexLocker lock(&m_mutex);
+    m_previews.append(std::move(preview));
+    const qsizetype keep = std::max(0, m_options.previewKeep);
+    if (m_previews.size() > keep)
+        m_previews.remove(0, m_previews.size() - keep);
+}
+
+} // namespace l2met

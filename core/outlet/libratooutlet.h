@@ -7,7 +7,10 @@
 // with Librato's error text, counted, not retried). In preview mode the same
 // payloads are built and kept for inspection, and nothing is sent.
 //
-// Lives in the outlet thread: call deliver() through a queued invocation.
+// Lives in the outlet thread: call deliver() through a queued invocation, and
+// destroy it there (the QNetworkAccessManager is created on the first
+// deliver(), so the object may be moved to its thread after construction).
+// Destruction aborts outstanding requests and counts their gauges as failed.
 // stats(), previews() and inFlight() are thread-safe.
 #pragma once
 
@@ -17,6 +20,7 @@
 #include "outlet/converter.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QList>
 #include <QMutex>
 #include <QObject>
@@ -42,7 +46,8 @@ struct DeliveryStats
     quint64 gaugesFailed = 0;       // permanent error or retries exhausted
     quint64 retries = 0;            // attempts after the first
     int lastStatus = 0;             // last HTTP status (0: no answer)
-    QString lastError;              // Librato's error text or the network error
+    QString lastError;              // Librato's error text or the network error of the
+                                    // last attempt; empty after a success
     qint64 lastLatencyMs = 0;
     QDateTime lastAttempt;
 };
@@ -90,8 +95,51 @@ Q_SIGNALS:
     void batchFinished(const QByteArray &user, bool delivered, int gauges, int httpStatus);
 
 private:
+    // One batch on its way: sent (reply set) or waiting for a retry.
+    struct Request
+    {
+        Credentials credentials;
+        QByteArray body;
+        int gauges = 0;
+        int attempt = 0; // 0: first attempt
+        QNetworkReply *reply = nullptr;
+        qint64 sentAtNs = 0; // m_clock time of the current attempt
+    };
+
+    void send(quint64 id);
+    void onReplyFinished(quint64 id);
+    void retryOrFail(quint64 id, int status, qint64 retryAfterMs); // retryAfterMs -1: none
+    void finish(quint64 id, bool delivered, int status);
+    qint64 backoffMs(int attempt) const;
+    DeliveryStats &statsFor(const QByteArray &user); // m_mutex held
+    void keepPreview(const OutletBatch &batch);
+
+    Options m_options;
+    std::shared_ptr<const Fernet> m_fernet;
+    std::unique_ptr<Metrics> m_ownMetrics; // when none was given
+    QNetworkAccessManager *m_network = nullptr; // child; created by the first send
+    QUrl m_endpoint;
+    QByteArray m_userAgent;
+
+    Counter *m_gaugesDelivered;
+    Counter *m_gaugesRetriedDelivered;
+    Counter *m_gaugesFailed;
+    Counter *m_gaugesUndeliverable;
+    Counter *m_gaugesPreviewed;
+    Counter *m_requests;
+    Counter *m_retries;
+    Counter *m_batchesFailed;
+    Timer *m_latency;
+
+    QElapsedTimer m_clock;
+    quint64 m_nextId = 1;
+    std::map<quint64, Request> m_requestsById; // outlet thread only
+
+    mutable QMutex m_mutex; // guards m_stats and m_previews
+    std::map<QByteArray, DeliveryStats> m_stats; // by user
+    QList<PreviewPayload> m_previews;            // oldest first
+
     std::atomic<int> m_inFlight { 0 };
-    // (more private members: to be written)
 };
 
 } // namespace l2met

@@ -47,6 +47,7 @@ void BodyParser::parseLine(std::string_view frame, const IngestOptions &options,
     if (m_line.logplexNotice) {
         ++counters[ParseCounter::LinesLogplexNotice];
         counters[ParseCounter::LogplexDropped] += m_line.logplexDropped;
+        report(ParseCounter::LinesLogplexNotice, frame);
         return;
     }
     if (m_line.measurements.empty()) {

@@ -67,21 +67,30 @@ public:
     // caller keeps them and retries (a retried put of a partly written batch
     // may append values twice only where the store says so; MemoryStore and
     // RedisStore write each bucket atomically and report which were written
-    // through `written`, the count of leading buckets stored).
+    // through `written`, the count of leading buckets stored). A bucket with
+    // no values is not filed (nothing to deliver; a Redis list cannot be
+    // empty) and counts as written. Values come back bit for bit (-0.0 and
+    // subnormals included; NaN and infinities never reach a store).
     virtual StoreResult<bool> put(const std::vector<Bucket> &buckets, size_t *written = nullptr) = 0;
 
     // The store's clock in unix seconds (Redis TIME for Redis), so processes
     // on machines with different clocks agree on what is ready.
     virtual StoreResult<qint64> now() = 0;
 
+    // The partition calls below fail for a partition outside
+    // [0, partitions()); lockPartition also for an empty owner or ttlMs <= 0.
+
     // SET NX PX semantics: true when this owner now holds the lock (also when
     // it already held it: the ttl is refreshed).
     virtual StoreResult<bool> lockPartition(int partition, const QByteArray &owner, int ttlMs) = 0;
-    // Releases only when owner holds it.
+    // Releases only when owner holds it (true); an expired lock is held by
+    // nobody, so its former owner gets false.
     virtual StoreResult<bool> unlockPartition(int partition, const QByteArray &owner) = 0;
 
     // Removes and returns every bucket of the partition whose ready time is
-    // <= upTo (missed seconds included: nothing is skipped).
+    // <= upTo (missed seconds included: nothing is skipped). Each bucket's
+    // values are in the order they were put; the order of the buckets is
+    // unspecified.
     virtual StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo) = 0;
 
     virtual bool healthy() = 0;

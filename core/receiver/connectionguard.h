@@ -1,0 +1,70 @@
+// ConnectionGuard: bounds what one HTTP connection may cost before Qt
+// HttpServer (which has no limits of its own, see PLATFORM-NOTES) sees its
+// bytes. It follows the request boundaries of the byte stream itself (request
+// line and headers, Content-Length) and answers, then closes:
+//   413 when Content-Length exceeds the body limit (before the body arrives),
+//   431 when the headers exceed the header limit,
+//   400 for a negative, non-numeric or repeated Content-Length, or any
+//       Transfer-Encoding (request smuggling; logplex sends Content-Length),
+//   408 when a request takes longer than the request timeout (slowloris),
+// and closes a keep-alive connection idle for longer than the idle timeout.
+//
+// Its readyRead slot must be connected before Qt HttpServer's, so it sees new
+// bytes first; it counts them with bytesAvailable() (Qt HttpServer reads all
+// it is given) and peeks only while it reads headers.
+//
+// Lives in the socket's thread, child of the socket. Not thread-safe.
+#pragma once
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+
+#include <functional>
+
+class QTcpSocket;
+
+namespace l2met {
+
+struct ConnectionLimits
+{
+    qint64 maxBodyBytes = 8LL << 20;
+    int maxHeaderBytes = 64 << 10;
+    int requestTimeoutMs = 30000; // first byte to last byte of one request
+    int idleTimeoutMs = 60000;    // keep-alive connection with no request
+};
+
+class ConnectionGuard : public QObject
+{
+    Q_OBJECT
+
+public:
+    // rejected(status) is told of every request the guard refuses.
+    ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &limits,
+                    std::function<void(int status)> rejected);
+
+    static QByteArray response(int status, const QByteArray &text);
+
+private:
+    void onReadyRead();
+    void onTimeout();
+    // Consumes n new bytes of the stream; false when the connection was refused.
+    bool consume(qint64 available);
+    bool parseHead(qint64 headEnd);
+    void refuse(int status, const QByteArray &text);
+    void startRequest();
+
+    enum class State { Head, Body, Refused };
+
+    QTcpSocket *m_socket;
+    ConnectionLimits m_limits;
+    std::function<void(int)> m_rejected;
+    State m_state = State::Head;
+    QByteArray m_head;       // bytes of the current request's head seen so far
+    qint64 m_bodyLeft = 0;
+    bool m_inRequest = false; // bytes of a request seen, request not complete
+    QTimer m_timer;
+};
+
+} // namespace l2met

@@ -1,0 +1,241 @@
+#include "receiver/httpreceiver.h"
+
+#include "metrics/metrics.h"
+#include "metrics/problemlog.h"
+#include "parser/ingestoptions.h"
+#include "receiver/boundedtcpserver.h"
+#include "receiver/inbox.h"
+
+#include <QDateTime>
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponse>
+#include <QLoggingCategory>
+#include <QUrlQuery>
+
+#include <openssl/crypto.h>
+
+Q_LOGGING_CATEGORY(lcReceiver, "l2met.receiver")
+
+namespace l2met {
+
+namespace {
+
+using StatusCode = QHttpServerResponse::StatusCode;
+
+QHttpServerResponse textResponse(int status, const QByteArray &text)
+{
+    return QHttpServerResponse(QByteArrayLiteral("text/plain"), text.isEmpty() ? text : text + '\n',
+                               static_cast<StatusCode>(status));
+}
+
+bool constantTimeEqual(const QByteArray &a, const QByteArray &b)
+{
+    return a.size() == b.size() && CRYPTO_memcmp(a.constData(), b.constData(), size_t(a.size())) == 0;
+}
+
+} // namespace
+
+HttpReceiver::HttpReceiver(Options options, std::shared_ptr<const Fernet> fernet, Inbox *inbox,
+                           Metrics *metrics, ProblemLog *problems, Hooks hooks, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_fernet(std::move(fernet))
+    , m_inbox(inbox)
+    , m_metrics(metrics)
+    , m_problems(problems)
+    , m_hooks(std::move(hooks))
+{
+    m_requests = &m_metrics->counter("http_requests", "HTTP requests answered");
+    m_bodyBytes = &m_metrics->counter("http_body_bytes", "bytes of /logs bodies accepted");
+    m_bodiesAccepted = &m_metrics->counter("bodies_accepted", "/logs bodies put on the inbox");
+    for (const int status : { 200, 400, 401, 404, 405, 408, 413, 431, 503 })
+        m_byStatus.insert(status,
+                          &m_metrics->counter("http_responses", "HTTP responses by status code",
+                                              "status=\"" + QByteArray::number(status) + '"'));
+}
+
+HttpReceiver::~HttpReceiver()
+{
+    stop();
+}
+
+void HttpReceiver::countStatus(int status)
+{
+    m_requests->add();
+    Counter *c = m_byStatus.value(status);
+    if (!c) {
+        c = &m_metrics->counter("http_responses", "HTTP responses by status code",
+                                "status=\"" + QByteArray::number(status) + '"');
+        m_byStatus.insert(status, c);
+    }
+    c->add();
+}
+
+quint16 HttpReceiver::start(QString *error)
+{
+    m_server = new QHttpServer(this);
+    m_tcp = new BoundedTcpServer(m_options.limits, m_options.maxConnections,
+                                 [this](int status) {
+                                     countStatus(status);
+                                     m_problems->add(Problem { {}, "http_" + QByteArray::number(status), {},
+                                                               status, "refused by the connection guard" });
+                                 },
+                                 this);
+    if (!m_tcp->listen(m_options.address, m_options.port)) {
+        if (error)
+            *error = QStringLiteral("cannot listen on %1:%2: %3")
+                         .arg(m_options.address.toString())
+                         .arg(m_options.port)
+                         .arg(m_tcp->errorString());
+        return 0;
+    }
+    m_server->bind(m_tcp);
+    m_port = m_tcp->serverPort();
+
+    m_server->route(QStringLiteral("/logs"), [this](const QHttpServerRequest &r) { return handleLogs(r); });
+    m_server->route(QStringLiteral("/health"), [this](const QHttpServerRequest &r) { return handleHealth(r); });
+    m_server->route(QStringLiteral("/sign"), [this](const QHttpServerRequest &r) { return handleSign(r); });
+    m_server->route(QStringLiteral("/metrics"), [this](const QHttpServerRequest &r) { return handleMetrics(r); });
+    qCInfo(lcReceiver).noquote() << QStringLiteral("at=receiver.listen address=%1 port=%2")
+                                        .arg(m_options.address.toString())
+                                        .arg(m_port);
+    return m_port;
+}
+
+void HttpReceiver::stop()
+{
+    if (m_tcp) {
+        m_tcp->close();
+        const auto sockets = m_tcp->findChildren<QTcpSocket *>();
+        for (QTcpSocket *s : sockets)
+            s->disconnectFromHost();
+    }
+    delete m_server;
+    m_server = nullptr;
+    delete m_tcp;
+    m_tcp = nullptr;
+}
+
+QString HttpReceiver::parseQuery(const QUrlQuery &query, IngestOptions *options)
+{
+    if (query.hasQueryItem(QStringLiteral("resolution"))) {
+        const QString value = query.queryItemValue(QStringLiteral("resolution"));
+        bool ok = false;
+        const int resolution = value.toInt(&ok);
+        if (!ok || resolution <= 0 || 3600 % resolution != 0)
+            return QStringLiteral("resolution must be a positive number of seconds that divides 3600");
+        options->resolution = resolution;
+    }
+    if (query.hasQueryItem(QStringLiteral("prefix")))
+        options->prefix = query.queryItemValue(QStringLiteral("prefix"), QUrl::FullyDecoded).toUtf8();
+    if (query.hasQueryItem(QStringLiteral("source-prefix")))
+        options->sourcePrefix =
+            query.queryItemValue(QStringLiteral("source-prefix"), QUrl::FullyDecoded).toUtf8();
+    return {};
+}
+
+QHttpServerResponse HttpReceiver::reject(int status, const QByteArray &kind, const QByteArray &text,
+                                         const QByteArray &user)
+{
+    countStatus(status);
+    m_problems->add(Problem { {}, kind, user, status, text });
+    QHttpServerResponse response = textResponse(status, text);
+    if (status == 401)
+        response.setHeader(QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Basic realm=\"l2met\""));
+    return response;
+}
+
+QHttpServerResponse HttpReceiver::handleLogs(const QHttpServerRequest &request)
+{
+    if (request.method() != QHttpServerRequest::Method::Post)
+        return reject(405, "http_405", "use POST");
+
+    const QByteArray header = request.value(QByteArrayLiteral("authorization"));
+    const BasicAuth basic = parseBasicAuth(header);
+    if (basic.error != AuthError::None)
+        return reject(401, "http_401", authErrorText(basic.error));
+    Credentials credentials;
+    const auto cached = m_tokenCache.constFind(basic.user);
+    if (cached != m_tokenCache.cend()) {
+        credentials = *cached;
+    } else {
+        const Fernet::Result result = m_fernet->decrypt(basic.user);
+        if (!result.ok())
+            return reject(401, "http_401", authErrorText(AuthError::InvalidToken));
+        if (splitCredentials(result.plaintext, &credentials) != AuthError::None)
+            return reject(401, "http_401", authErrorText(AuthError::NoColon));
+        if (m_tokenCache.size() >= kTokenCacheSize)
+            m_tokenCache.clear();
+        m_tokenCache.insert(basic.user, credentials);
+    }
+
+    InboxItem item;
+    item.options.recvDeadline = m_options.recvDeadline;
+    const QString queryError = parseQuery(request.query(), &item.options);
+    if (!queryError.isEmpty())
+        return reject(400, "http_400", queryError.toUtf8(), credentials.user);
+    if (m_hooks.outboxFull && m_hooks.outboxFull())
+        return reject(503, "http_503", "store is not keeping up; retry later", credentials.user);
+    if (m_hooks.storeHealthy && !m_hooks.storeHealthy())
+        return reject(503, "http_503", "store unreachable; retry later", credentials.user);
+
+    item.body = request.body();
+    if (item.body.size() > m_options.limits.maxBodyBytes) // the guard answers first; belt and braces
+        return reject(413, "http_413", "body too large", credentials.user);
+    const qint64 size = item.body.size();
+    item.options.token = basic.user;
+    item.user = credentials.user;
+    item.receivedAt = QDateTime::currentSecsSinceEpoch();
+    if (!m_inbox->tryPush(item))
+        return reject(503, "http_503", "inbox full; retry later", credentials.user);
+    m_bodyBytes->add(quint64(size));
+    m_bodiesAccepted->add();
+    countStatus(200);
+    return QHttpServerResponse(QByteArray(), StatusCode::Ok);
+}
+
+QHttpServerResponse HttpReceiver::handleHealth(const QHttpServerRequest &request)
+{
+    if (request.method() != QHttpServerRequest::Method::Get
+        && request.method() != QHttpServerRequest::Method::Head)
+        return reject(405, "http_405", "use GET");
+    if (m_hooks.storeHealthy && !m_hooks.storeHealthy()) {
+        countStatus(503);
+        return textResponse(503, "store unreachable");
+    }
+    countStatus(200);
+    return textResponse(200, "ok");
+}
+
+QHttpServerResponse HttpReceiver::handleSign(const QHttpServerRequest &request)
+{
+    if (request.method() != QHttpServerRequest::Method::Post)
+        return reject(405, "http_405", "use POST");
+    const BasicAuth basic = parseBasicAuth(request.value(QByteArrayLiteral("authorization")));
+    bool known = false;
+    if (basic.error == AuthError::None) {
+        for (const QByteArray &key : m_options.secretKeys)
+            known = constantTimeEqual(key, basic.user) || known;
+    }
+    if (!known)
+        return reject(401, "http_401", "the Basic user must be one of l2met's secret keys");
+    const QByteArray plaintext = request.body().trimmed();
+    Credentials credentials;
+    if (splitCredentials(plaintext, &credentials) != AuthError::None)
+        return reject(400, "http_400", "body must be librato-user:librato-api-token");
+    const QByteArray token = m_fernet->encrypt(plaintext);
+    countStatus(200);
+    return QHttpServerResponse(QByteArrayLiteral("text/plain"), token);
+}
+
+QHttpServerResponse HttpReceiver::handleMetrics(const QHttpServerRequest &request)
+{
+    if (request.method() != QHttpServerRequest::Method::Get)
+        return reject(405, "http_405", "use GET");
+    countStatus(200);
+    return QHttpServerResponse(QByteArrayLiteral("text/plain; version=0.0.4"),
+                               m_hooks.metricsText ? m_hooks.metricsText() : QByteArray());
+}
+
+} // namespace l2met

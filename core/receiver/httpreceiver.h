@@ -1,0 +1,99 @@
+// HttpReceiver: l2met's HTTP interface (SPEC section 2) on Qt HttpServer over
+// a BoundedTcpServer: POST /logs (authenticate, check options and size, put
+// the body on the inbox, answer at once: parsing happens after the answer),
+// GET /health, POST /sign, GET /metrics.
+//
+// Lives in the HTTP thread (created there by the Engine); start() and stop()
+// run in that thread. Verified drain tokens are cached (bounded) so a busy
+// drain costs one Fernet verification, not one per request.
+#pragma once
+
+#include "auth/credentials.h"
+#include "auth/fernet.h"
+#include "parser/ingestoptions.h"
+#include "receiver/connectionguard.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QHostAddress>
+#include <QObject>
+#include <QUrlQuery>
+
+#include <functional>
+#include <memory>
+
+class QHttpServer;
+class QHttpServerRequest;
+class QHttpServerResponse;
+
+namespace l2met {
+
+class BoundedTcpServer;
+class Inbox;
+class Metrics;
+class ProblemLog;
+class Counter;
+
+class HttpReceiver : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        QHostAddress address = QHostAddress::Any;
+        quint16 port = 8080;
+        ConnectionLimits limits;
+        int maxConnections = 4096;
+        int recvDeadline = 2;
+        QList<QByteArray> secretKeys; // the configured keys, for /sign
+    };
+    struct Hooks
+    {
+        std::function<bool()> storeHealthy;  // /health and /logs 503
+        std::function<bool()> outboxFull;    // /logs 503 while the store cannot keep up
+        std::function<QByteArray()> metricsText; // /metrics
+    };
+
+    HttpReceiver(Options options, std::shared_ptr<const Fernet> fernet, Inbox *inbox,
+                 Metrics *metrics, ProblemLog *problems, Hooks hooks, QObject *parent = nullptr);
+    ~HttpReceiver() override;
+
+    // Listens; returns the port (0 on failure, with *error set).
+    quint16 start(QString *error);
+    // Stops accepting and closes every connection.
+    void stop();
+
+    quint16 port() const { return m_port; }
+
+    // Parses /logs query options into *options; an error text when invalid.
+    static QString parseQuery(const QUrlQuery &query, IngestOptions *options);
+
+private:
+    QHttpServerResponse handleLogs(const QHttpServerRequest &request);
+    QHttpServerResponse handleHealth(const QHttpServerRequest &request);
+    QHttpServerResponse handleSign(const QHttpServerRequest &request);
+    QHttpServerResponse handleMetrics(const QHttpServerRequest &request);
+    QHttpServerResponse reject(int status, const QByteArray &kind, const QByteArray &text,
+                               const QByteArray &user = {});
+    void countStatus(int status);
+
+    Options m_options;
+    std::shared_ptr<const Fernet> m_fernet;
+    Inbox *m_inbox;
+    Metrics *m_metrics;
+    ProblemLog *m_problems;
+    Hooks m_hooks;
+    QHttpServer *m_server = nullptr;
+    BoundedTcpServer *m_tcp = nullptr;
+    quint16 m_port = 0;
+    QHash<QByteArray, Credentials> m_tokenCache; // HTTP thread only
+    static constexpr int kTokenCacheSize = 4096;
+
+    Counter *m_requests = nullptr;
+    Counter *m_bodyBytes = nullptr;
+    Counter *m_bodiesAccepted = nullptr;
+    QHash<int, Counter *> m_byStatus;
+};
+
+} // namespace l2met

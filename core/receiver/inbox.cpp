@@ -1,0 +1,85 @@
+#include "receiver/inbox.h"
+
+#include <QDeadlineTimer>
+#include <QMutexLocker>
+
+namespace l2met {
+
+Inbox::Inbox(int maxItems, qint64 maxBytes)
+    : m_maxItems(maxItems)
+    , m_maxBytes(maxBytes)
+{
+}
+
+bool Inbox::tryPush(InboxItem &item)
+{
+    QMutexLocker lock(&m_mutex);
+    const qint64 size = item.body.size();
+    if (m_closed || int(m_items.size()) >= m_maxItems || m_bytes + size > m_maxBytes)
+        return false;
+    m_bytes += size;
+    m_items.push_back(std::move(item));
+    m_notEmpty.wakeOne();
+    return true;
+}
+
+bool Inbox::pop(InboxItem *item, int timeoutMs)
+{
+    QMutexLocker lock(&m_mutex);
+    QDeadlineTimer deadline(timeoutMs);
+    while (m_items.empty()) {
+        if (m_closed || !m_notEmpty.wait(&m_mutex, deadline))
+            return false;
+    }
+    *item = std::move(m_items.front());
+    m_items.pop_front();
+    m_bytes -= item->body.size();
+    ++m_busy;
+    return true;
+}
+
+void Inbox::markDone()
+{
+    QMutexLocker lock(&m_mutex);
+    --m_busy;
+    if (m_busy == 0 && m_items.empty())
+        m_idle.wakeAll();
+}
+
+bool Inbox::waitIdle(int timeoutMs)
+{
+    QMutexLocker lock(&m_mutex);
+    QDeadlineTimer deadline(timeoutMs);
+    while (m_busy > 0 || !m_items.empty()) {
+        if (!m_idle.wait(&m_mutex, deadline))
+            return false;
+    }
+    return true;
+}
+
+void Inbox::close()
+{
+    QMutexLocker lock(&m_mutex);
+    m_closed = true;
+    m_notEmpty.wakeAll();
+}
+
+bool Inbox::isClosed() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_closed;
+}
+
+int Inbox::depth() const
+{
+    QMutexLocker lock(&m_mutex);
+    return int(m_items.size());
+}
+
+qint64 Inbox::bytes() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_bytes;
+}
+
+} // namespace l2met

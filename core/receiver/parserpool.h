@@ -1,0 +1,56 @@
+// ParserPool: -concurrency named worker threads ("l2met-parse-N") that take
+// bodies from the inbox, parse them into buckets (BodyParser and
+// BucketAccumulator, no lock per line) and merge each body's buckets into
+// the register. Parse outcomes go to l2met's metrics (every line ends in
+// exactly one outcome counter) and problems to the problem log.
+//
+// start() and stop() from the owning (engine) thread; the workers share
+// nothing but the inbox, the register and the thread-safe metrics.
+#pragma once
+
+#include "parser/parsecounters.h"
+
+#include <QList>
+
+#include <array>
+
+class QThread;
+
+namespace l2met {
+
+class Inbox;
+class Register;
+class Metrics;
+class ProblemLog;
+class Counter;
+class Timer;
+struct InboxItem;
+
+class ParserPool
+{
+public:
+    ParserPool(Inbox *inbox, Register *reg, Metrics *metrics, ProblemLog *problems);
+    ~ParserPool();
+
+    void start(int threads);
+    // Returns once the inbox is closed and drained and every worker ended.
+    void join();
+
+    // Sums of the outcome counters since start.
+    ParseCounters totals() const;
+
+private:
+    void run(int index);
+    void record(const ParseCounters &counters, const InboxItem &item);
+
+    Inbox *m_inbox;
+    Register *m_register;
+    Metrics *m_metrics;
+    ProblemLog *m_problems;
+    QList<QThread *> m_threads;
+    std::array<Counter *, ParseCounters::kCount> m_counters {};
+    Counter *m_bodies = nullptr;
+    Timer *m_parseTime = nullptr;
+};
+
+} // namespace l2met

@@ -1,0 +1,72 @@
+#include "receiver/register.h"
+
+#include <QMutexLocker>
+
+namespace l2met {
+
+void Register::merge(std::vector<Bucket> &buckets)
+{
+    if (buckets.empty())
+        return;
+    // Group by shard so each shard is locked once per call.
+    std::array<std::vector<Bucket *>, kShards> byShard;
+    for (Bucket &b : buckets)
+        byShard[qHash(b.id()) % kShards].push_back(&b);
+    qint64 newBuckets = 0;
+    qint64 values = 0;
+    for (int s = 0; s < kShards; ++s) {
+        if (byShard[s].empty())
+            continue;
+        Shard &shard = m_shards[s];
+        QMutexLocker lock(&shard.mutex);
+        for (Bucket *b : byShard[s]) {
+            values += qint64(b->values().size());
+            auto it = shard.buckets.find(b->id());
+            if (it == shard.buckets.end()) {
+                const BucketId id = b->id(); // the key must not alias the moved value
+                shard.buckets.insert(id, std::move(*b));
+                ++newBuckets;
+            } else {
+                it->merge(*b);
+            }
+        }
+    }
+    m_buckets.fetch_add(newBuckets, std::memory_order_relaxed);
+    m_values.fetch_add(values, std::memory_order_relaxed);
+}
+
+std::vector<Bucket> Register::takeAll()
+{
+    std::vector<Bucket> out;
+    out.reserve(size_t(m_buckets.load(std::memory_order_relaxed)));
+    qint64 buckets = 0;
+    qint64 values = 0;
+    for (Shard &shard : m_shards) {
+        QHash<BucketId, Bucket> taken;
+        {
+            QMutexLocker lock(&shard.mutex);
+            taken.swap(shard.buckets);
+        }
+        for (auto it = taken.begin(); it != taken.end(); ++it) {
+            values += qint64(it->values().size());
+            out.push_back(std::move(it.value()));
+        }
+        buckets += taken.size();
+    }
+    m_buckets.fetch_sub(buckets, std::memory_order_relaxed);
+    m_values.fetch_sub(values, std::memory_order_relaxed);
+    return out;
+}
+
+std::vector<Bucket> Register::copyAll() const
+{
+    std::vector<Bucket> out;
+    for (const Shard &shard : m_shards) {
+        QMutexLocker lock(&shard.mutex);
+        for (const Bucket &b : shard.buckets)
+            out.push_back(b);
+    }
+    return out;
+}
+
+} // namespace l2met

@@ -1,0 +1,48 @@
+// Register: the in-memory buckets of this process, keyed by id; a bucket that
+// arrives with an id already present is merged (values appended). Every
+// flush interval the store writer takes the whole register.
+//
+// Sharded by id hash, each shard with its own mutex, so parser threads merge
+// a body's buckets without a global lock. Thread-safe.
+#pragma once
+
+#include "bucket/bucket.h"
+
+#include <QHash>
+#include <QMutex>
+
+#include <array>
+#include <atomic>
+#include <vector>
+
+namespace l2met {
+
+class Register
+{
+public:
+    // Merges the buckets (moved from).
+    void merge(std::vector<Bucket> &buckets);
+    // Takes every bucket; the register is empty afterwards.
+    std::vector<Bucket> takeAll();
+
+    qint64 bucketCount() const { return m_buckets.load(std::memory_order_relaxed); }
+    qint64 valueCount() const { return m_values.load(std::memory_order_relaxed); }
+
+    // Copies of the buckets (for the GUI's live table); costs a copy of
+    // everything, call it seldom.
+    std::vector<Bucket> copyAll() const;
+
+    static constexpr int kShards = 16;
+
+private:
+    struct Shard
+    {
+        mutable QMutex mutex;
+        QHash<BucketId, Bucket> buckets;
+    };
+    std::array<Shard, kShards> m_shards;
+    std::atomic<qint64> m_buckets { 0 };
+    std::atomic<qint64> m_values { 0 };
+};
+
+} // namespace l2met
