@@ -1,13 +1,113 @@
+// l2met: the thin shell over l2met_core: options, signals, and the engine
+// run headless (--no-gui, or when there is no display) or under the desktop
+// window.
+#include "config/configloader.h"
+#include "engine/engine.h"
+#include "signalwatcher.h"
+
+#include "auth/fernet.h"
+
 #include <QCoreApplication>
-#include <QCommandLineParser>
+#include <QHostInfo>
+#include <QLoggingCategory>
+#include <QProcessEnvironment>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace l2met;
+
+namespace {
+
+void printLine(FILE *stream, const QString &line)
+{
+    std::fputs(line.toLocal8Bit().constData(), stream);
+    std::fputc('\n', stream);
+    std::fflush(stream);
+}
+
+// --sign user:api-token: prints a drain token and the drain URL to give to
+// `heroku drains:add`, so a headless operator needs no curl.
+int sign(const LoadResult &loaded)
+{
+    QString error;
+    const std::optional<QList<Fernet::Key>> keys = Fernet::parseKeys(loaded.config->secrets, &error);
+    if (!keys) {
+        printLine(stderr, QStringLiteral("l2met: invalid secrets: %1").arg(error));
+        return 2;
+    }
+    const QByteArray token = Fernet(*keys).encrypt(loaded.signRequest);
+    const QString host = QHostInfo::localHostName();
+    const QString url = QStringLiteral("https://%1@%2/logs?resolution=60")
+                            .arg(QString::fromLatin1(token), host);
+    printLine(stdout, QStringLiteral("token=%1").arg(QString::fromLatin1(token)));
+    printLine(stdout, QStringLiteral("drain_url=%1").arg(url));
+    printLine(stdout, QStringLiteral("# heroku drains:add '%1' --app YOUR-APP").arg(url));
+    printLine(stdout, QStringLiteral("# replace %1 with the public address of this l2met").arg(host));
+    return 0;
+}
+
+void logMetrics(Engine &engine)
+{
+    QStringList pairs;
+    for (const Metrics::Sample &s : engine.metrics().samples()) {
+        if (s.labels.isEmpty())
+            pairs << QStringLiteral("%1=%2").arg(QString::fromLatin1(s.name)).arg(s.value, 0, 'f', 0);
+    }
+    qInfo().noquote() << QStringLiteral("at=metrics ") + pairs.join(u' ');
+}
+
+} // namespace
+
 int main(int argc, char **argv)
 {
+    qSetMessagePattern(QStringLiteral("time=%{time yyyy-MM-ddThh:mm:ss.zzz} level=%{type} %{message}"));
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("l2met"));
     QCoreApplication::setApplicationVersion(QStringLiteral(L2MET_VERSION));
-    QCommandLineParser parser;
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.process(app);
-    return 0;
+
+    const LoadResult loaded = ConfigLoader::load(app.arguments(), QProcessEnvironment::systemEnvironment());
+    if (loaded.exitNow) {
+        printLine(stdout, loaded.output);
+        return 0;
+    }
+    if (!loaded.config) {
+        printLine(stderr, QStringLiteral("l2met: %1").arg(loaded.error));
+        return 2;
+    }
+    for (const QString &warning : loaded.warnings)
+        qWarning().noquote() << QStringLiteral("at=config warning=\"%1\"").arg(warning);
+    if (!loaded.signRequest.isEmpty())
+        return sign(loaded);
+    if (loaded.generatedSecret)
+        qInfo().noquote() << QStringLiteral("at=config.secret generated=true file=\"%1\"").arg(loaded.configPath);
+
+    Config config = *loaded.config;
+    if (!config.verbose)
+        QLoggingCategory::setFilterRules(QStringLiteral("*.debug=false"));
+
+    Engine engine(config);
+    QString error;
+    if (!engine.start(&error)) {
+        printLine(stderr, QStringLiteral("l2met: %1").arg(error));
+        return 1;
+    }
+    qInfo().noquote() << QStringLiteral("at=start port=%1 config=\"%2\" sign=\"l2met --sign USER:TOKEN\"")
+                             .arg(engine.port())
+                             .arg(loaded.configPath);
+
+    QTimer metricsLog;
+    if (config.verbose) {
+        QObject::connect(&metricsLog, &QTimer::timeout, &app, [&engine] { logMetrics(engine); });
+        metricsLog.start(10000);
+    }
+
+    SignalWatcher watcher;
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &app, [&](int signal) {
+        qInfo().noquote() << QStringLiteral("at=signal signal=%1 action=shutdown").arg(signal);
+        metricsLog.stop();
+        engine.shutdown(30000);
+        app.quit();
+    });
+    return app.exec();
 }

@@ -8,6 +8,8 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cmath>
+#include <tuple>
 
 namespace l2met::test {
 
@@ -21,6 +23,8 @@ QByteArray reasonPhrase(int status)
 {
     switch (status) {
     case 200: return QByteArrayLiteral("OK");
+    case 301: return QByteArrayLiteral("Moved Permanently");
+    case 307: return QByteArrayLiteral("Temporary Redirect");
     case 400: return QByteArrayLiteral("Bad Request");
     case 401: return QByteArrayLiteral("Unauthorized");
     case 403: return QByteArrayLiteral("Forbidden");
@@ -189,16 +193,16 @@ QList<FakeLibrato::Gauge> FakeLibrato::gaugesNamed(const QString &name) const
     return gauges;
 }
 
-void FakeLibrato::failNext(int count, int status, QByteArray retryAfter)
+void FakeLibrato::failNext(int count, int status, QByteArray retryAfter, QByteArray body)
 {
     for (int i = 0; i < count; ++i)
-        m_scripts.push_back(Script { false, status, retryAfter });
+        m_scripts.push_back(Script { false, status, retryAfter, body });
 }
 
 void FakeLibrato::stallNext(int count)
 {
     for (int i = 0; i < count; ++i)
-        m_scripts.push_back(Script { true, 0, {} });
+        m_scripts.push_back(Script { true, 0, {}, {} });
 }
 
 void FakeLibrato::clear()
@@ -210,7 +214,8 @@ void FakeLibrato::clear()
 
 std::pair<int, QByteArray> FakeLibrato::validate(const Request &request)
 {
-    const QByteArray path = request.target.left(request.target.indexOf('?'));
+    const qsizetype query = request.target.indexOf('?');
+    const QByteArray path = query < 0 ? request.target : request.target.first(query);
     if (path != "/v1/metrics")
         return { 404, requestError(QStringLiteral("Not Found")) };
     if (request.method != "POST")
@@ -271,8 +276,12 @@ void FakeLibrato::onNewConnection()
 
 void FakeLibrato::onDisconnected(QTcpSocket *socket)
 {
-    if (m_connections.remove(socket))
-        socket->deleteLater();
+    // Queued: disconnected() can be emitted from inside flush(), while
+    // onReadyRead() still holds a reference to the connection.
+    QTimer::singleShot(0, this, [this, socket] {
+        if (m_connections.remove(socket))
+            socket->deleteLater();
+    });
 }
 
 void FakeLibrato::onReadyRead(QTcpSocket *socket)
@@ -344,8 +353,8 @@ void FakeLibrato::onReadyRead(QTcpSocket *socket)
         request.body = buffer.mid(bodyStart, length);
         buffer.remove(0, bodyStart + length);
         handle(socket, connection, std::move(request));
-        // handle() may have closed the connection; the iterator stays valid
-        // until onDisconnected runs from the event loop.
+        // handle() may have closed the connection; the entry stays in
+        // m_connections until the queued clean-up of onDisconnected runs.
         if (connection.closing)
             return;
     }
@@ -388,9 +397,13 @@ void FakeLibrato::handle(QTcpSocket *socket, Connection &connection, Request req
         stalled = script.stall;
         request.status = script.status;
         retryAfter = script.retryAfter;
-        request.response = script.status == 400
-            ? paramError(QStringLiteral("name"), QStringLiteral("is invalid"))
-            : requestError(QString::fromLatin1(reasonPhrase(script.status)));
+        if (!stalled && !script.body.isEmpty()) {
+            request.response = script.body;
+        } else if (!stalled) {
+            request.response = script.status == 400
+                ? paramError(QStringLiteral("name"), QStringLiteral("is invalid"))
+                : requestError(QString::fromLatin1(reasonPhrase(script.status)));
+        }
     } else {
         std::tie(request.status, request.response) = validate(request);
     }

@@ -76,10 +76,13 @@ public:
     QList<Gauge> acceptedGauges() const;
     QList<Gauge> gaugesNamed(const QString &name) const;
     int connectionsAccepted() const { return m_connectionSerial; }
+    int openConnections() const { return int(m_connections.size()); }
 
     // The next count requests are answered with status (and a Retry-After
-    // header when retryAfter is not empty), whatever they hold.
-    void failNext(int count, int status, QByteArray retryAfter = {});
+    // header when retryAfter is not empty), whatever they hold. The body is
+    // body, or by default a Librato-style error ({"errors":{"params":{"name":
+    // ["is invalid"]}}} for 400, {"errors":{"request":["<reason>"]}} else).
+    void failNext(int count, int status, QByteArray retryAfter = {}, QByteArray body = {});
     // The next count requests are read and never answered; the connection
     // stays open (later requests on it wait behind them) until the client
     // closes it.
@@ -103,6 +106,7 @@ private:
         bool stall = false;
         int status = 0;
         QByteArray retryAfter;
+        QByteArray body;
     };
     struct Answer
     {

@@ -1,4 +1,96 @@
+// Metrics registry, Prometheus rendering, and the problem log.
+#include "metrics/metrics.h"
+#include "metrics/problemlog.h"
+
 #include <QTest>
-class Tst_metrics : public QObject { Q_OBJECT };
-QTEST_GUILESS_MAIN(Tst_metrics)
+#include <QThread>
+
+using namespace l2met;
+
+class TstMetrics : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void sameInstrumentForSameNameAndLabels()
+    {
+        Metrics m;
+        Counter &a = m.counter("lines", "help");
+        Counter &b = m.counter("lines", "other help ignored");
+        QCOMPARE(&a, &b);
+        Counter &c = m.counter("lines", "help", "user=\"x\"");
+        QVERIFY(&a != &c);
+        a.add(3);
+        c.add();
+        QCOMPARE(m.value("lines"), 3.0);
+        QCOMPARE(m.value("lines", "user=\"x\""), 1.0);
+        QCOMPARE(m.value("absent"), 0.0);
+    }
+
+    void prometheusText()
+    {
+        Metrics m;
+        m.counter("lines_aggregated", "lines by outcome").add(42);
+        m.gauge("inbox_depth", "bodies waiting").set(-3);
+        m.counter("http_responses", "by status", "status=\"200\"").add(2);
+        m.counter("http_responses", "by status", "status=\"401\"").add(1);
+        Timer &t = m.timer("parse_body", "time to parse");
+        t.record(1500);
+        t.record(500);
+        const QByteArray text = m.prometheusText();
+        QVERIFY(text.contains("# HELP l2met_lines_aggregated lines by outcome\n"
+                              "# TYPE l2met_lines_aggregated counter\n"
+                              "l2met_lines_aggregated 42\n"));
+        QVERIFY(text.contains("# TYPE l2met_inbox_depth gauge\nl2met_inbox_depth -3\n"));
+        // one HELP/TYPE per family, then every label set
+        QCOMPARE(text.count("# TYPE l2met_http_responses counter"), 1);
+        QVERIFY(text.contains("l2met_http_responses{status=\"200\"} 2\nl2met_http_responses{status=\"401\"} 1\n"));
+        QVERIFY(text.contains("l2met_parse_body_count 2\nl2met_parse_body_sum 0.002000\n"));
+        QCOMPARE(t.maxMicros(), 1500);
+    }
+
+    void labelEscaping()
+    {
+        QCOMPARE(Metrics::labelValue("a\"b\\c\nd"), QByteArray("a\\\"b\\\\c\\nd"));
+    }
+
+    void countersAreThreadSafe()
+    {
+        Metrics m;
+        Counter &c = m.counter("n", "n");
+        QList<QThread *> threads;
+        for (int i = 0; i < 4; ++i) {
+            threads << QThread::create([&m, &c] {
+                for (int j = 0; j < 100000; ++j) {
+                    c.add();
+                    m.counter("registered_concurrently", "x").add();
+                }
+            });
+            threads.last()->start();
+        }
+        for (QThread *t : threads) {
+            QVERIFY(t->wait(20000));
+            delete t;
+        }
+        QCOMPARE(c.value(), 400000u);
+        QCOMPARE(m.value("registered_concurrently"), 400000.0);
+    }
+
+    void problemLogKeepsTheNewest()
+    {
+        ProblemLog log(3);
+        for (int i = 0; i < 5; ++i)
+            log.add(Problem { {}, "kind", "user", 0, QByteArray::number(i) });
+        const QList<Problem> recent = log.recent();
+        QCOMPARE(recent.size(), 3);
+        QCOMPARE(recent.first().detail, QByteArray("2"));
+        QCOMPARE(recent.last().detail, QByteArray("4"));
+        QCOMPARE(log.total(), 5u);
+        QVERIFY(recent.first().at.isValid());
+        log.add(Problem { {}, "long", {}, 0, QByteArray(5000, 'x') });
+        QCOMPARE(log.recent().last().detail.size(), qsizetype(ProblemLog::kMaxDetail));
+    }
+};
+
+QTEST_GUILESS_MAIN(TstMetrics)
 #include "tst_metrics.moc"

@@ -43,7 +43,8 @@ struct LoadResult
     // One line naming the setting, e.g. `invalid -flush-interval "abc":
     // expected a duration such as 500ms or 2s`; empty on success.
     QString error;
-    // --help or -version: print output and exit with success.
+    // --help or -version: print output (no final newline) and exit with
+    // success.
     bool exitNow = false;
     QString output;
     // Value of --sign user:api-token (checked to hold a ':'), empty if absent.

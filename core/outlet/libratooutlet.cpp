@@ -233,6 +233,9 @@ void LibratoOutlet::send(quint64 id)
                    + QByteArray(request.credentials.user + ':' + request.credentials.apiToken)
                          .toBase64()));
     httpRequest.setTransferTimeout(m_options.timeoutMs);
+    // A redirect would carry the Authorization header to wherever it points.
+    httpRequest.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                             QNetworkRequest::ManualRedirectPolicy);
 
     request.sentAtNs = m_clock.nsecsElapsed();
     request.reply = m_network->post(httpRequest, request.body);
@@ -268,7 +271,11 @@ void LibratoOutlet::onReplyFinished(quint64 id)
             : reply->errorString();
     } else if (status < 200 || status >= 300) {
         error = errorText(reply->readAll(), request.credentials.apiToken);
-        if (error.isEmpty()) {
+        const QByteArray location = reply->rawHeader(QByteArrayLiteral("Location"));
+        if (status >= 300 && status < 400 && !location.isEmpty()) {
+            error = QStringLiteral("redirected to %1 (not followed: set the Librato URL)")
+                        .arg(errorText(location, request.credentials.apiToken));
+        } else if (error.isEmpty()) {
             const QString reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
             error = QStringLiteral("HTTP %1 %2").arg(status).arg(reason).trimmed();
         }
@@ -289,25 +296,26 @@ void LibratoOutlet::onReplyFinished(quint64 id)
                               .arg(latencyNs / 1000000);
     if (status >= 200 && status < 300) {
         qCDebug(lcOutlet).noquote() << where;
-        finish(id, true, status);
+        finish(id, true, status, {});
         return;
     }
     qCInfo(lcOutlet).noquote() << QString(where + QLatin1String(" error=") + logfmtValue(error));
 
     if (status == 429 || status >= 500) {
-        retryOrFail(id, status, parseRetryAfterMs(reply->rawHeader(QByteArrayLiteral("Retry-After"))));
+        retryOrFail(id, status, error,
+                    parseRetryAfterMs(reply->rawHeader(QByteArrayLiteral("Retry-After"))));
     } else if (status != 0 || isPermanentNetworkError(networkError)) {
-        finish(id, false, status); // 4xx other than 429 (or 1xx/3xx): retrying changes nothing
+        finish(id, false, status, error); // 4xx but 429, 1xx, 3xx: a retry changes nothing
     } else {
-        retryOrFail(id, status, -1); // timeout or connection error
+        retryOrFail(id, status, error, -1); // timeout or connection error
     }
 }
 
-void LibratoOutlet::retryOrFail(quint64 id, int status, qint64 retryAfterMs)
+void LibratoOutlet::retryOrFail(quint64 id, int status, const QString &error, qint64 retryAfterMs)
 {
     Request &request = m_requestsById.at(id);
     if (request.attempt >= m_options.retries) {
-        finish(id, false, status);
+        finish(id, false, status, error);
         return;
     }
     qint64 delay = backoffMs(request.attempt);
@@ -326,7 +334,7 @@ void LibratoOutlet::retryOrFail(quint64 id, int status, qint64 retryAfterMs)
     QTimer::singleShot(std::chrono::milliseconds(delay), this, [this, id] { send(id); });
 }
 
-void LibratoOutlet::finish(quint64 id, bool delivered, int status)
+void LibratoOutlet::finish(quint64 id, bool delivered, int status, const QString &error)
 {
     const auto it = m_requestsById.find(id);
     Q_ASSERT(it != m_requestsById.end());
@@ -351,11 +359,12 @@ void LibratoOutlet::finish(quint64 id, bool delivered, int status)
         m_gaugesFailed->add(gauges);
         m_batchesFailed->add();
         qCWarning(lcOutlet).noquote()
-            << QStringLiteral("at=outlet.failed %1 status=%2 attempts=%3 gauges=%4")
-                   .arg(request.credentials.describe())
-                   .arg(status)
-                   .arg(request.attempt + 1)
-                   .arg(request.gauges);
+            << QString(QStringLiteral("at=outlet.failed %1 status=%2 attempts=%3 gauges=%4 error=")
+                           .arg(request.credentials.describe())
+                           .arg(status)
+                           .arg(request.attempt + 1)
+                           .arg(request.gauges)
+                       + logfmtValue(error));
     }
 
     m_inFlight.fetch_sub(1);

@@ -4,8 +4,10 @@
 // l2met/VERSION. 2xx is delivered; 5xx, 429 (Retry-After honoured),
 // timeouts (outlet-ttl) and connection errors are retried with exponential
 // backoff up to outlet-retry more attempts; other 4xx are permanent (logged
-// with Librato's error text, counted, not retried). In preview mode the same
-// payloads are built and kept for inspection, and nothing is sent.
+// with Librato's error text, counted, not retried). Redirects are not
+// followed (they would carry the credentials elsewhere): a 3xx is permanent
+// too. In preview mode the same payloads are built and kept for inspection,
+// and nothing is sent.
 //
 // Lives in the outlet thread: call deliver() through a queued invocation, and
 // destroy it there (the QNetworkAccessManager is created on the first
@@ -108,8 +110,9 @@ private:
 
     void send(quint64 id);
     void onReplyFinished(quint64 id);
-    void retryOrFail(quint64 id, int status, qint64 retryAfterMs); // retryAfterMs -1: none
-    void finish(quint64 id, bool delivered, int status);
+    // retryAfterMs: -1 when the answer had no usable Retry-After.
+    void retryOrFail(quint64 id, int status, const QString &error, qint64 retryAfterMs);
+    void finish(quint64 id, bool delivered, int status, const QString &error);
     qint64 backoffMs(int attempt) const;
     DeliveryStats &statsFor(const QByteArray &user); // m_mutex held
     void keepPreview(const OutletBatch &batch);

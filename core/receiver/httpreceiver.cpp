@@ -111,9 +111,11 @@ void HttpReceiver::stop()
         for (QTcpSocket *s : sockets)
             s->disconnectFromHost();
     }
+    // bind() made the HTTP server the TCP server's parent: one delete does both.
+    if (m_tcp && m_tcp->parent() != m_server)
+        delete m_tcp;
     delete m_server;
     m_server = nullptr;
-    delete m_tcp;
     m_tcp = nullptr;
 }
 

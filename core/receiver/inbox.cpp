@@ -27,8 +27,9 @@ bool Inbox::pop(InboxItem *item, int timeoutMs)
 {
     QMutexLocker lock(&m_mutex);
     QDeadlineTimer deadline(timeoutMs);
-    while (m_items.empty()) {
-        if (m_closed || !m_notEmpty.wait(&m_mutex, deadline))
+    // A closed inbox drains even when paused: shutdown must lose nothing.
+    while (m_items.empty() || (m_paused && !m_closed)) {
+        if ((m_closed && m_items.empty()) || !m_notEmpty.wait(&m_mutex, deadline))
             return false;
     }
     *item = std::move(m_items.front());
@@ -62,6 +63,19 @@ void Inbox::close()
     QMutexLocker lock(&m_mutex);
     m_closed = true;
     m_notEmpty.wakeAll();
+}
+
+void Inbox::setPaused(bool paused)
+{
+    QMutexLocker lock(&m_mutex);
+    m_paused = paused;
+    m_notEmpty.wakeAll();
+}
+
+bool Inbox::isPaused() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_paused;
 }
 
 bool Inbox::isClosed() const

@@ -40,6 +40,10 @@ public:
     // Waits until the inbox is empty and every popped item was marked done.
     bool waitIdle(int timeoutMs);
     void markDone();
+    // While paused, pop() hands out nothing (the inbox fills up and the
+    // receiver answers 503), for inspection and back-pressure tests.
+    void setPaused(bool paused);
+    bool isPaused() const;
 
     int depth() const;
     qint64 bytes() const;
@@ -56,6 +60,7 @@ private:
     qint64 m_bytes = 0;
     int m_busy = 0; // popped, not yet done
     bool m_closed = false;
+    bool m_paused = false;
 };
 
 } // namespace l2met

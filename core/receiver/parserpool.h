@@ -48,6 +48,7 @@ private:
     Metrics *m_metrics;
     ProblemLog *m_problems;
     QList<QThread *> m_threads;
+
     std::array<Counter *, ParseCounters::kCount> m_counters {};
     Counter *m_bodies = nullptr;
     Timer *m_parseTime = nullptr;

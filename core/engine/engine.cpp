@@ -1,0 +1,310 @@
+#include "engine/engine.h"
+
+#include "auth/fernet.h"
+#include "outlet/libratooutlet.h"
+#include "outlet/reader.h"
+#include "receiver/httpreceiver.h"
+#include "receiver/inbox.h"
+#include "receiver/parserpool.h"
+#include "receiver/register.h"
+#include "receiver/storewriter.h"
+#include "store/memorystore.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QEventLoop>
+#include <QHostInfo>
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QThread>
+
+Q_LOGGING_CATEGORY(lcEngine, "l2met.engine")
+
+namespace l2met {
+
+namespace {
+
+// Runs fn in obj's thread and waits for it.
+template<typename Fn>
+void runIn(QObject *obj, Fn &&fn)
+{
+    if (obj->thread() == QThread::currentThread())
+        fn();
+    else
+        QMetaObject::invokeMethod(obj, std::forward<Fn>(fn), Qt::BlockingQueuedConnection);
+}
+
+int remaining(const QDeadlineTimer &deadline)
+{
+    return int(std::max<qint64>(0, deadline.remainingTime()));
+}
+
+} // namespace
+
+Engine::Engine(Config config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_metrics(std::make_unique<Metrics>())
+    , m_problems(std::make_unique<ProblemLog>())
+{
+    m_snapshotTimer.setInterval(250);
+    connect(&m_snapshotTimer, &QTimer::timeout, this, [this] { Q_EMIT snapshotReady(snapshot()); });
+}
+
+Engine::~Engine()
+{
+    shutdown(5000);
+}
+
+QThread *Engine::makeThread(const QString &name)
+{
+    auto *thread = new QThread;
+    thread->setObjectName(name);
+    thread->start();
+    return thread;
+}
+
+void Engine::stopThread(QThread *thread)
+{
+    if (!thread)
+        return;
+    thread->quit();
+    thread->wait();
+    delete thread;
+}
+
+bool Engine::start(QString *error)
+{
+    Q_ASSERT(!m_running);
+    QString keyError;
+    const std::optional<QList<Fernet::Key>> keys = Fernet::parseKeys(m_config.secrets, &keyError);
+    if (!keys) {
+        *error = QStringLiteral("invalid secrets: %1").arg(keyError);
+        return false;
+    }
+    m_fernet = std::make_shared<const Fernet>(*keys);
+
+    if (!m_config.redisUrl.isEmpty()) {
+        *error = QStringLiteral("REDIS_URL is set but this build has no Redis store yet");
+        return false;
+    }
+    m_store = std::make_unique<MemoryStore>(m_config.partitions);
+
+    if (m_config.runsOutlet()) {
+        m_outletThread = makeThread(QStringLiteral("l2met-outlet"));
+        LibratoOutlet::Options options;
+        options.url = QUrl(m_config.libratoUrl);
+        options.retries = m_config.outletRetry;
+        options.timeoutMs = m_config.outletTtlMs;
+        options.preview = m_config.preview;
+        m_outlet = new LibratoOutlet(options, m_fernet, m_metrics.get());
+        m_outlet->moveToThread(m_outletThread);
+
+        m_readerThread = makeThread(QStringLiteral("l2met-reader"));
+        const QByteArray owner = QHostInfo::localHostName().toUtf8() + ':'
+            + QByteArray::number(QCoreApplication::applicationPid()) + ':'
+            + QByteArray::number(QRandomGenerator::system()->generate64(), 16);
+        LibratoOutlet *outlet = m_outlet;
+        m_reader = new Reader(m_store.get(), m_metrics.get(), m_config.outletIntervalMs, owner,
+                              [outlet](std::vector<Bucket> buckets) {
+                                  QMetaObject::invokeMethod(
+                                      outlet, [outlet, b = std::move(buckets)]() mutable { outlet->deliver(std::move(b)); },
+                                      Qt::QueuedConnection);
+                              });
+        m_reader->moveToThread(m_readerThread);
+        runIn(m_reader, [this] { m_reader->start(); });
+    }
+
+    if (m_config.runsReceiver()) {
+        m_inbox = std::make_unique<Inbox>(m_config.buffer, m_config.inboxBytes);
+        m_register = std::make_unique<Register>();
+        m_parsers = std::make_unique<ParserPool>(m_inbox.get(), m_register.get(), m_metrics.get(),
+                                                 m_problems.get());
+        m_parsers->start(m_config.effectiveConcurrency());
+
+        m_storeThread = makeThread(QStringLiteral("l2met-store"));
+        m_writer = new StoreWriter(m_register.get(), m_store.get(), m_metrics.get(),
+                                   m_config.flushIntervalMs, m_config.outboxFlushes);
+        m_writer->moveToThread(m_storeThread);
+        runIn(m_writer, [this] { m_writer->start(); });
+
+        HttpReceiver::Options options;
+        options.address = QHostAddress(m_config.bind);
+        options.port = quint16(m_config.port);
+        options.limits.maxBodyBytes = m_config.maxBodyBytes;
+        options.recvDeadline = m_config.recvDeadline;
+        options.secretKeys = m_config.secrets.split(':');
+        HttpReceiver::Hooks hooks;
+        Store *store = m_store.get();
+        StoreWriter *writer = m_writer;
+        hooks.storeHealthy = [store] { return store->healthy(); };
+        hooks.outboxFull = [writer] { return writer->outboxFull(); };
+        hooks.metricsText = [this] {
+            m_metrics->gauge("inbox_depth", "bodies waiting in the inbox").set(m_inbox->depth());
+            m_metrics->gauge("inbox_bytes", "bytes waiting in the inbox").set(m_inbox->bytes());
+            m_metrics->gauge("register_buckets", "buckets in the register").set(m_register->bucketCount());
+            m_metrics->gauge("register_values", "values in the register").set(m_register->valueCount());
+            return m_metrics->prometheusText();
+        };
+        m_httpThread = makeThread(QStringLiteral("l2met-http"));
+        m_receiver = new HttpReceiver(options, m_fernet, m_inbox.get(), m_metrics.get(), m_problems.get(),
+                                      hooks);
+        m_receiver->moveToThread(m_httpThread);
+        QString listenError;
+        runIn(m_receiver, [this, &listenError] { m_port = m_receiver->start(&listenError); });
+        if (m_port == 0) {
+            *error = listenError;
+            m_running = true; // so that shutdown() tears down what started
+            shutdown(2000);
+            return false;
+        }
+    }
+    m_running = true;
+    m_snapshotTimer.start();
+    qCInfo(lcEngine).noquote() << QStringLiteral(
+                                      "at=engine.start receiver=%1 outlet=%2 store=%3 partitions=%4 "
+                                      "concurrency=%5 preview=%6")
+                                      .arg(m_config.runsReceiver())
+                                      .arg(m_config.runsOutlet())
+                                      .arg(m_store->kind())
+                                      .arg(m_config.partitions)
+                                      .arg(m_config.effectiveConcurrency())
+                                      .arg(m_config.preview);
+    return true;
+}
+
+void Engine::shutdown(int timeoutMs)
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    m_snapshotTimer.stop();
+    const QDeadlineTimer deadline(timeoutMs);
+    qint64 unstored = 0;
+
+    // 1. Stop accepting.
+    if (m_receiver) {
+        runIn(m_receiver, [this] {
+            m_receiver->stop();
+            delete m_receiver;
+        });
+        m_receiver = nullptr;
+        stopThread(m_httpThread);
+        m_httpThread = nullptr;
+    }
+    // 2. Parse what the inbox holds.
+    if (m_inbox) {
+        m_inbox->close();
+        m_parsers->join();
+    }
+    // 3. Flush the register to the store.
+    if (m_writer) {
+        runIn(m_writer, [this, &deadline, &unstored] {
+            unstored = m_writer->drain(remaining(deadline) / 2);
+            delete m_writer;
+        });
+        m_writer = nullptr;
+        stopThread(m_storeThread);
+        m_storeThread = nullptr;
+    }
+    // 4. Let the outlet deliver what is ready; a memory store dies with us,
+    //    so everything in it is delivered now rather than lost.
+    qint64 undelivered = 0;
+    if (m_reader) {
+        const bool everything = m_store->kind() == QLatin1String("memory");
+        runIn(m_reader, [this, everything] {
+            m_reader->stopTimer();
+            m_reader->scan(everything);
+            delete m_reader;
+        });
+        m_reader = nullptr;
+        stopThread(m_readerThread);
+        m_readerThread = nullptr;
+    }
+    if (m_outlet) {
+        // The reader's last deliveries are queued to the outlet thread; an
+        // empty blocking call behind them makes sure they have started.
+        runIn(m_outlet, [] {});
+        // Wait with an event loop, not a sleep: this thread may serve other
+        // things meanwhile (the window repaints; a test's fake Librato answers).
+        if (m_outlet->inFlight() > 0) {
+            QEventLoop loop;
+            QTimer poll;
+            connect(&poll, &QTimer::timeout, &loop, [&] {
+                if (m_outlet->inFlight() == 0 || deadline.hasExpired())
+                    loop.quit();
+            });
+            poll.start(10);
+            loop.exec();
+        }
+        undelivered = m_outlet->inFlight();
+        runIn(m_outlet, [this] { delete m_outlet; });
+        m_outlet = nullptr;
+        stopThread(m_outletThread);
+        m_outletThread = nullptr;
+    }
+    const StoreStats stats = m_store ? m_store->stats() : StoreStats();
+    qCInfo(lcEngine).noquote() << QStringLiteral(
+                                      "at=engine.shutdown unstored_buckets=%1 undelivered_requests=%2 "
+                                      "store_buckets_left=%3 timed_out=%4")
+                                      .arg(unstored)
+                                      .arg(undelivered)
+                                      .arg(stats.buckets)
+                                      .arg(deadline.hasExpired());
+}
+
+void Engine::setParsingPaused(bool paused)
+{
+    if (m_inbox)
+        m_inbox->setPaused(paused);
+}
+
+QByteArray Engine::sign(QByteArrayView credentials) const
+{
+    return m_fernet ? m_fernet->encrypt(credentials) : QByteArray();
+}
+
+void Engine::setSnapshotInterval(int ms)
+{
+    m_snapshotTimer.setInterval(ms);
+}
+
+std::shared_ptr<const EngineSnapshot> Engine::snapshot() const
+{
+    auto s = std::make_shared<EngineSnapshot>();
+    s->taken = QDateTime::currentDateTimeUtc();
+    s->receiverRunning = m_receiver != nullptr;
+    s->outletRunning = m_outlet != nullptr;
+    s->preview = m_config.preview;
+    s->port = m_port;
+    if (m_store) {
+        s->storeKind = m_store->kind();
+        s->store = m_store->stats();
+        s->storeHealthy = s->store.healthy;
+    }
+    if (m_register) {
+        s->registerBuckets = m_register->bucketCount();
+        s->registerValues = m_register->valueCount();
+    }
+    if (m_inbox) {
+        s->inboxDepth = m_inbox->depth();
+        s->inboxBytes = m_inbox->bytes();
+    }
+    if (m_writer) {
+        s->outboxBuckets = m_writer->pendingBuckets();
+        s->outboxFull = m_writer->outboxFull();
+    }
+    if (m_reader) {
+        s->scans = m_reader->scans();
+        s->readerOwner = m_reader->owner();
+    }
+    if (m_outlet) {
+        s->delivery = m_outlet->stats();
+        s->previews = m_outlet->previews();
+    }
+    s->metrics = m_metrics->samples();
+    s->problems = m_problems->recent();
+    return s;
+}
+
+} // namespace l2met

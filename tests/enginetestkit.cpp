@@ -1,0 +1,49 @@
+#include "enginetestkit.h"
+
+#include <QDateTime>
+#include <QEventLoop>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QSignalSpy>
+#include <QTimeZone>
+
+namespace l2met::test {
+
+HttpAnswer http(const QByteArray &method, const QUrl &url, const QByteArray &body,
+                const QList<QPair<QByteArray, QByteArray>> &headers)
+{
+    QNetworkAccessManager network;
+    QNetworkRequest request(url);
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    for (const auto &[name, value] : headers)
+        request.setRawHeader(name, value);
+    if (!body.isEmpty() && !request.hasRawHeader("Content-Type"))
+        request.setRawHeader("Content-Type", "application/logplex-1");
+    QNetworkReply *reply = network.sendCustomRequest(request, method, body);
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    if (!reply->isFinished())
+        finished.wait(10000);
+    HttpAnswer answer;
+    answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    answer.body = reply->readAll();
+    for (const auto &pair : reply->rawHeaderPairs())
+        answer.headers.append({ pair.first, pair.second });
+    reply->deleteLater();
+    return answer;
+}
+
+QByteArray basicAuth(const QByteArray &user, const QByteArray &password)
+{
+    return "Basic " + QByteArray(user + ':' + password).toBase64();
+}
+
+QByteArray frame(qint64 unixTime, const QByteArray &procId, const QByteArray &message)
+{
+    const QByteArray stamp =
+        QDateTime::fromSecsSinceEpoch(unixTime, QTimeZone::utc()).toString(Qt::ISODate).toLatin1();
+    const QByteArray line = "<134>1 " + stamp + " host app " + procId + " - " + message;
+    return QByteArray::number(line.size()) + ' ' + line;
+}
+
+} // namespace l2met::test

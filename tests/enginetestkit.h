@@ -1,0 +1,28 @@
+// Helpers for end-to-end tests: logplex bodies, HTTP calls over real
+// sockets (QNetworkAccessManager, awaited with QSignalSpy), drain tokens.
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+#include <QUrl>
+
+namespace l2met::test {
+
+struct HttpAnswer
+{
+    int status = 0;
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+};
+
+// One request; waits for the answer (up to 10 s). status 0 on a network error.
+HttpAnswer http(const QByteArray &method, const QUrl &url, const QByteArray &body = {},
+                const QList<QPair<QByteArray, QByteArray>> &headers = {});
+
+QByteArray basicAuth(const QByteArray &user, const QByteArray &password = {});
+
+// One logplex frame of an RFC 5424 line stamped at unixTime.
+QByteArray frame(qint64 unixTime, const QByteArray &procId, const QByteArray &message);
+
+} // namespace l2met::test

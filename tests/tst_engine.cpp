@@ -1,0 +1,318 @@
+// End-to-end: a whole engine in this process (memory store), real sockets,
+// a fake Librato. Tokens are made with /sign; bodies POSTed to /logs; the
+// exact gauges are asserted where Librato would receive them.
+#include "auth/fernet.h"
+#include "engine/engine.h"
+#include "enginetestkit.h"
+#include "fakelibrato.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace l2met;
+using namespace l2met::test;
+
+namespace {
+
+const QByteArray kCredentials = "alice@example.com:alice-api-token";
+const QByteArray kCredentials2 = "bob@example.com:bob-api-token";
+
+Config baseConfig(const QByteArray &secrets, const QUrl &librato)
+{
+    Config c;
+    c.bind = QStringLiteral("127.0.0.1");
+    c.port = 0;
+    c.secrets = secrets;
+    c.libratoUrl = librato.toString();
+    c.flushIntervalMs = 50;
+    c.outletIntervalMs = 50;
+    c.concurrency = 2;
+    c.outletRetry = 2;
+    c.outletTtlMs = 1000;
+    return c;
+}
+
+double number(const QJsonObject &o, const char *key)
+{
+    return o.value(QLatin1String(key)).toDouble();
+}
+
+} // namespace
+
+class TstEngine : public QObject
+{
+    Q_OBJECT
+
+private:
+    QByteArray m_secrets;
+    std::unique_ptr<FakeLibrato> m_librato;
+    std::unique_ptr<Engine> m_engine;
+
+    QUrl url(const QString &path, const QString &query = {}) const
+    {
+        QUrl u(QStringLiteral("http://127.0.0.1:%1%2").arg(m_engine->port()).arg(path));
+        if (!query.isEmpty())
+            u.setQuery(query);
+        return u;
+    }
+    QByteArray token(const QByteArray &credentials)
+    {
+        const HttpAnswer a = http("POST", url(QStringLiteral("/sign")), credentials,
+                                  { { "Authorization", basicAuth(m_secrets.split(':').first()) } });
+        if (a.status != 200)
+            qFatal("sign failed: %d", a.status);
+        return a.body;
+    }
+    HttpAnswer postLogs(const QByteArray &tok, const QByteArray &body, const QString &query = {})
+    {
+        return http("POST", url(QStringLiteral("/logs"), query), body, { { "Authorization", basicAuth(tok) } });
+    }
+    void startEngine(Config config)
+    {
+        m_engine = std::make_unique<Engine>(config);
+        QString error;
+        QVERIFY2(m_engine->start(&error), qPrintable(error));
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        m_secrets = Fernet::generateKey() + ':' + Fernet::generateKey();
+        m_librato = std::make_unique<FakeLibrato>();
+        QVERIFY(m_librato->isListening());
+        startEngine(baseConfig(m_secrets, m_librato->url()));
+    }
+    void cleanup()
+    {
+        m_engine.reset();
+        m_librato.reset();
+    }
+
+    void statusCodes()
+    {
+        const QByteArray tok = token(kCredentials);
+        const QByteArray body = frame(QDateTime::currentSecsSinceEpoch(), "web.1", "count#a=1");
+        const auto auth = [](const QByteArray &t) { return QList<QPair<QByteArray, QByteArray>> { { "Authorization", basicAuth(t) } }; };
+
+        QCOMPARE(postLogs(tok, body).status, 200);
+        QCOMPARE(postLogs(tok, body).body, QByteArray());
+        QCOMPARE(http("GET", url(QStringLiteral("/logs")), {}, auth(tok)).status, 405);
+        QCOMPARE(http("POST", url(QStringLiteral("/logs")), body).status, 401);
+        const HttpAnswer bad = postLogs("not-a-token", body);
+        QCOMPARE(bad.status, 401);
+        QVERIFY(!bad.body.contains("not-a-token"));
+        // A token made with another key
+        const QByteArray foreign = Fernet(*Fernet::parseKeys(Fernet::generateKey())).encrypt(kCredentials);
+        QCOMPARE(postLogs(foreign, body).status, 401);
+        // A token whose plaintext cannot be delivered (no ':')
+        const QByteArray noColon = Fernet(*Fernet::parseKeys(m_secrets)).encrypt("justauser");
+        QCOMPARE(postLogs(noColon, body).status, 401);
+        // Credentials only from the header
+        QCOMPARE(http("POST", url(QStringLiteral("/logs"), QStringLiteral("user=%1").arg(QString::fromLatin1(tok))), body).status, 401);
+        for (const char *res : { "resolution=7", "resolution=0", "resolution=-60", "resolution=abc", "resolution=7200" })
+            QCOMPARE(postLogs(tok, body, QString::fromLatin1(res)).status, 400);
+        QCOMPARE(postLogs(tok, body, QStringLiteral("resolution=1")).status, 200);
+        QCOMPARE(postLogs(tok, body, QStringLiteral("resolution=3600")).status, 200);
+        // 413: over the default 8 MiB, refused from the Content-Length
+        // before the body is sent (a raw socket: it reads the early answer).
+        QTcpSocket raw;
+        raw.connectToHost(QHostAddress::LocalHost, m_engine->port());
+        QVERIFY(raw.waitForConnected(5000));
+        raw.write("POST /logs HTTP/1.1\r\nHost: x\r\nAuthorization: " + basicAuth(tok)
+                  + "\r\nContent-Length: 8388609\r\n\r\n");
+        QTRY_VERIFY(raw.bytesAvailable() > 0 || raw.state() != QAbstractSocket::ConnectedState);
+        QVERIFY(raw.readAll().startsWith("HTTP/1.1 413"));
+
+        QCOMPARE(http("GET", url(QStringLiteral("/health"))).status, 200);
+        QCOMPARE(http("GET", url(QStringLiteral("/health"))).body, QByteArray("ok\n"));
+        QCOMPARE(http("GET", url(QStringLiteral("/nothing"))).status, 404);
+        QCOMPARE(http("POST", url(QStringLiteral("/sign")), kCredentials).status, 401);
+        QCOMPARE(http("POST", url(QStringLiteral("/sign")), kCredentials, auth("wrong-key")).status, 401);
+        // Either key signs in (rotation), and /sign needs user:token
+        QCOMPARE(http("POST", url(QStringLiteral("/sign")), kCredentials, auth(m_secrets.split(':').last())).status, 200);
+        QCOMPARE(http("POST", url(QStringLiteral("/sign")), "nocolon", auth(m_secrets.split(':').first())).status, 400);
+
+        const HttpAnswer metrics = http("GET", url(QStringLiteral("/metrics")));
+        QCOMPARE(metrics.status, 200);
+        QVERIFY(metrics.body.contains("# TYPE l2met_lines_aggregated counter"));
+        QVERIFY(metrics.body.contains("l2met_http_responses{status=\"401\"}"));
+        // No secret anywhere in what l2met says
+        for (const QByteArray &secret : { m_secrets.split(':').first(), m_secrets.split(':').last(), QByteArray("alice-api-token") })
+            QVERIFY(!metrics.body.contains(secret));
+    }
+
+    void inboxFullIs503()
+    {
+        Config c = baseConfig(m_secrets, m_librato->url());
+        c.buffer = 2;
+        m_engine.reset();
+        startEngine(c);
+        const QByteArray tok = token(kCredentials);
+        const QByteArray body = frame(QDateTime::currentSecsSinceEpoch(), "web.1", "count#queued=1");
+        m_engine->setParsingPaused(true);
+        QCOMPARE(postLogs(tok, body).status, 200);
+        QCOMPARE(postLogs(tok, body).status, 200);
+        QCOMPARE(postLogs(tok, body).status, 503);
+        m_engine->setParsingPaused(false);
+        QTRY_COMPARE(m_engine->metrics().value("lines_aggregated"), 2.0);
+        QCOMPARE(postLogs(tok, body).status, 200);
+        QTRY_COMPARE(m_engine->metrics().value("lines_aggregated"), 3.0);
+    }
+
+    void deliversExactGauges_data()
+    {
+        QTest::addColumn<int>("resolution");
+        QTest::newRow("resolution 1") << 1;
+        QTest::newRow("resolution 60") << 60;
+    }
+    void deliversExactGauges()
+    {
+        QFETCH(int, resolution);
+        const QByteArray tok = token(kCredentials);
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        // Stamp the previous window so it is ready at the next scan.
+        const qint64 window = (now / resolution) * resolution - resolution;
+        const qint64 t = window + (resolution > 1 ? 5 : 0);
+        QByteArray body;
+        for (int v : { 4, 1, 3, 2, 5 })
+            body += frame(t, "web.1", "measure#db.latency=" + QByteArray::number(v) + "ms source=web.1");
+        body += frame(t, "web.1", "count#signup=2 count#signup sample#queue=7 sample#queue=9");
+        QCOMPARE(postLogs(tok, body, QStringLiteral("resolution=%1").arg(resolution)).status, 200);
+
+        QTRY_COMPARE_WITH_TIMEOUT(m_librato->acceptedGauges().size(), 6, 10000);
+        const QList<FakeLibrato::Gauge> gauges = m_librato->acceptedGauges();
+        QHash<QString, QJsonObject> byName;
+        for (const FakeLibrato::Gauge &g : gauges) {
+            QCOMPARE(g.user, QByteArray("alice@example.com"));
+            byName.insert(g.json.value(QLatin1String("name")).toString(), g.json);
+        }
+        const QJsonObject latency = byName.value(QStringLiteral("db.latency"));
+        QCOMPARE(number(latency, "count"), 5.0);
+        QCOMPARE(number(latency, "sum"), 15.0);
+        QCOMPARE(number(latency, "min"), 1.0);
+        QCOMPARE(number(latency, "max"), 5.0);
+        QCOMPARE(number(latency, "sum_squares"), 55.0);
+        QCOMPARE(number(latency, "measure_time"), double(window));
+        QCOMPARE(latency.value(QLatin1String("source")).toString(), QStringLiteral("web.1"));
+        QCOMPARE(latency.value(QLatin1String("attributes")).toObject().value(QLatin1String("display_units_long")).toString(),
+                 QStringLiteral("ms"));
+        QCOMPARE(number(byName.value(QStringLiteral("db.latency.median")), "value"), 3.0);
+        QCOMPARE(number(byName.value(QStringLiteral("db.latency.perc95")), "value"), 5.0);
+        QCOMPARE(number(byName.value(QStringLiteral("db.latency.perc99")), "value"), 5.0);
+        QCOMPARE(number(byName.value(QStringLiteral("signup")), "value"), 3.0);
+        QCOMPARE(number(byName.value(QStringLiteral("queue")), "value"), 9.0);
+        QVERIFY(!byName.value(QStringLiteral("signup")).contains(QLatin1String("source")));
+        // Basic auth to Librato is the decrypted user:api-token
+        QCOMPARE(m_librato->requests().first().password, QByteArray("alice-api-token"));
+    }
+
+    void prefixesRouterLateAndMalformed()
+    {
+        const QByteArray tok = token(kCredentials);
+        const QByteArray tok2 = token(kCredentials2);
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        const qint64 t = now - 1;
+        QByteArray body;
+        body += frame(t, "router", "at=info method=GET path=\"/\" connect=1ms service=18ms status=200 bytes=13");
+        body += frame(t, "web.1", "measure#a=1 source=web.1");
+        body += frame(t, "web.1", "measure#bad=abc count#ok=1");          // one bad piece
+        body += frame(t, "web.1", "measure#x=NaN");                      // invalid line
+        body += frame(now - 600, "web.1", "measure#late=1");             // late: dropped
+        body += "99 <134>garbage";                                      // wrong length: malformed frame
+        body += frame(t, "web.1", "no metrics here");
+        QCOMPARE(postLogs(tok, body, QStringLiteral("resolution=1&prefix=app&source-prefix=prod")).status, 200);
+        QCOMPARE(postLogs(tok2, frame(t, "web.2", "count#b=4"), QStringLiteral("resolution=1")).status, 200);
+
+        QTRY_COMPARE_WITH_TIMEOUT(m_librato->acceptedGauges().size(), 4 * 4 + 1 + 1, 10000);
+        QHash<QString, QJsonObject> byName;
+        QHash<QString, QByteArray> users;
+        for (const FakeLibrato::Gauge &g : m_librato->acceptedGauges()) {
+            byName.insert(g.json.value(QLatin1String("name")).toString(), g.json);
+            users.insert(g.json.value(QLatin1String("name")).toString(), g.user);
+        }
+        QCOMPARE(number(byName.value(QStringLiteral("app.router.service")), "sum"), 18.0);
+        QCOMPARE(number(byName.value(QStringLiteral("app.router.bytes")), "sum"), 13.0);
+        QCOMPARE(byName.value(QStringLiteral("app.router.connect")).value(QLatin1String("source")).toString(), QStringLiteral("prod"));
+        QCOMPARE(byName.value(QStringLiteral("app.a")).value(QLatin1String("source")).toString(), QStringLiteral("prod.web.1"));
+        QCOMPARE(number(byName.value(QStringLiteral("app.ok")), "value"), 1.0);
+        QVERIFY(!byName.contains(QStringLiteral("app.late")));
+        QVERIFY(!byName.contains(QStringLiteral("app.bad")));
+        QCOMPARE(number(byName.value(QStringLiteral("b")), "value"), 4.0);
+        QCOMPARE(users.value(QStringLiteral("b")), QByteArray("bob@example.com"));
+        QCOMPARE(users.value(QStringLiteral("app.a")), QByteArray("alice@example.com"));
+
+        const Metrics &m = m_engine->metrics();
+        QTRY_COMPARE(m.value("lines_aggregated"), 4.0); // router, a, ok, bob's
+        QCOMPARE(m.value("lines_invalid"), 1.0);
+        QCOMPARE(m.value("lines_late"), 1.0);
+        QCOMPARE(m.value("frames_malformed"), 1.0);
+        QCOMPARE(m.value("lines_no_metrics"), 1.0);
+        QCOMPARE(m.value("bad_value_not_number"), 1.0);
+        QCOMPARE(m.value("bad_value_non_finite"), 1.0);
+        QTRY_COMPARE(m.value("gauges_delivered"), 18.0);
+    }
+
+    void retriesThenDelivers()
+    {
+        const QByteArray tok = token(kCredentials);
+        m_librato->failNext(1, 500);
+        QCOMPARE(postLogs(tok, frame(QDateTime::currentSecsSinceEpoch() - 1, "web.1", "count#r=1"), QStringLiteral("resolution=1")).status, 200);
+        QTRY_VERIFY_WITH_TIMEOUT(m_librato->requests().size() >= 2, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_librato->acceptedGauges().size(), 1, 10000);
+        QCOMPARE(m_librato->requests().size(), 2);
+        QTRY_COMPARE(m_engine->metrics().value("gauges_retried_delivered"), 1.0);
+        const auto snapshot = m_engine->snapshot();
+        QCOMPARE(snapshot->delivery.size(), 1);
+        QCOMPARE(snapshot->delivery.first().user, QByteArray("alice@example.com"));
+        QCOMPARE(snapshot->delivery.first().gaugesRetriedDelivered, 1u);
+    }
+
+    void permanentAndExhaustedFailures()
+    {
+        const QByteArray tok = token(kCredentials);
+        m_librato->failNext(1, 400);
+        QCOMPARE(postLogs(tok, frame(QDateTime::currentSecsSinceEpoch() - 1, "web.1", "count#p=1"), QStringLiteral("resolution=1")).status, 200);
+        QTRY_COMPARE_WITH_TIMEOUT(m_engine->metrics().value("gauges_failed"), 1.0, 10000);
+        QCOMPARE(m_librato->requests().size(), 1); // 400 is not retried
+
+        m_librato->failNext(3, 503); // first attempt + 2 retries
+        QCOMPARE(postLogs(tok, frame(QDateTime::currentSecsSinceEpoch() - 1, "web.1", "count#q=1"), QStringLiteral("resolution=1")).status, 200);
+        QTRY_COMPARE_WITH_TIMEOUT(m_engine->metrics().value("gauges_failed"), 2.0, 15000);
+        QCOMPARE(m_librato->requests().size(), 4);
+        QCOMPARE(m_librato->acceptedGauges().size(), 0);
+    }
+
+    void previewSendsNothing()
+    {
+        Config c = baseConfig(m_secrets, m_librato->url());
+        c.preview = true;
+        m_engine.reset();
+        startEngine(c);
+        const QByteArray tok = token(kCredentials);
+        QCOMPARE(postLogs(tok, frame(QDateTime::currentSecsSinceEpoch() - 1, "web.1", "measure#pv=2ms"), QStringLiteral("resolution=1")).status, 200);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_engine->snapshot()->previews.isEmpty(), 10000);
+        const PreviewPayload p = m_engine->snapshot()->previews.first();
+        QCOMPARE(p.user, QByteArray("alice@example.com"));
+        QCOMPARE(p.gauges, 4);
+        QVERIFY(p.json.contains("\"name\":\"pv\""));
+        QVERIFY(!p.json.contains("alice-api-token"));
+        QCOMPARE(m_librato->requests().size(), 0);
+    }
+
+    void shutdownDeliversWhatWasAccepted()
+    {
+        const QByteArray tok = token(kCredentials);
+        // Resolution 60, stamped now: not ready for up to a minute. A
+        // shutdown must still deliver it (the memory store dies with us).
+        QCOMPARE(postLogs(tok, frame(QDateTime::currentSecsSinceEpoch(), "web.1", "count#bye=5")).status, 200);
+        m_engine->shutdown(10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_librato->acceptedGauges().size(), 1, 5000);
+        QCOMPARE(number(m_librato->acceptedGauges().first().json, "value"), 5.0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstEngine)
+#include "tst_engine.moc"
