@@ -3,7 +3,6 @@
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QPointer>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -22,25 +21,44 @@ constexpr int kMaxNameLength = 255;
 QByteArray reasonPhrase(int status)
 {
     switch (status) {
-    case 200: return QByteArrayLiteral("OK");
-    case 301: return QByteArrayLiteral("Moved Permanently");
-    case 307: return QByteArrayLiteral("Temporary Redirect");
-    case 400: return QByteArrayLiteral("Bad Request");
-    case 401: return QByteArrayLiteral("Unauthorized");
-    case 403: return QByteArrayLiteral("Forbidden");
-    case 404: return QByteArrayLiteral("Not Found");
-    case 405: return QByteArrayLiteral("Method Not Allowed");
-    case 413: return QByteArrayLiteral("Payload Too Large");
-    case 415: return QByteArrayLiteral("Unsupported Media Type");
-    case 422: return QByteArrayLiteral("Unprocessable Entity");
-    case 429: return QByteArrayLiteral("Too Many Requests");
-    case 431: return QByteArrayLiteral("Request Header Fields Too Large");
-    case 500: return QByteArrayLiteral("Internal Server Error");
-    case 501: return QByteArrayLiteral("Not Implemented");
-    case 502: return QByteArrayLiteral("Bad Gateway");
-    case 503: return QByteArrayLiteral("Service Unavailable");
-    case 504: return QByteArrayLiteral("Gateway Timeout");
-    default: return QByteArrayLiteral("Status");
+    case 200:
+        return QByteArrayLiteral("OK");
+    case 301:
+        return QByteArrayLiteral("Moved Permanently");
+    case 307:
+        return QByteArrayLiteral("Temporary Redirect");
+    case 400:
+        return QByteArrayLiteral("Bad Request");
+    case 401:
+        return QByteArrayLiteral("Unauthorized");
+    case 403:
+        return QByteArrayLiteral("Forbidden");
+    case 404:
+        return QByteArrayLiteral("Not Found");
+    case 405:
+        return QByteArrayLiteral("Method Not Allowed");
+    case 413:
+        return QByteArrayLiteral("Payload Too Large");
+    case 415:
+        return QByteArrayLiteral("Unsupported Media Type");
+    case 422:
+        return QByteArrayLiteral("Unprocessable Entity");
+    case 429:
+        return QByteArrayLiteral("Too Many Requests");
+    case 431:
+        return QByteArrayLiteral("Request Header Fields Too Large");
+    case 500:
+        return QByteArrayLiteral("Internal Server Error");
+    case 501:
+        return QByteArrayLiteral("Not Implemented");
+    case 502:
+        return QByteArrayLiteral("Bad Gateway");
+    case 503:
+        return QByteArrayLiteral("Service Unavailable");
+    case 504:
+        return QByteArrayLiteral("Gateway Timeout");
+    default:
+        return QByteArrayLiteral("Status");
     }
 }
 
@@ -52,18 +70,18 @@ QByteArray compact(const QJsonObject &object)
 // {"errors":{"request":["text"]}}
 QByteArray requestError(const QString &text)
 {
-    return compact(QJsonObject { { QStringLiteral("errors"),
-                                   QJsonObject { { QStringLiteral("request"),
-                                                   QJsonArray { text } } } } });
+    return compact(
+        QJsonObject { { QStringLiteral("errors"),
+                        QJsonObject { { QStringLiteral("request"), QJsonArray { text } } } } });
 }
 
 // {"errors":{"params":{"field":["text"]}}}
 QByteArray paramError(const QString &field, const QString &text)
 {
-    return compact(QJsonObject {
-        { QStringLiteral("errors"),
-          QJsonObject { { QStringLiteral("params"),
-                          QJsonObject { { field, QJsonArray { text } } } } } } });
+    return compact(
+        QJsonObject { { QStringLiteral("errors"),
+                        QJsonObject { { QStringLiteral("params"),
+                                        QJsonObject { { field, QJsonArray { text } } } } } } });
 }
 
 bool isValidName(const QJsonValue &value)
@@ -268,7 +286,8 @@ void FakeLibrato::onNewConnection()
         connection.serial = ++m_connectionSerial;
         m_connections.insert(socket, connection);
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
-        connect(socket, &QTcpSocket::disconnected, this, [this, socket] { onDisconnected(socket); });
+        connect(socket, &QTcpSocket::disconnected, this,
+                [this, socket] { onDisconnected(socket); });
         if (socket->bytesAvailable() > 0)
             onReadyRead(socket);
     }
@@ -337,8 +356,9 @@ void FakeLibrato::onReadyRead(QTcpSocket *socket)
         if (!lengthHeader.isEmpty()) {
             bool ok = false;
             length = lengthHeader.toLongLong(&ok);
-            if (!ok || length < 0 || !std::all_of(lengthHeader.begin(), lengthHeader.end(),
-                                                  [](char c) { return c >= '0' && c <= '9'; })) {
+            if (!ok || length < 0
+                || !std::all_of(lengthHeader.begin(), lengthHeader.end(),
+                                [](char c) { return c >= '0' && c <= '9'; })) {
                 answerAndClose(socket, connection, 400);
                 return;
             }
@@ -452,8 +472,8 @@ void FakeLibrato::answerAndClose(QTcpSocket *socket, Connection &connection, int
     answer.close = true;
     const QByteArray body = requestError(QString::fromLatin1(reasonPhrase(status)));
     answer.bytes = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
-        + "\r\nContent-Type: application/json\r\nContent-Length: "
-        + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+        + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
+        + "\r\nConnection: close\r\n\r\n" + body;
     connection.answers.push_back(std::move(answer));
     flush(socket);
 }

@@ -41,16 +41,16 @@ public:
         QByteArray version;
         QList<std::pair<QByteArray, QByteArray>> headers; // in order, names as sent
         bool hasBasicAuth = false;
-        QByteArray user;     // Basic user, decoded
+        QByteArray user; // Basic user, decoded
         QByteArray password; // Basic password, decoded
         QByteArray body;
         bool jsonValid = false; // body is a JSON object
         QJsonObject json;
-        int status = 0;        // the answer's status; 0 while stalled (never answered)
+        int status = 0; // the answer's status; 0 while stalled (never answered)
         bool accepted = false; // 2xx: valid and not scripted to fail
-        QByteArray response;   // the answer's body
+        QByteArray response; // the answer's body
         qint64 receivedAtMs = 0; // monotonic, since the server started
-        int connection = 0;      // 1-based serial of the TCP connection
+        int connection = 0; // 1-based serial of the TCP connection
 
         // The first header of that name (case-insensitive); empty if none.
         QByteArray header(QByteArrayView name) const;
@@ -92,7 +92,14 @@ public:
     // Forgets the recorded requests, the scripted answers and the delay.
     void clear();
 
-    // Librato's validation of a request: status and body of the answer.
+    // Librato's validation of a request: status and body of the answer. 404
+    // unless the path is /v1/metrics, 405 unless POST, 401 without Basic user
+    // and password, 415 unless application/json; 400 unless the body is an
+    // object with a non-empty "gauges" array of at most 300 objects, each
+    // with a name (and an optional source) of 1..255 [A-Za-z0-9.:_-], a
+    // positive integral measure_time, and either a numeric value or numeric
+    // count (>= 1) and sum (never both forms). 400 bodies name the first bad
+    // field: {"errors":{"params":{"name":["is invalid"]}}}. Else 200 "{}".
     static std::pair<int, QByteArray> validate(const Request &request);
     // A URL on 127.0.0.1 where nothing listens (a port just released).
     static QUrl closedPortUrl();
@@ -120,7 +127,7 @@ private:
         int serial = 0;
         QByteArray buffer;
         std::deque<Answer> answers; // written in request order
-        bool closing = false;       // a fatal error was answered: ignore the rest
+        bool closing = false; // a fatal error was answered: ignore the rest
     };
 
     void onNewConnection();

@@ -106,7 +106,10 @@ void Tst_converter::groupsByTokenInFirstAppearanceOrder()
     const QByteArray bob = tokenFor("bob@example.com:bob-api-token");
     const QByteArray alice = tokenFor("alice@example.com:alice:api:token");
     const std::vector<Bucket> buckets {
-        counter(bob, "b1"), counter(alice, "a1"), measurement(bob, "b2"), counter(alice, "a2"),
+        counter(bob, "b1"),
+        counter(alice, "a1"),
+        measurement(bob, "b2"),
+        counter(alice, "a2"),
     };
     const Conversion conversion = Converter::convert(buckets, fernet());
     QCOMPARE(conversion.batches.size(), 2);
@@ -211,12 +214,12 @@ void Tst_converter::undeliverableTokens()
     const QByteArray emptyUser = tokenFor(":secret");
     const QByteArray garbage = "not a token";
     const std::vector<Bucket> buckets {
-        measurement(otherKey, "m"),                              // 4 gauges
-        counter(noColon, "c"),                                   // 1
-        bucket(emptyUser, BucketType::Sample, "s", { 1, 2 }),    // 1
-        counter(garbage, "g"),                                   // 1
+        measurement(otherKey, "m"), // 4 gauges
+        counter(noColon, "c"), // 1
+        bucket(emptyUser, BucketType::Sample, "s", { 1, 2 }), // 1
+        counter(garbage, "g"), // 1
         counter(good, "ok"),
-        counter(otherKey, "again"),                              // 1
+        counter(otherKey, "again"), // 1
     };
     const Conversion conversion = Converter::convert(buckets, fernet());
     QCOMPARE(conversion.undeliverableBuckets, 5);
@@ -252,13 +255,21 @@ void Tst_converter::payloadIsExact()
     const QByteArray ms = R"("attributes":{"display_min":0,"display_units_long":"ms"},)";
     const QByteArray expected = QByteArray(
         R"({"gauges":[)"
-        R"({)" + ms + R"("count":3,"max":3,"measure_time":1700000040,"min":1,"name":"db","sum":6,"sum_squares":14},)"
-        R"({)" + ms + R"("measure_time":1700000040,"name":"db.median","value":2},)"
-        R"({)" + ms + R"("measure_time":1700000040,"name":"db.perc95","value":3},)"
-        R"({)" + ms + R"("measure_time":1700000040,"name":"db.perc99","value":3},)"
-        R"({"attributes":{"display_min":0,"display_units_long":"req"},"measure_time":1700000040,"name":"requests","source":"web.1","value":6},)"
-        R"({"attributes":{"display_min":0,"display_units_long":""},"measure_time":1700000040,"name":"load_avg","source":"web_2","value":0.75})"
-        R"(]})");
+        R"({)"
+        + ms
+        + R"("count":3,"max":3,"measure_time":1700000040,"min":1,"name":"db","sum":6,"sum_squares":14},)"
+          R"({)"
+        + ms
+        + R"("measure_time":1700000040,"name":"db.median","value":2},)"
+          R"({)"
+        + ms
+        + R"("measure_time":1700000040,"name":"db.perc95","value":3},)"
+          R"({)"
+        + ms
+        + R"("measure_time":1700000040,"name":"db.perc99","value":3},)"
+          R"({"attributes":{"display_min":0,"display_units_long":"req"},"measure_time":1700000040,"name":"requests","source":"web.1","value":6},)"
+          R"({"attributes":{"display_min":0,"display_units_long":""},"measure_time":1700000040,"name":"load_avg","source":"web_2","value":0.75})"
+          R"(]})");
     QCOMPARE(conversion.batches[0].payload(), expected);
 }
 

@@ -7,8 +7,10 @@
 #include "fakelibrato.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -300,6 +302,33 @@ private Q_SLOTS:
         QVERIFY(p.json.contains("\"name\":\"pv\""));
         QVERIFY(!p.json.contains("alice-api-token"));
         QCOMPARE(m_librato->requests().size(), 0);
+    }
+
+    void snapshotsArePublished()
+    {
+        const QByteArray tok = token(kCredentials);
+        QCOMPARE(postLogs(tok, frame(QDateTime::currentSecsSinceEpoch(), "web.1", "measure#snap=2ms measure#snap=4ms source=s1")).status, 200);
+        QSignalSpy spy(m_engine.get(), &Engine::snapshotReady);
+        m_engine->publishSnapshots(50);
+        std::shared_ptr<const EngineSnapshot> last;
+        QDeadlineTimer deadline(5000);
+        while (!deadline.hasExpired() && !(last && !last->buckets.isEmpty())) {
+            if (spy.isEmpty() && !spy.wait(1000))
+                continue;
+            last = spy.takeLast().at(0).value<std::shared_ptr<const EngineSnapshot>>();
+        }
+        QVERIFY(last);
+        QVERIFY(!last->buckets.isEmpty());
+        QCOMPARE(last->port, m_engine->port());
+        QCOMPARE(last->storeKind, QStringLiteral("memory"));
+        const BucketSummary b = last->buckets.first();
+        QCOMPARE(b.user, QByteArray("alice@example.com"));
+        QCOMPARE(b.name, QByteArray("snap"));
+        QCOMPARE(b.source, QByteArray("s1"));
+        QCOMPARE(b.stats.count, 2);
+        QCOMPARE(b.stats.max, 4.0);
+        QVERIFY(last->metric("lines_aggregated") >= 1);
+        m_engine->publishSnapshots(0);
     }
 
     void shutdownDeliversWhatWasAccepted()

@@ -15,8 +15,8 @@
 #include <QSet>
 #include <QSignalSpy>
 #include <QTcpSocket>
-#include <QThread>
 #include <QTest>
+#include <QThread>
 
 #include <initializer_list>
 #include <memory>
@@ -92,6 +92,7 @@ private Q_SLOTS:
     void twoUsersUseTheirOwnCredentials();
     void manyBatchesOverKeptAliveConnections();
     void queuedBatchesDoNotTimeOut();
+    void concurrencyIsLimited();
     void undeliverableTokensAreCounted();
     void statsAndLogsNeverShowTheToken();
     void destroyedWithARequestInFlight();
@@ -216,7 +217,8 @@ void Tst_libratooutlet::endpointPath_data()
     QTest::newRow("none") << QString() << QByteArray("/v1/metrics");
     QTest::newRow("slash") << QStringLiteral("/") << QByteArray("/v1/metrics");
     QTest::newRow("prefix") << QStringLiteral("/librato") << QByteArray("/librato/v1/metrics");
-    QTest::newRow("prefix slash") << QStringLiteral("/librato/") << QByteArray("/librato/v1/metrics");
+    QTest::newRow("prefix slash") << QStringLiteral("/librato/")
+                                  << QByteArray("/librato/v1/metrics");
 }
 
 void Tst_libratooutlet::endpointPath()
@@ -361,7 +363,8 @@ void Tst_libratooutlet::invalidGaugeIsPermanent()
     const FakeLibrato::Request &request = fake.requests().first();
     QCOMPARE(request.status, 400);
     QVERIFY(!request.accepted);
-    QCOMPARE(request.response, QByteArray(R"({"errors":{"params":{"measure_time":["is invalid"]}}})"));
+    QCOMPARE(request.response,
+             QByteArray(R"({"errors":{"params":{"measure_time":["is invalid"]}}})"));
 
     QCOMPARE(finished.size(), 1);
     QCOMPARE(finished.first().at(1).toBool(), false);
@@ -557,15 +560,16 @@ void Tst_libratooutlet::manyBatchesOverKeptAliveConnections()
 
 void Tst_libratooutlet::queuedBatchesDoNotTimeOut()
 {
-    // QNAM runs at most 6 requests per host; the transfer timeout of those
-    // waiting for a connection starts only when they are sent. Eighteen slow
-    // answers (250 ms each, timeout 600 ms) arrive in three waves, all in time.
+    // The timeout counts from when a batch goes on the wire, not from
+    // deliver(): eighteen slow answers (250 ms each, timeout 350 ms) six at a
+    // time take three waves, and all arrive in time.
     FakeLibrato fake;
     fake.setDelayMs(250);
     Metrics metrics;
     LibratoOutlet::Options opts = options(fake.url());
-    opts.timeoutMs = 600;
+    opts.timeoutMs = 350;
     opts.retries = 0;
+    QCOMPARE(opts.maxConcurrentRequests, 6);
     LibratoOutlet outlet(opts, m_fernet, &metrics);
     QSignalSpy idle(&outlet, &LibratoOutlet::idle);
     constexpr int kBatches = 18;
@@ -578,6 +582,28 @@ void Tst_libratooutlet::queuedBatchesDoNotTimeOut()
     QCOMPARE(metrics.value("gauges_failed"), 0.0);
     QCOMPARE(metrics.value("gauges_delivered"), double(kBatches * Converter::kMaxGauges));
     QCOMPARE(fake.requests().size(), kBatches);
+    QVERIFY(fake.connectionsAccepted() <= 6);
+}
+
+void Tst_libratooutlet::concurrencyIsLimited()
+{
+    FakeLibrato fake;
+    fake.setDelayMs(30);
+    fake.failNext(1, 500);
+    LibratoOutlet::Options opts = options(fake.url());
+    opts.maxConcurrentRequests = 2;
+    LibratoOutlet outlet(opts, m_fernet, nullptr);
+    QSignalSpy idle(&outlet, &LibratoOutlet::idle);
+    std::vector<Bucket> buckets;
+    for (int i = 0; i < 7; ++i) // seven users, one batch each
+        buckets.push_back(
+            counter(m_fernet->encrypt(QByteArray("user" + QByteArray::number(i) + ":t")), "c"));
+    outlet.deliver(buckets);
+    QCOMPARE(outlet.inFlight(), 7);
+    QTRY_COMPARE(idle.size(), 1);
+    QCOMPARE(fake.requests().size(), 8); // one retry
+    QCOMPARE(fake.acceptedGauges().size(), 7);
+    QVERIFY(fake.connectionsAccepted() <= 2);
 }
 
 void Tst_libratooutlet::undeliverableTokensAreCounted()
@@ -586,10 +612,10 @@ void Tst_libratooutlet::undeliverableTokensAreCounted()
     Metrics metrics;
     LibratoOutlet outlet(options(fake.url()), m_fernet, &metrics);
     QSignalSpy idle(&outlet, &LibratoOutlet::idle);
-    const QByteArray foreign = Fernet({ *Fernet::parseKey(QByteArray(32, 'x').toBase64()) })
-                                   .encrypt("carol:token");
-    outlet.deliver({ bucket(foreign, BucketType::Measurement, "m", { 1 }),
-                     counter("garbage", "g"), counter(m_aliceToken, "ok") });
+    const QByteArray foreign
+        = Fernet({ *Fernet::parseKey(QByteArray(32, 'x').toBase64()) }).encrypt("carol:token");
+    outlet.deliver({ bucket(foreign, BucketType::Measurement, "m", { 1 }), counter("garbage", "g"),
+                     counter(m_aliceToken, "ok") });
     QTRY_COMPARE(idle.size(), 1);
     QCOMPARE(metrics.value("gauges_undeliverable"), 5.0);
     QCOMPARE(metrics.value("gauges_delivered"), 1.0);
@@ -631,7 +657,11 @@ void Tst_libratooutlet::statsAndLogsNeverShowTheToken()
     QCOMPARE(statsOf(outlet, kBob).gaugesDelivered, 1u);
 
     const QList<QByteArray> secrets {
-        kAliceApiToken, kBobApiToken, m_aliceToken, m_bobToken, "undeliverable-drain-token",
+        kAliceApiToken,
+        kBobApiToken,
+        m_aliceToken,
+        m_bobToken,
+        "undeliverable-drain-token",
         QByteArray(kAlice + ':' + kAliceApiToken).toBase64(),
         QByteArray(kBob + ':' + kBobApiToken).toBase64(),
     };
@@ -704,7 +734,8 @@ void Tst_libratooutlet::worksInItsOwnThread()
     QByteArray finishedIn;
     connect(outlet, &LibratoOutlet::idle, this, [&] { ++idle; }); // queued to this thread
     connect(outlet, &LibratoOutlet::batchFinished, outlet, [&] {
-        finishedIn = QThread::currentThread()->objectName().toUtf8(); // direct, in the outlet thread
+        finishedIn
+            = QThread::currentThread()->objectName().toUtf8(); // direct, in the outlet thread
     });
     thread.start();
 
@@ -729,41 +760,53 @@ void Tst_libratooutlet::fakeValidatesLikeLibrato_data()
     const QByteArray name255(255, 'n');
     QTest::newRow("value") << QByteArray(R"([{"name":"a.b:c_d-e","measure_time":60,"value":1}])")
                            << 200 << QByteArray("{}");
-    QTest::newRow("complex")
-        << QByteArray(R"([{"name":"a","source":"web.1","measure_time":60,"count":2,"sum":3,"min":1,"max":2,"sum_squares":5}])")
-        << 200 << QByteArray("{}");
-    QTest::newRow("name 255") << QByteArray(R"([{"name":")" + name255 + R"(","measure_time":60,"value":1}])")
+    QTest::newRow("complex") << QByteArray(
+        R"([{"name":"a","source":"web.1","measure_time":60,"count":2,"sum":3,"min":1,"max":2,"sum_squares":5}])")
+                             << 200 << QByteArray("{}");
+    QTest::newRow("name 255") << QByteArray(R"([{"name":")" + name255
+                                            + R"(","measure_time":60,"value":1}])")
                               << 200 << QByteArray("{}");
-    QTest::newRow("name 256") << QByteArray(R"([{"name":")" + name255 + R"(n","measure_time":60,"value":1}])")
-                              << 400 << QByteArray(R"({"errors":{"params":{"name":["is invalid"]}}})");
+    QTest::newRow("name 256") << QByteArray(R"([{"name":")" + name255
+                                            + R"(n","measure_time":60,"value":1}])")
+                              << 400
+                              << QByteArray(R"({"errors":{"params":{"name":["is invalid"]}}})");
     QTest::newRow("name space") << QByteArray(R"([{"name":"a b","measure_time":60,"value":1}])")
-                                << 400 << QByteArray(R"({"errors":{"params":{"name":["is invalid"]}}})");
-    QTest::newRow("name empty") << QByteArray(R"([{"name":"","measure_time":60,"value":1}])")
-                                << 400 << QByteArray(R"({"errors":{"params":{"name":["is invalid"]}}})");
-    QTest::newRow("no name") << QByteArray(R"([{"measure_time":60,"value":1}])")
-                             << 400 << QByteArray(R"({"errors":{"params":{"name":["is required"]}}})");
-    QTest::newRow("no time") << QByteArray(R"([{"name":"a","value":1}])")
-                             << 400 << QByteArray(R"({"errors":{"params":{"measure_time":["is required"]}}})");
-    QTest::newRow("bad source") << QByteArray(R"([{"name":"a","source":"w/1","measure_time":60,"value":1}])")
-                                << 400 << QByteArray(R"({"errors":{"params":{"source":["is invalid"]}}})");
+                                << 400
+                                << QByteArray(R"({"errors":{"params":{"name":["is invalid"]}}})");
+    QTest::newRow("name empty") << QByteArray(R"([{"name":"","measure_time":60,"value":1}])") << 400
+                                << QByteArray(R"({"errors":{"params":{"name":["is invalid"]}}})");
+    QTest::newRow("no name") << QByteArray(R"([{"measure_time":60,"value":1}])") << 400
+                             << QByteArray(R"({"errors":{"params":{"name":["is required"]}}})");
+    QTest::newRow("no time") << QByteArray(R"([{"name":"a","value":1}])") << 400
+                             << QByteArray(
+                                    R"({"errors":{"params":{"measure_time":["is required"]}}})");
+    QTest::newRow("bad source") << QByteArray(
+        R"([{"name":"a","source":"w/1","measure_time":60,"value":1}])")
+                                << 400
+                                << QByteArray(R"({"errors":{"params":{"source":["is invalid"]}}})");
     QTest::newRow("value and count")
         << QByteArray(R"([{"name":"a","measure_time":60,"value":1,"count":1,"sum":1}])") << 400
-        << QByteArray(R"({"errors":{"params":{"value":["cannot be combined with count and sum"]}}})");
+        << QByteArray(
+               R"({"errors":{"params":{"value":["cannot be combined with count and sum"]}}})");
     QTest::newRow("count alone") << QByteArray(R"([{"name":"a","measure_time":60,"count":1}])")
-                                 << 400 << QByteArray(R"({"errors":{"params":{"sum":["is required"]}}})");
-    QTest::newRow("no value") << QByteArray(R"([{"name":"a","measure_time":60}])")
-                              << 400 << QByteArray(R"({"errors":{"params":{"value":["is required"]}}})");
+                                 << 400
+                                 << QByteArray(R"({"errors":{"params":{"sum":["is required"]}}})");
+    QTest::newRow("no value") << QByteArray(R"([{"name":"a","measure_time":60}])") << 400
+                              << QByteArray(R"({"errors":{"params":{"value":["is required"]}}})");
     QTest::newRow("null value") << QByteArray(R"([{"name":"a","measure_time":60,"value":null}])")
-                                << 400 << QByteArray(R"({"errors":{"params":{"value":["is not a number"]}}})");
-    QTest::newRow("empty") << QByteArray("[]") << 400
-                           << QByteArray(R"({"errors":{"params":{"gauges":["must not be empty"]}}})");
+                                << 400
+                                << QByteArray(
+                                       R"({"errors":{"params":{"value":["is not a number"]}}})");
+    QTest::newRow("empty") << QByteArray(
+        "[]") << 400 << QByteArray(R"({"errors":{"params":{"gauges":["must not be empty"]}}})");
 
     QByteArray many = "[";
     for (int i = 0; i < 301; ++i)
         many += QByteArray(i ? "," : "") + R"({"name":"a","measure_time":60,"value":1})";
     many += "]";
-    QTest::newRow("301 gauges") << many << 400
-                                << QByteArray(R"x({"errors":{"request":["Too many measurements: 301 (max 300)"]}})x");
+    QTest::newRow("301 gauges")
+        << many << 400
+        << QByteArray(R"x({"errors":{"request":["Too many measurements: 301 (max 300)"]}})x");
 }
 
 void Tst_libratooutlet::fakeValidatesLikeLibrato()

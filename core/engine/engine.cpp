@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include "auth/credentials.h"
 #include "auth/fernet.h"
 #include "outlet/libratooutlet.h"
 #include "outlet/reader.h"
@@ -17,6 +18,7 @@
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QThread>
+#include <QTimer>
 
 Q_LOGGING_CATEGORY(lcEngine, "l2met.engine")
 
@@ -47,8 +49,6 @@ Engine::Engine(Config config, QObject *parent)
     , m_metrics(std::make_unique<Metrics>())
     , m_problems(std::make_unique<ProblemLog>())
 {
-    m_snapshotTimer.setInterval(250);
-    connect(&m_snapshotTimer, &QTimer::timeout, this, [this] { Q_EMIT snapshotReady(snapshot()); });
 }
 
 Engine::~Engine()
@@ -160,7 +160,6 @@ bool Engine::start(QString *error)
         }
     }
     m_running = true;
-    m_snapshotTimer.start();
     qCInfo(lcEngine).noquote() << QStringLiteral(
                                       "at=engine.start receiver=%1 outlet=%2 store=%3 partitions=%4 "
                                       "concurrency=%5 preview=%6")
@@ -178,7 +177,7 @@ void Engine::shutdown(int timeoutMs)
     if (!m_running)
         return;
     m_running = false;
-    m_snapshotTimer.stop();
+    publishSnapshots(0);
     const QDeadlineTimer deadline(timeoutMs);
     qint64 unstored = 0;
 
@@ -264,9 +263,58 @@ QByteArray Engine::sign(QByteArrayView credentials) const
     return m_fernet ? m_fernet->encrypt(credentials) : QByteArray();
 }
 
-void Engine::setSnapshotInterval(int ms)
+void Engine::publishSnapshots(int intervalMs)
 {
-    m_snapshotTimer.setInterval(ms);
+    if (m_snapshotThread) {
+        runIn(m_snapshotTimer, [this] { delete m_snapshotTimer; });
+        m_snapshotTimer = nullptr;
+        stopThread(m_snapshotThread);
+        m_snapshotThread = nullptr;
+    }
+    if (intervalMs <= 0)
+        return;
+    m_snapshotThread = makeThread(QStringLiteral("l2met-snapshot"));
+    m_snapshotTimer = new QTimer;
+    m_snapshotTimer->moveToThread(m_snapshotThread);
+    connect(m_snapshotTimer, &QTimer::timeout, m_snapshotTimer, [this] { Q_EMIT snapshotReady(snapshot()); });
+    runIn(m_snapshotTimer, [this, intervalMs] { m_snapshotTimer->start(intervalMs); });
+}
+
+void Engine::summarise(EngineSnapshot &s) const
+{
+    std::vector<Bucket> buckets;
+    if (m_register)
+        buckets = m_register->copyAll();
+    const size_t inRegister = buckets.size();
+    if (m_store && int(buckets.size()) < EngineSnapshot::kMaxBuckets) {
+        std::vector<Bucket> stored = m_store->peek(EngineSnapshot::kMaxBuckets - int(buckets.size()));
+        std::move(stored.begin(), stored.end(), std::back_inserter(buckets));
+    }
+    QMutexLocker lock(&m_usersMutex);
+    for (size_t i = 0; i < buckets.size() && s.buckets.size() < EngineSnapshot::kMaxBuckets; ++i) {
+        const Bucket &b = buckets[i];
+        auto user = m_users.constFind(b.id().auth);
+        if (user == m_users.cend()) {
+            Credentials credentials;
+            const Fernet::Result r = m_fernet ? m_fernet->decrypt(b.id().auth) : Fernet::Result();
+            if (r.ok())
+                splitCredentials(r.plaintext, &credentials);
+            if (m_users.size() > 10000)
+                m_users.clear();
+            user = m_users.insert(b.id().auth, credentials.user);
+        }
+        BucketSummary summary;
+        summary.user = *user;
+        summary.name = b.id().name;
+        summary.source = b.id().source;
+        summary.units = b.id().units;
+        summary.type = b.id().type;
+        summary.time = b.id().time;
+        summary.resolution = b.id().resolution;
+        summary.stats = b.statistics();
+        summary.inStore = i >= inRegister;
+        s.buckets.append(summary);
+    }
 }
 
 std::shared_ptr<const EngineSnapshot> Engine::snapshot() const
@@ -304,6 +352,7 @@ std::shared_ptr<const EngineSnapshot> Engine::snapshot() const
     }
     s->metrics = m_metrics->samples();
     s->problems = m_problems->recent();
+    summarise(*s);
     return s;
 }
 

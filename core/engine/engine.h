@@ -22,8 +22,9 @@
 #include "config/config.h"
 #include "engine/enginesnapshot.h"
 
+#include <QHash>
+#include <QMutex>
 #include <QObject>
-#include <QTimer>
 
 #include <memory>
 
@@ -68,15 +69,19 @@ public:
     // A drain token for "user:api-token" signed with the first secret key.
     QByteArray sign(QByteArrayView credentials) const;
 
-    // Builds a snapshot now (also published every snapshot interval).
+    // Builds a snapshot now (any thread; it reads only thread-safe state).
     std::shared_ptr<const EngineSnapshot> snapshot() const;
-    void setSnapshotInterval(int ms);
+    // Publishes a snapshot every intervalMs through snapshotReady, built in
+    // the "l2met-snapshot" thread so the GUI thread never pays for it.
+    // 0 stops. Headless processes need none.
+    void publishSnapshots(int intervalMs);
 
 Q_SIGNALS:
     void snapshotReady(std::shared_ptr<const l2met::EngineSnapshot> snapshot);
 
 private:
     QThread *makeThread(const QString &name);
+    void summarise(EngineSnapshot &snapshot) const;
     void stopThread(QThread *thread);
 
     Config m_config;
@@ -97,7 +102,10 @@ private:
     Reader *m_reader = nullptr;
     LibratoOutlet *m_outlet = nullptr;
 
-    QTimer m_snapshotTimer;
+    QThread *m_snapshotThread = nullptr;
+    QTimer *m_snapshotTimer = nullptr; // lives in m_snapshotThread
+    mutable QMutex m_usersMutex;
+    mutable QHash<QByteArray, QByteArray> m_users; // drain token -> Librato user (GUI only)
     quint16 m_port = 0;
     bool m_running = false;
 };

@@ -17,6 +17,21 @@
 
 namespace l2met {
 
+// One bucket as the GUI shows it: the drain's Librato user instead of its
+// token, and its statistics so far.
+struct BucketSummary
+{
+    QByteArray user; // empty when the token no longer verifies
+    QByteArray name;
+    QByteArray source;
+    QByteArray units;
+    BucketType type = BucketType::Measurement;
+    qint64 time = 0;      // window start, unix seconds
+    qint32 resolution = 60;
+    Statistics stats;
+    bool inStore = false; // flushed to the store (else still in the register)
+};
+
 struct EngineSnapshot
 {
     QDateTime taken;
@@ -41,6 +56,8 @@ struct EngineSnapshot
     QList<DeliveryStats> delivery;
     QList<PreviewPayload> previews;
     QList<Problem> problems;
+    QList<BucketSummary> buckets; // register and store, at most kMaxBuckets
+    static constexpr int kMaxBuckets = 5000;
 
     // The value of a metric without labels (0 when absent).
     double metric(const QByteArray &name) const;

@@ -39,7 +39,8 @@ Conversion Converter::convert(const std::vector<Bucket> &buckets, const Fernet &
             Group group;
             const Fernet::Result decrypted = fernet.decrypt(token);
             Credentials credentials;
-            if (decrypted.ok() && splitCredentials(decrypted.plaintext, &credentials) == AuthError::None)
+            if (decrypted.ok()
+                && splitCredentials(decrypted.plaintext, &credentials) == AuthError::None)
                 group.credentials = std::move(credentials);
             groups.push_back(std::move(group));
             found = groupOf.insert(token, static_cast<qsizetype>(groups.size()) - 1);

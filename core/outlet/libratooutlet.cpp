@@ -115,20 +115,20 @@ LibratoOutlet::LibratoOutlet(Options options, std::shared_ptr<const Fernet> fern
         m_ownMetrics = std::make_unique<Metrics>();
         metrics = m_ownMetrics.get();
     }
-    m_gaugesDelivered = &metrics->counter("gauges_delivered",
-                                          "Gauges Librato accepted at the first attempt");
+    m_gaugesDelivered
+        = &metrics->counter("gauges_delivered", "Gauges Librato accepted at the first attempt");
     m_gaugesRetriedDelivered = &metrics->counter(
         "gauges_retried_delivered", "Gauges Librato accepted after one or more retries");
     m_gaugesFailed = &metrics->counter(
         "gauges_failed", "Gauges dropped after a permanent error or exhausted retries");
     m_gaugesUndeliverable = &metrics->counter(
         "gauges_undeliverable", "Gauges whose drain token no longer verifies or has no user:token");
-    m_gaugesPreviewed = &metrics->counter("gauges_previewed",
-                                          "Gauges built in preview mode and not sent");
+    m_gaugesPreviewed
+        = &metrics->counter("gauges_previewed", "Gauges built in preview mode and not sent");
     m_requests = &metrics->counter("outlet_requests", "Requests sent to Librato, retries included");
     m_retries = &metrics->counter("outlet_retries", "Requests to Librato that were retries");
-    m_batchesFailed = &metrics->counter("outlet_batches_failed",
-                                        "Batches dropped after a permanent error or exhausted retries");
+    m_batchesFailed = &metrics->counter(
+        "outlet_batches_failed", "Batches dropped after a permanent error or exhausted retries");
     m_latency = &metrics->timer("outlet_request_latency", "Duration of requests to Librato");
     m_clock.start();
 }
@@ -156,9 +156,12 @@ LibratoOutlet::~LibratoOutlet()
     }
     if (batches > 0) {
         qCWarning(lcOutlet).noquote()
-            << QStringLiteral("at=outlet.stop abandoned_batches=%1 gauges=%2").arg(batches).arg(gauges);
+            << QStringLiteral("at=outlet.stop abandoned_batches=%1 gauges=%2")
+                   .arg(batches)
+                   .arg(gauges);
     }
     m_requestsById.clear();
+    m_queue.clear();
     m_inFlight.store(0);
 }
 
@@ -180,10 +183,8 @@ void LibratoOutlet::deliver(std::vector<Bucket> buckets)
         return;
     }
 
-    // Register every batch before sending any, so that idle() cannot fire
-    // between two batches of this call.
-    QList<quint64> ids;
-    ids.reserve(conversion.batches.size());
+    // Every batch is counted in flight before any is sent, so that idle()
+    // cannot fire between two batches of this call.
     for (const OutletBatch &batch : conversion.batches) {
         Request request;
         request.credentials = batch.credentials;
@@ -192,10 +193,9 @@ void LibratoOutlet::deliver(std::vector<Bucket> buckets)
         const quint64 id = m_nextId++;
         m_requestsById.emplace(id, std::move(request));
         m_inFlight.fetch_add(1);
-        ids.append(id);
+        m_queue.push_back(id);
     }
-    for (const quint64 id : std::as_const(ids))
-        send(id);
+    sendQueued();
 }
 
 QList<DeliveryStats> LibratoOutlet::stats() const
@@ -214,6 +214,22 @@ QList<PreviewPayload> LibratoOutlet::previews() const
     return m_previews;
 }
 
+void LibratoOutlet::enqueue(quint64 id)
+{
+    m_queue.push_back(id);
+    sendQueued();
+}
+
+void LibratoOutlet::sendQueued()
+{
+    const int slots = std::max(1, m_options.maxConcurrentRequests);
+    while (m_onTheWire < slots && !m_queue.empty()) {
+        const quint64 id = m_queue.front();
+        m_queue.pop_front();
+        send(id);
+    }
+}
+
 void LibratoOutlet::send(quint64 id)
 {
     const auto it = m_requestsById.find(id);
@@ -225,7 +241,8 @@ void LibratoOutlet::send(quint64 id)
         m_network = new QNetworkAccessManager(this); // in the thread deliver() runs in
 
     QNetworkRequest httpRequest(m_endpoint);
-    httpRequest.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    httpRequest.setHeader(QNetworkRequest::ContentTypeHeader,
+                          QByteArrayLiteral("application/json"));
     httpRequest.setHeader(QNetworkRequest::UserAgentHeader, m_userAgent);
     httpRequest.setRawHeader(
         QByteArrayLiteral("Authorization"),
@@ -239,6 +256,7 @@ void LibratoOutlet::send(quint64 id)
 
     request.sentAtNs = m_clock.nsecsElapsed();
     request.reply = m_network->post(httpRequest, request.body);
+    ++m_onTheWire;
     m_requests->add();
     {
         QMutexLocker lock(&m_mutex);
@@ -258,6 +276,8 @@ void LibratoOutlet::onReplyFinished(quint64 id)
     if (!reply)
         return;
     reply->deleteLater();
+    --m_onTheWire;
+    sendQueued(); // now: what follows may emit signals whose slots delete the outlet
 
     const qint64 latencyNs = m_clock.nsecsElapsed() - request.sentAtNs;
     m_latency->record(latencyNs / 1000);
@@ -276,7 +296,8 @@ void LibratoOutlet::onReplyFinished(quint64 id)
             error = QStringLiteral("redirected to %1 (not followed: set the Librato URL)")
                         .arg(errorText(location, request.credentials.apiToken));
         } else if (error.isEmpty()) {
-            const QString reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
+            const QString reason
+                = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
             error = QStringLiteral("HTTP %1 %2").arg(status).arg(reason).trimmed();
         }
     }
@@ -288,12 +309,13 @@ void LibratoOutlet::onReplyFinished(quint64 id)
         stats.lastLatencyMs = latencyNs / 1000000;
     }
 
-    const QString where = QStringLiteral("at=outlet.post %1 status=%2 attempt=%3 gauges=%4 latency_ms=%5")
-                              .arg(request.credentials.describe())
-                              .arg(status)
-                              .arg(request.attempt)
-                              .arg(request.gauges)
-                              .arg(latencyNs / 1000000);
+    const QString where
+        = QStringLiteral("at=outlet.post %1 status=%2 attempt=%3 gauges=%4 latency_ms=%5")
+              .arg(request.credentials.describe())
+              .arg(status)
+              .arg(request.attempt)
+              .arg(request.gauges)
+              .arg(latencyNs / 1000000);
     if (status >= 200 && status < 300) {
         qCDebug(lcOutlet).noquote() << where;
         finish(id, true, status, {});
@@ -331,7 +353,7 @@ void LibratoOutlet::retryOrFail(quint64 id, int status, const QString &error, qi
                                        .arg(request.credentials.describe())
                                        .arg(request.attempt)
                                        .arg(delay);
-    QTimer::singleShot(std::chrono::milliseconds(delay), this, [this, id] { send(id); });
+    QTimer::singleShot(std::chrono::milliseconds(delay), this, [this, id] { enqueue(id); });
 }
 
 void LibratoOutlet::finish(quint64 id, bool delivered, int status, const QString &error)

@@ -29,6 +29,7 @@
 #include <QUrl>
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <vector>
@@ -74,10 +75,14 @@ public:
         int timeoutMs = 2000;   // per request
         int backoffMs = 250;    // first retry delay; doubles each attempt
         int maxBackoffMs = 30000; // also caps Retry-After
+        // Requests on the wire at once; the others wait here, in order, with
+        // no timeout running (in QNAM's own per-host queue it would run).
+        int maxConcurrentRequests = 6;
         bool preview = false;
         int previewKeep = 100;  // payloads kept in preview mode
     };
 
+    // metrics may be null (the outlet then keeps its own instruments).
     LibratoOutlet(Options options, std::shared_ptr<const Fernet> fernet, Metrics *metrics,
                   QObject *parent = nullptr);
     ~LibratoOutlet() override;
@@ -87,7 +92,7 @@ public:
 
     QList<DeliveryStats> stats() const;
     QList<PreviewPayload> previews() const;
-    // Requests sent or waiting for a retry.
+    // Batches sent, queued to be sent, or waiting for a retry.
     int inFlight() const { return m_inFlight.load(); }
 
 Q_SIGNALS:
@@ -97,7 +102,8 @@ Q_SIGNALS:
     void batchFinished(const QByteArray &user, bool delivered, int gauges, int httpStatus);
 
 private:
-    // One batch on its way: sent (reply set) or waiting for a retry.
+    // One batch on its way: on the wire (reply set), queued, or waiting for a
+    // retry.
     struct Request
     {
         Credentials credentials;
@@ -108,6 +114,8 @@ private:
         qint64 sentAtNs = 0; // m_clock time of the current attempt
     };
 
+    void enqueue(quint64 id); // to be sent when a slot is free
+    void sendQueued();
     void send(quint64 id);
     void onReplyFinished(quint64 id);
     // retryAfterMs: -1 when the answer had no usable Retry-After.
@@ -137,10 +145,12 @@ private:
     QElapsedTimer m_clock;
     quint64 m_nextId = 1;
     std::map<quint64, Request> m_requestsById; // outlet thread only
+    std::deque<quint64> m_queue; // ids waiting for a free slot
+    int m_onTheWire = 0;
 
     mutable QMutex m_mutex; // guards m_stats and m_previews
     std::map<QByteArray, DeliveryStats> m_stats; // by user
-    QList<PreviewPayload> m_previews;            // oldest first
+    QList<PreviewPayload> m_previews; // oldest first
 
     std::atomic<int> m_inFlight { 0 };
 };

@@ -135,6 +135,20 @@ StoreResult<std::vector<Bucket>> MemoryStore::takeReady(int partition, qint64 up
     return StoreResult<std::vector<Bucket>>::success(std::move(taken));
 }
 
+std::vector<Bucket> MemoryStore::peek(int limit)
+{
+    std::vector<Bucket> out;
+    for (const std::unique_ptr<Partition> &partition : m_partitions) {
+        QMutexLocker locker(&partition->mutex);
+        for (auto it = partition->values.cbegin(); it != partition->values.cend(); ++it) {
+            if (int(out.size()) >= limit)
+                return out;
+            out.emplace_back(it.key(), it.value());
+        }
+    }
+    return out;
+}
+
 bool MemoryStore::healthy()
 {
     return true;

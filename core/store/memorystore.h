@@ -54,6 +54,7 @@ public:
     // Fails for a partition out of range.
     StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo) override;
 
+    std::vector<Bucket> peek(int limit) override;
     bool healthy() override;
     StoreStats stats() override;
 

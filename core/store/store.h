@@ -93,6 +93,11 @@ public:
     // unspecified.
     virtual StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo) = 0;
 
+    // Copies of up to limit buckets waiting in the store, without taking
+    // them (for the GUI's live table). Stores where this is costly may
+    // return fewer, or none.
+    virtual std::vector<Bucket> peek(int limit) { Q_UNUSED(limit); return {}; }
+
     virtual bool healthy() = 0;
     virtual StoreStats stats() = 0;
 };
