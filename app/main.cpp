@@ -1,6 +1,6 @@
 // l2met: the thin shell over l2met_core: options, signals, and the engine
 // run headless (--no-gui, or when there is no display) or under the desktop
-// window.
+// window. Headless never creates a QApplication.
 #include "config/configloader.h"
 #include "engine/engine.h"
 #include "signalwatcher.h"
@@ -12,6 +12,12 @@
 #include <QLoggingCategory>
 #include <QProcessEnvironment>
 #include <QTimer>
+
+#ifdef L2MET_HAVE_GUI
+#include "mainwindow.h"
+
+#include <QApplication>
+#endif
 
 #include <cstdio>
 
@@ -57,16 +63,82 @@ void logMetrics(Engine &engine)
     qInfo().noquote() << QStringLiteral("at=metrics ") + pairs.join(u' ');
 }
 
+// Whether a window can be shown: a platform was chosen, or an X11 or
+// Wayland display is there.
+bool haveDisplay(const QProcessEnvironment &env)
+{
+    return !env.value(QStringLiteral("QT_QPA_PLATFORM")).isEmpty()
+        || !env.value(QStringLiteral("DISPLAY")).isEmpty()
+        || !env.value(QStringLiteral("WAYLAND_DISPLAY")).isEmpty();
+}
+
+int runHeadless(int argc, char **argv, const LoadResult &loaded)
+{
+    QCoreApplication app(argc, argv);
+    const Config &config = *loaded.config;
+    Engine engine(config);
+    QString error;
+    if (!engine.start(&error)) {
+        printLine(stderr, QStringLiteral("l2met: %1").arg(error));
+        return 1;
+    }
+    qInfo().noquote() << QStringLiteral("at=start port=%1 config=\"%2\" gui=false")
+                             .arg(engine.port())
+                             .arg(loaded.configPath);
+
+    QTimer metricsLog;
+    if (config.verbose) {
+        QObject::connect(&metricsLog, &QTimer::timeout, &app, [&engine] { logMetrics(engine); });
+        metricsLog.start(10000);
+    }
+    SignalWatcher watcher;
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &app, [&](int signal) {
+        qInfo().noquote() << QStringLiteral("at=signal signal=%1 action=shutdown").arg(signal);
+        metricsLog.stop();
+        engine.shutdown(30000);
+        app.quit();
+    });
+    return app.exec();
+}
+
+#ifdef L2MET_HAVE_GUI
+int runDesktop(int argc, char **argv, const LoadResult &loaded)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationDisplayName(QStringLiteral("l2met"));
+    MainWindow window(*loaded.config, loaded.configPath);
+    QString error;
+    if (!window.startEngine(&error)) {
+        printLine(stderr, QStringLiteral("l2met: %1").arg(error));
+        return 1;
+    }
+    qInfo().noquote() << QStringLiteral("at=start port=%1 config=\"%2\" gui=true")
+                             .arg(window.engine()->port())
+                             .arg(loaded.configPath);
+    window.show();
+    SignalWatcher watcher;
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &window, [&](int signal) {
+        qInfo().noquote() << QStringLiteral("at=signal signal=%1 action=shutdown").arg(signal);
+        window.close(); // shuts the engine down gracefully
+    });
+    return app.exec();
+}
+#endif
+
 } // namespace
 
 int main(int argc, char **argv)
 {
     qSetMessagePattern(QStringLiteral("time=%{time yyyy-MM-ddThh:mm:ss.zzz} level=%{type} %{message}"));
-    QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("l2met"));
+    QCoreApplication::setOrganizationDomain(QStringLiteral("l2met.github.io"));
     QCoreApplication::setApplicationVersion(QStringLiteral(L2MET_VERSION));
 
-    const LoadResult loaded = ConfigLoader::load(app.arguments(), QProcessEnvironment::systemEnvironment());
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    const LoadResult loaded = ConfigLoader::load(arguments, env);
     if (loaded.exitNow) {
         printLine(stdout, loaded.output);
         return 0;
@@ -81,33 +153,18 @@ int main(int argc, char **argv)
         return sign(loaded);
     if (loaded.generatedSecret)
         qInfo().noquote() << QStringLiteral("at=config.secret generated=true file=\"%1\"").arg(loaded.configPath);
-
-    Config config = *loaded.config;
-    if (!config.verbose)
+    if (!loaded.config->verbose)
         QLoggingCategory::setFilterRules(QStringLiteral("*.debug=false"));
 
-    Engine engine(config);
-    QString error;
-    if (!engine.start(&error)) {
-        printLine(stderr, QStringLiteral("l2met: %1").arg(error));
-        return 1;
+#ifdef L2MET_HAVE_GUI
+    if (!loaded.config->noGui) {
+        if (haveDisplay(env))
+            return runDesktop(argc, argv, loaded);
+        printLine(stderr, QStringLiteral("l2met: no display (DISPLAY and WAYLAND_DISPLAY are unset): "
+                                         "running headless, as with --no-gui"));
     }
-    qInfo().noquote() << QStringLiteral("at=start port=%1 config=\"%2\" sign=\"l2met --sign USER:TOKEN\"")
-                             .arg(engine.port())
-                             .arg(loaded.configPath);
-
-    QTimer metricsLog;
-    if (config.verbose) {
-        QObject::connect(&metricsLog, &QTimer::timeout, &app, [&engine] { logMetrics(engine); });
-        metricsLog.start(10000);
-    }
-
-    SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &app, [&](int signal) {
-        qInfo().noquote() << QStringLiteral("at=signal signal=%1 action=shutdown").arg(signal);
-        metricsLog.stop();
-        engine.shutdown(30000);
-        app.quit();
-    });
-    return app.exec();
+#else
+    Q_UNUSED(haveDisplay);
+#endif
+    return runHeadless(argc, argv, loaded);
 }
