@@ -1,5 +1,8 @@
 #include "bucket/bucket.h"
 
+#include <cmath>
+#include <limits>
+
 #include <QJsonObject>
 
 #include <algorithm>
@@ -80,6 +83,18 @@ Statistics Bucket::statistics() const
     return Statistics::compute(m_values);
 }
 
+// Finite values can add or square up to infinity (1e200 squared), which
+// JSON writes as null and Librato rejects with the whole batch: clamp to the
+// largest double instead (SPEC section 4: one odd line never costs a batch).
+static double finite(double v)
+{
+    if (std::isfinite(v))
+        return v;
+    if (std::isnan(v))
+        return 0;
+    return v > 0 ? std::numeric_limits<double>::max() : std::numeric_limits<double>::lowest();
+}
+
 QJsonArray Bucket::toGauges() const
 {
     QJsonArray gauges;
@@ -107,7 +122,7 @@ QJsonArray Bucket::toGauges() const
     };
     auto valueGauge = [&](QLatin1String suffix, double value) {
         QJsonObject object = gauge(suffix);
-        object.insert(QStringLiteral("value"), value);
+        object.insert(QStringLiteral("value"), finite(value));
         return object;
     };
 
@@ -117,10 +132,10 @@ QJsonArray Bucket::toGauges() const
         const Statistics stats = statistics();
         QJsonObject complex = gauge({});
         complex.insert(QStringLiteral("count"), stats.count);
-        complex.insert(QStringLiteral("sum"), stats.sum);
+        complex.insert(QStringLiteral("sum"), finite(stats.sum));
         complex.insert(QStringLiteral("min"), stats.min);
         complex.insert(QStringLiteral("max"), stats.max);
-        complex.insert(QStringLiteral("sum_squares"), stats.sumSquares);
+        complex.insert(QStringLiteral("sum_squares"), finite(stats.sumSquares));
         gauges.append(complex);
         gauges.append(valueGauge(QLatin1String(".median"), stats.median));
         gauges.append(valueGauge(QLatin1String(".perc95"), stats.perc95));

@@ -1,0 +1,57 @@
+#include "store/redisurl.h"
+
+#include <QUrl>
+
+#include <limits>
+
+namespace l2met {
+
+namespace {
+
+std::optional<RedisUrl> fail(QString *error, const QString &reason)
+{
+    if (error)
+        *error = reason;
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<RedisUrl> RedisUrl::parse(const QString &text, QString *error)
+{
+    const QUrl url(text.trimmed(), QUrl::StrictMode);
+    const QString expected = QStringLiteral("expected redis://[:password@]host[:port][/db]");
+    if (!url.isValid() || url.scheme() != u"redis" || url.host().isEmpty() || url.hasQuery()
+        || url.hasFragment()) {
+        return fail(error, expected);
+    }
+    if (url.port() == 0)
+        return fail(error, QStringLiteral("redis port must be between 1 and 65535"));
+
+    RedisUrl parsed;
+    parsed.host = url.host(QUrl::FullyDecoded);
+    parsed.port = url.port(6379);
+    // Percent-decoding the encoded form keeps bytes that are not UTF-8.
+    parsed.password = QByteArray::fromPercentEncoding(url.password(QUrl::FullyEncoded).toLatin1());
+
+    const QString path = url.path();
+    if (!path.isEmpty() && path != u"/") {
+        const QStringView digits = QStringView(path).sliced(1);
+        bool numeric = !digits.isEmpty() && digits.size() <= 10;
+        for (const QChar c : digits)
+            numeric = numeric && c >= u'0' && c <= u'9';
+        const qint64 db = numeric ? digits.toLongLong() : -1;
+        if (db < 0 || db > std::numeric_limits<int>::max())
+            return fail(error, QStringLiteral("redis database must be a number: ") + expected);
+        parsed.db = int(db);
+    }
+    return parsed;
+}
+
+QString RedisUrl::redacted() const
+{
+    const QString shownHost = host.contains(u':') ? u'[' + host + u']' : host;
+    return QStringLiteral("redis://%1:%2/%3").arg(shownHost).arg(port).arg(db);
+}
+
+} // namespace l2met
