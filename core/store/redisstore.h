@@ -1,0 +1,171 @@
+// RedisStore: the Store shared by every process of a fleet (SPEC section 6),
+// on hiredis 0.14 against one logical Redis database.
+//
+// Key layout (P = partition, R = ready unix second, ID = BucketId::encode()):
+//   l2met:b:ID           list    the bucket's values, RPUSHed as the shortest
+//                                decimal that reads back to the same double
+//                                (std::to_chars; "-0" keeps its sign)
+//   l2met:ready:R:P      set     the encoded ids (without the prefix) ready at R
+//   l2met:values:R:P     string  values filed under l2met:ready:R:P (for stats)
+//   l2met:readyz:P       zset    member R, score R: the ready seconds of P
+//   l2met:lock:P         string  the reader holding P (SET owner NX PX ttl)
+// A put writes each bucket in one MULTI/EXEC (RPUSH, SADD, ZADD, INCRBY and an
+// EXPIREAT on the list, the set and the counter), and pipelines a whole chunk
+// of buckets per round trip. The three per-bucket keys expire 300 s after the
+// bucket is ready, or 300 s after the write when it is written later than its
+// ready second (a late bucket would otherwise expire as it is written, which
+// would lose data the receiver accepted). The zset never expires: takeReady
+// removes a second from it when that second's set is empty or gone.
+//
+// Why a zset index: a reader must find every ready second up to "now",
+// including seconds it missed (late data, a process that was down). SCAN
+// walks the whole keyspace on every pass and may return keys twice; the
+// per-partition zset gives them with one ZRANGEBYSCORE -inf upTo, in
+// O(log n + seconds), and is kept exact because it is written in the
+// bucket's MULTI and cleaned in the take script.
+//
+// takeReady() runs a Lua script per ready set that SPOPs up to 1,000 ids,
+// LRANGEs and DELs their lists, and drops the set, its counter and its index
+// entry once the set is empty. Scripts run atomically, so a bucket is taken
+// whole by exactly one caller, even without the partition lock, and a put
+// racing a take lands either entirely before it (taken now) or entirely after
+// it (a new list, taken next time): no value is lost or read twice. The
+// scripts touch keys they do not declare (the lists): fine on a single Redis
+// or a replicated one, not on Redis Cluster. Needs Redis >= 5 (effects
+// replication of the SPOP in a script).
+//
+// Locks: one script does SET NX PX, or PEXPIRE when the same owner holds it;
+// unlock is compare-and-delete in a script. now() is Redis TIME.
+//
+// Threads: every thread that calls the store gets its own redisContext
+// (hiredis contexts are not thread-safe), created on first use and kept until
+// the store is destroyed; a mutex guards only the thread -> connection map.
+// All methods are thread-safe; the store must outlive the calls in flight.
+// healthy() never touches the network on the hot path: it returns the result
+// of the last Redis exchange of any thread; when none happened for a second,
+// a background thread ("l2met-redis-health", started by the first healthy()
+// call) sends a PING. Only the very first healthy() call pings synchronously.
+//
+// When Redis is down or slow: connects time out after connectTimeoutMs and
+// commands after commandTimeoutMs; every failure is a StoreResult failure
+// (the caller keeps its data and retries) and marks the store unhealthy. A
+// thread whose connection failed drops it and reconnects at most once per
+// backoff (250 ms doubling to 5 s, reset by a successful reply); calls
+// during the backoff fail at once without touching the network. Nothing is
+// retried inside the store.
+//
+// Where a failure can duplicate or lose (the cases Store::put allows only
+// when the store says so): when a pipelined put loses its connection or times
+// out, the buckets after `written` may or may not have been stored (their
+// MULTI may have run with its reply lost; Redis also runs commands still in
+// its socket buffer after a stall), so the caller's retry can append those
+// values twice. Each bucket is all or nothing: a MULTI cut short is
+// discarded. A take whose reply is lost after its script ran loses the
+// buckets of that script. A take that fails after some scripts answered
+// returns what it took (success) rather than dropping it.
+#pragma once
+
+#include "store/redisurl.h"
+#include "store/store.h"
+
+#include <QMutex>
+#include <QWaitCondition>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+
+class QThread;
+
+namespace l2met {
+
+class RedisStore final : public Store
+{
+public:
+    struct Options
+    {
+        int connectTimeoutMs = 1000;
+        int commandTimeoutMs = 2000; // per blocking read or write, not per call
+        int minBackoffMs = 250;
+        int maxBackoffMs = 5000;
+    };
+
+    // Buckets a put writes per pipelined round trip, and ids a take script
+    // removes per call (bounds how long one script blocks Redis).
+    static constexpr int kPutChunk = 1000;
+    static constexpr int kTakeChunk = 1000;
+    // Seconds the bucket keys live after the bucket is ready (SPEC section 6).
+    static constexpr qint64 kExpirySeconds = 300;
+
+    // Does not connect: the first call of each thread does. partitions >= 1.
+    RedisStore(RedisUrl url, int partitions, Options options);
+    explicit RedisStore(RedisUrl url, int partitions = 1);
+    // From a REDIS_URL; nullptr and *error (without the password) when the
+    // URL is invalid. Does not connect either.
+    static std::unique_ptr<RedisStore> create(const QString &url, int partitions,
+                                              QString *error = nullptr, Options options = {});
+    ~RedisStore() override;
+
+    RedisStore(const RedisStore &) = delete;
+    RedisStore &operator=(const RedisStore &) = delete;
+
+    QString kind() const override;
+    int partitions() const override;
+
+    StoreResult<bool> put(const std::vector<Bucket> &buckets, size_t *written = nullptr) override;
+    StoreResult<qint64> now() override;
+    StoreResult<bool> lockPartition(int partition, const QByteArray &owner, int ttlMs) override;
+    StoreResult<bool> unlockPartition(int partition, const QByteArray &owner) override;
+    StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo) override;
+
+    bool healthy() override;
+    // Two pipelined round trips; on failure healthy = false and zero counts.
+    StoreStats stats() override;
+
+    // redis://host:port/db, without the password.
+    QString describe() const;
+    // Diagnostics (all threads): request/reply exchanges with Redis (a whole
+    // pipeline counts once), connections opened, and ready-set members or
+    // values skipped because they did not decode.
+    quint64 roundTrips() const { return m_roundTrips.load(); }
+    quint64 connects() const { return m_connects.load(); }
+    quint64 undecodable() const { return m_undecodable.load(); }
+
+private:
+    struct Connection;
+    class Pipeline;
+
+    Connection &connection();
+    bool ensureConnected(Connection &c, QString *error);
+    void fail(Connection &c, const QString &error);
+    void succeeded(Connection &c);
+    void markOutcome(bool ok, const QString &error);
+    bool validPartition(int partition) const;
+    StoreResult<qint64> redisTime(Connection &c);
+    StoreResult<qint64> runScript(Connection &c, int script, const QByteArray &key,
+                                  const QByteArray &arg1, const QByteArray &arg2 = {});
+    void ping();
+    void healthLoop();
+
+    const RedisUrl m_url;
+    const int m_partitionCount;
+    const Options m_options;
+
+    QMutex m_connectionsMutex;
+    std::unordered_map<std::thread::id, std::unique_ptr<Connection>> m_connections;
+
+    std::atomic<bool> m_healthy { false };
+    std::atomic<qint64> m_lastOutcomeMs { 0 }; // steady clock; 0 = never talked to Redis
+    std::atomic<quint64> m_roundTrips { 0 };
+    std::atomic<quint64> m_connects { 0 };
+    std::atomic<quint64> m_undecodable { 0 };
+
+    std::once_flag m_healthStarted;
+    QMutex m_healthMutex;
+    QWaitCondition m_healthWake;
+    bool m_stopping = false; // under m_healthMutex
+    QThread *m_healthThread = nullptr;
+};
+
+} // namespace l2met
