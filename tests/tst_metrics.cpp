@@ -1,7 +1,11 @@
 // Metrics registry, Prometheus rendering, and the problem log.
+#include "fakelibrato.h"
+#include "metrics/metchan.h"
 #include "metrics/metrics.h"
 #include "metrics/problemlog.h"
 
+#include <QJsonObject>
+#include <QSignalSpy>
 #include <QTest>
 #include <QThread>
 
@@ -74,6 +78,41 @@ private Q_SLOTS:
         }
         QCOMPARE(c.value(), 400000u);
         QCOMPARE(m.value("registered_concurrently"), 400000.0);
+    }
+
+    void metchanPostsDeltasToLibrato()
+    {
+        test::FakeLibrato librato;
+        Metrics m;
+        Counter &lines = m.counter("lines_aggregated", "x");
+        m.gauge("inbox_depth", "x").set(7);
+        m.timer("parse_body", "x").record(2000);
+        lines.add(10);
+        QUrl url = librato.url();
+        url.setUserName(QStringLiteral("ops@example.com"));
+        url.setPassword(QStringLiteral("metchan-token"));
+        Metchan metchan(url, &m, QStringLiteral("host-1"));
+        metchan.start(60000); // baselines taken now
+        lines.add(5);
+        m.timer("parse_body", "x").record(4000);
+        QSignalSpy posted(&metchan, &Metchan::posted);
+        const QByteArray body = metchan.post();
+        QVERIFY(!body.contains("metchan-token"));
+        QVERIFY(posted.wait(5000));
+        QCOMPARE(posted.first().first().toInt(), 200);
+        QCOMPARE(librato.requests().size(), 1);
+        const auto &request = librato.requests().first();
+        QCOMPARE(request.user, QByteArray("ops@example.com"));
+        QCOMPARE(request.password, QByteArray("metchan-token"));
+        QHash<QString, double> values;
+        for (const test::FakeLibrato::Gauge &g : librato.acceptedGauges()) {
+            QCOMPARE(g.json.value(QLatin1String("source")).toString(), QStringLiteral("host-1"));
+            values.insert(g.json.value(QLatin1String("name")).toString(), g.json.value(QLatin1String("value")).toDouble());
+        }
+        QCOMPARE(values.value(QStringLiteral("l2met.lines_aggregated")), 5.0); // the increase
+        QCOMPARE(values.value(QStringLiteral("l2met.inbox_depth")), 7.0);
+        QCOMPARE(values.value(QStringLiteral("l2met.parse_body.count")), 1.0);
+        QCOMPARE(values.value(QStringLiteral("l2met.parse_body.mean_ms")), 4.0);
     }
 
     void problemLogKeepsTheNewest()

@@ -2,6 +2,7 @@
 
 #include "auth/credentials.h"
 #include "auth/fernet.h"
+#include "metrics/metchan.h"
 #include "outlet/libratooutlet.h"
 #include "outlet/reader.h"
 #include "receiver/httpreceiver.h"
@@ -159,6 +160,12 @@ bool Engine::start(QString *error)
             return false;
         }
     }
+    if (!m_config.metchanUrl.isEmpty()) {
+        m_metchanThread = makeThread(QStringLiteral("l2met-metchan"));
+        m_metchan = new Metchan(QUrl(m_config.metchanUrl), m_metrics.get(), QHostInfo::localHostName());
+        m_metchan->moveToThread(m_metchanThread);
+        runIn(m_metchan, [this] { m_metchan->start(); });
+    }
     m_running = true;
     qCInfo(lcEngine).noquote() << QStringLiteral(
                                       "at=engine.start receiver=%1 outlet=%2 store=%3 partitions=%4 "
@@ -241,6 +248,12 @@ void Engine::shutdown(int timeoutMs)
         m_outlet = nullptr;
         stopThread(m_outletThread);
         m_outletThread = nullptr;
+    }
+    if (m_metchan) {
+        runIn(m_metchan, [this] { delete m_metchan; });
+        m_metchan = nullptr;
+        stopThread(m_metchanThread);
+        m_metchanThread = nullptr;
     }
     const StoreStats stats = m_store ? m_store->stats() : StoreStats();
     qCInfo(lcEngine).noquote() << QStringLiteral(

@@ -41,6 +41,7 @@ class ParserPool;
 class StoreWriter;
 class Reader;
 class LibratoOutlet;
+class Metchan;
 
 class Engine : public QObject
 {
@@ -101,6 +102,8 @@ private:
     StoreWriter *m_writer = nullptr;
     Reader *m_reader = nullptr;
     LibratoOutlet *m_outlet = nullptr;
+    QThread *m_metchanThread = nullptr;
+    Metchan *m_metchan = nullptr;
 
     QThread *m_snapshotThread = nullptr;
     QTimer *m_snapshotTimer = nullptr; // lives in m_snapshotThread
