@@ -5,15 +5,18 @@
 // lines_per_second=N.
 //
 // Usage: bench_parser [seconds=3]
+//        bench_parser --write-body FILE   (the body, stamped now, for bench_ingest.sh)
 #include "benchbody.h"
 #include "parser/bodyparser.h"
 #include "parser/bucketaccumulator.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QFile>
 
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 #include <unordered_map>
 
 using namespace l2met;
@@ -27,6 +30,13 @@ struct IdHash
 
 int main(int argc, char **argv)
 {
+    if (argc > 2 && std::string_view(argv[1]) == "--write-body") {
+        QFile out(QString::fromLocal8Bit(argv[2]));
+        if (!out.open(QIODevice::WriteOnly))
+            return 1;
+        out.write(bench::makeBody(100, QDateTime::currentSecsSinceEpoch()));
+        return 0;
+    }
     const double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     const QByteArray body = bench::makeBody(100, now);

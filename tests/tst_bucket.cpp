@@ -63,6 +63,9 @@ private Q_SLOTS:
     void longNames_data();
     void longNames();
     void oddNamesAndSources();
+    void compactionKeepsStatisticsExact();
+    void compactionKeepsLastAndSignedZero();
+    void compactionSkipsValuesThatDoNotRepeat();
 };
 
 void Tst_bucket::statistics_data()
@@ -402,6 +405,92 @@ void Tst_bucket::oddNamesAndSources()
     QCOMPARE(unnamed.at(3).toObject().value(QStringLiteral("name")).toString(),
              QStringLiteral("_.perc99"));
     QVERIFY(!unnamed.at(0).toObject().contains(QStringLiteral("source")));
+}
+
+// Buckets fold repeated values into counts; every statistic must equal the
+// one computed over the plain values, whatever the chunks and merges.
+void Tst_bucket::compactionKeepsStatisticsExact()
+{
+    QRandomGenerator rng(7);
+    for (int round = 0; round < 200; ++round) {
+        l2met::BucketId id;
+        id.name = "m";
+        id.type = l2met::BucketType(round % 3);
+        l2met::Bucket total(id);
+        std::vector<double> all;
+        const int chunks = 1 + rng.bounded(6);
+        for (int c = 0; c < chunks; ++c) {
+            l2met::Bucket part(id);
+            const int n = rng.bounded(1200);
+            const int distinct = 1 + rng.bounded(round % 2 ? 20 : 5000);
+            for (int i = 0; i < n; ++i) {
+                const double v = double(rng.bounded(distinct)) * 0.5 - 3;
+                part.append(v);
+                all.push_back(v);
+            }
+            if (rng.bounded(2))
+                part.compact();
+            total.merge(part);
+            total.maybeCompact();
+        }
+        const l2met::Statistics expected = l2met::Statistics::compute(all);
+        const l2met::Statistics actual = total.statistics();
+        QCOMPARE(total.valueCount(), qint64(all.size()));
+        QCOMPARE(actual.count, expected.count);
+        QCOMPARE(actual.min, expected.min);
+        QCOMPARE(actual.max, expected.max);
+        QCOMPARE(actual.median, expected.median);
+        QCOMPARE(actual.perc95, expected.perc95);
+        QCOMPARE(actual.perc99, expected.perc99);
+        QCOMPARE(actual.last, expected.last);
+        QCOMPARE(actual.sum, expected.sum); // halves: exact in any order
+        QCOMPARE(actual.sumSquares, expected.sumSquares);
+        // The gauges Librato gets are the same as without compaction.
+        QCOMPARE(total.toGauges(), l2met::Bucket(id, all).toGauges());
+        std::vector<double> expanded = total.expandedValues();
+        std::sort(expanded.begin(), expanded.end());
+        std::sort(all.begin(), all.end());
+        QVERIFY(expanded == all);
+    }
+}
+
+void Tst_bucket::compactionKeepsLastAndSignedZero()
+{
+    l2met::BucketId id;
+    id.name = "s";
+    id.type = l2met::BucketType::Sample;
+    l2met::Bucket a(id, { 5, -0.0, 0.0, 2 });
+    a.compact();
+    QCOMPARE(a.last(), 2.0);
+    QCOMPARE(a.counts().size(), size_t(4)); // -0.0 and 0.0 kept apart
+    QVERIFY(std::signbit(a.counts()[0].value == -0.0 ? a.counts()[0].value : a.counts()[1].value));
+    l2met::Bucket b(id, { 9, 1 });
+    b.compact(); // b's last (1) arrived after a's values
+    a.merge(b);
+    QCOMPARE(a.last(), 1.0);
+    QCOMPARE(a.statistics().last, 1.0);
+    a.append(7);
+    QCOMPARE(a.statistics().last, 7.0);
+    QCOMPARE(a.toGauges().first().toObject().value(QLatin1String("value")).toDouble(), 7.0);
+}
+
+void Tst_bucket::compactionSkipsValuesThatDoNotRepeat()
+{
+    l2met::BucketId id;
+    l2met::Bucket b(id);
+    for (size_t i = 0; i < l2met::Bucket::kCompactAt; ++i)
+        b.append(double(i) + 0.25);
+    b.maybeCompact(); // all distinct: compacting cost memory, so later tries wait
+    const size_t counts = b.counts().size();
+    for (size_t i = 0; i < l2met::Bucket::kCompactAt; ++i)
+        b.append(1);
+    b.maybeCompact();
+    QCOMPARE(b.counts().size(), counts); // not yet: the raw values have not doubled
+    for (size_t i = 0; i < 2 * l2met::Bucket::kCompactAt; ++i)
+        b.append(1);
+    b.maybeCompact();
+    QVERIFY(b.values().empty());
+    QCOMPARE(b.valueCount(), qint64(4 * l2met::Bucket::kCompactAt));
 }
 
 QTEST_GUILESS_MAIN(Tst_bucket)

@@ -8,7 +8,13 @@
 // time = now + 100 is not), so a second ticking during a test changes
 // nothing. Pasts stay within the last 300 s, the Redis layout's expiry
 // (SPEC section 6). Lock expiry is awaited by polling with QTRY_*.
+//
+// The "redis" row runs against one private redis-server per test process
+// (started on first use, FLUSHALLed before every test); it is skipped only
+// when no redis-server binary is installed.
+#include "redisserver.h"
 #include "store/memorystore.h"
+#include "store/redisstore.h"
 #include "store/store.h"
 
 #include <QDateTime>
@@ -31,6 +37,13 @@
 
 using namespace l2met;
 
+namespace {
+
+std::unique_ptr<test::RedisServer> g_redis; // started by the first redis test
+QString g_redisError;
+
+} // namespace
+
 // An empty store of the given backend, or nullptr when the backend cannot run
 // here (the test is then skipped). Backends with shared state (Redis) must
 // hand out an empty database each time.
@@ -38,6 +51,25 @@ std::unique_ptr<Store> makeStore(const QString &backend, int partitions)
 {
     if (backend == QLatin1String("memory"))
         return std::make_unique<MemoryStore>(partitions);
+    if (backend == QLatin1String("redis")) {
+        if (!g_redis && g_redisError.isEmpty()) {
+            g_redis = std::make_unique<test::RedisServer>();
+            if (!g_redis->start()) {
+                g_redisError = g_redis->errorString();
+                g_redis.reset();
+            }
+        }
+        if (!g_redis)
+            return nullptr;
+        test::RedisClient client(g_redis->port());
+        if (client.command({ "FLUSHALL" }).isError())
+            qFatal("FLUSHALL failed: %s", qPrintable(client.errorString()));
+        QString error;
+        std::unique_ptr<Store> store = RedisStore::create(g_redis->url(), partitions, &error);
+        if (!store)
+            qFatal("RedisStore::create failed: %s", qPrintable(error));
+        return store;
+    }
     return nullptr;
 }
 
@@ -46,7 +78,8 @@ std::unique_ptr<Store> makeStore(const QString &backend, int partitions)
     QFETCH_GLOBAL(QString, backend);                                                               \
     const std::unique_ptr<Store> var = makeStore(backend, partitions);                             \
     if (!var)                                                                                      \
-        QSKIP("backend not available here");
+        QSKIP(qPrintable(QStringLiteral("backend %1 not available here: %2")                      \
+                             .arg(backend, g_redisError)));
 
 namespace {
 
@@ -154,6 +187,7 @@ class Tst_store : public QObject
 
 private Q_SLOTS:
     void initTestCase_data();
+    void cleanupTestCase();
 
     void identity();
     void putThenTakeReady();
@@ -178,6 +212,12 @@ void Tst_store::initTestCase_data()
 {
     QTest::addColumn<QString>("backend");
     QTest::newRow("memory") << QStringLiteral("memory");
+    QTest::newRow("redis") << QStringLiteral("redis");
+}
+
+void Tst_store::cleanupTestCase()
+{
+    g_redis.reset(); // while the application object still exists
 }
 
 void Tst_store::identity()

@@ -72,14 +72,108 @@ Bucket::Bucket(BucketId id, std::vector<double> values)
     , m_values(std::move(values))
 { }
 
+namespace {
+
+// Merges two ascending runs of counts.
+std::vector<ValueCount> mergeCounts(const std::vector<ValueCount> &a, const std::vector<ValueCount> &b)
+{
+    std::vector<ValueCount> out;
+    out.reserve(a.size() + b.size());
+    size_t i = 0, j = 0;
+    while (i < a.size() || j < b.size()) {
+        if (j == b.size() || (i < a.size() && a[i].value < b[j].value)) {
+            out.push_back(a[i++]);
+        } else if (i == a.size() || b[j].value < a[i].value) {
+            out.push_back(b[j++]);
+        } else if (a[i].value == b[j].value && std::signbit(a[i].value) == std::signbit(b[j].value)) {
+            out.push_back({ a[i].value, a[i].count + b[j].count });
+            ++i;
+            ++j;
+        } else {
+            // 0.0 and -0.0 compare equal but are kept apart (exact bits);
+            // NaN never reaches a bucket (the parser refuses it).
+            out.push_back(a[i++]);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 void Bucket::merge(const Bucket &other)
 {
     Q_ASSERT(m_id == other.m_id);
+    if (!other.m_counts.empty()) {
+        // other's compacted values arrived after ours: fold ours first so
+        // that "last" stays the value received last.
+        compact();
+        m_counts = mergeCounts(m_counts, other.m_counts);
+        m_compacted += other.m_compacted;
+        m_last = other.m_last;
+    }
     m_values.insert(m_values.end(), other.m_values.begin(), other.m_values.end());
+}
+
+void Bucket::merge(Bucket &&other)
+{
+    if (m_values.empty() && m_counts.empty()) {
+        Q_ASSERT(m_id == other.m_id);
+        m_values = std::move(other.m_values);
+        m_counts = std::move(other.m_counts);
+        m_compacted = other.m_compacted;
+        m_last = other.m_last;
+        return;
+    }
+    merge(static_cast<const Bucket &>(other));
+}
+
+void Bucket::compact()
+{
+    if (m_values.empty())
+        return;
+    m_last = m_values.back();
+    std::sort(m_values.begin(), m_values.end(),
+              [](double a, double b) { return a < b || (a == b && std::signbit(a) && !std::signbit(b)); });
+    std::vector<ValueCount> fresh;
+    for (const double v : m_values) {
+        if (!fresh.empty() && fresh.back().value == v && std::signbit(fresh.back().value) == std::signbit(v))
+            ++fresh.back().count;
+        else
+            fresh.push_back({ v, 1 });
+    }
+    m_compacted += m_values.size();
+    m_counts = m_counts.empty() ? std::move(fresh) : mergeCounts(m_counts, fresh);
+    m_values.clear();
+    m_values.shrink_to_fit();
+}
+
+void Bucket::maybeCompact()
+{
+    if (m_values.size() < m_nextCompact)
+        return;
+    const size_t raw = m_values.size();
+    const size_t before = m_counts.size();
+    compact();
+    // A ValueCount costs two doubles: when values hardly repeat, compacting
+    // does not pay; try again only after the raw values doubled.
+    const size_t added = m_counts.size() - before;
+    m_nextCompact = added * 2 > raw ? raw * 2 : kCompactAt;
+}
+
+std::vector<double> Bucket::expandedValues() const
+{
+    std::vector<double> out;
+    out.reserve(size_t(valueCount()));
+    for (const ValueCount &vc : m_counts)
+        out.insert(out.end(), size_t(vc.count), vc.value);
+    out.insert(out.end(), m_values.begin(), m_values.end());
+    return out;
 }
 
 Statistics Bucket::statistics() const
 {
+    if (!m_counts.empty())
+        return Statistics::compute(m_counts, m_values, m_last);
     return Statistics::compute(m_values);
 }
 
@@ -98,7 +192,7 @@ static double finite(double v)
 QJsonArray Bucket::toGauges() const
 {
     QJsonArray gauges;
-    if (m_values.empty())
+    if (isEmpty())
         return gauges; // nothing was measured; Librato refuses count 0 anyway
 
     QString name = sanitizeLibratoName(m_id.name);
@@ -142,11 +236,15 @@ QJsonArray Bucket::toGauges() const
         gauges.append(valueGauge(QLatin1String(".perc99"), stats.perc99));
         break;
     }
-    case BucketType::Counter:
-        gauges.append(valueGauge({}, std::accumulate(m_values.begin(), m_values.end(), 0.0)));
+    case BucketType::Counter: {
+        double sum = std::accumulate(m_values.begin(), m_values.end(), 0.0);
+        for (const ValueCount &vc : m_counts)
+            sum += vc.value * double(vc.count);
+        gauges.append(valueGauge({}, sum));
         break;
+    }
     case BucketType::Sample:
-        gauges.append(valueGauge({}, m_values.back()));
+        gauges.append(valueGauge({}, last()));
         break;
     }
     return gauges;

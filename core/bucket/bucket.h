@@ -1,5 +1,14 @@
-// Bucket: a BucketId and its values in arrival order. Buckets with the same
-// id merge by appending values. toGauges() converts a bucket to the Librato
+// Bucket: a BucketId and its values. Buckets with the same id merge by
+// appending values.
+//
+// Memory: at a million lines a second a minute-long bucket would hold tens
+// of millions of doubles, yet real metrics repeat their values (latencies in
+// whole milliseconds, counters of 1). So once a bucket holds many raw values,
+// maybeCompact() folds them into counts of distinct values (ValueCount,
+// ascending). Every statistic of SPEC section 4 stays exact: they depend on
+// the multiset, except "last", which is kept. values() are the raw values
+// received since the last compaction, in arrival order; valueCount() counts
+// all; expandedValues() lists all (compacted ones first, ascending). toGauges() converts a bucket to the Librato
 // gauges of SPEC sections 4 and 5, with names and sources made valid for
 // Librato (see sanitizeLibratoName).
 //
@@ -24,12 +33,29 @@ public:
     explicit Bucket(BucketId id, std::vector<double> values = {});
 
     const BucketId &id() const { return m_id; }
+    // Raw values since the last compaction, in arrival order.
     const std::vector<double> &values() const { return m_values; }
     std::vector<double> &values() { return m_values; }
+    // Compacted values: distinct, ascending, with their counts.
+    const std::vector<ValueCount> &counts() const { return m_counts; }
+
+    qint64 valueCount() const { return qint64(m_compacted + m_values.size()); }
+    bool isEmpty() const { return valueCount() == 0; }
+    double last() const { return m_values.empty() ? m_last : m_values.back(); }
+    std::vector<double> expandedValues() const;
 
     void append(double value) { m_values.push_back(value); }
-    // Appends other's values; Q_ASSERTs that the ids are equal.
+    // Appends other's values (other arrived later); Q_ASSERTs equal ids.
     void merge(const Bucket &other);
+    void merge(Bucket &&other);
+
+    // Compacts when the raw values reach a threshold and doing so saves
+    // memory; cheap to call after every merge.
+    void maybeCompact();
+    // Folds every raw value into the counts now.
+    void compact();
+    // Raw values at which maybeCompact() compacts (the first time).
+    static constexpr size_t kCompactAt = 256;
 
     Statistics statistics() const;
 
@@ -45,7 +71,11 @@ public:
 
 private:
     BucketId m_id;
-    std::vector<double> m_values;
+    std::vector<double> m_values;     // raw, arrival order
+    std::vector<ValueCount> m_counts; // compacted, ascending
+    quint64 m_compacted = 0;          // values in m_counts
+    double m_last = 0;                // last value, when m_values is empty
+    size_t m_nextCompact = kCompactAt;
 };
 
 // Librato accepts names and sources of 1..255 characters from

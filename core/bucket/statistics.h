@@ -9,6 +9,14 @@
 
 namespace l2met {
 
+// A distinct value and how many times it was received (compacted values).
+struct ValueCount
+{
+    double value = 0;
+    quint64 count = 0;
+    friend bool operator==(const ValueCount &, const ValueCount &) = default;
+};
+
 struct Statistics
 {
     qint64 count = 0;
@@ -23,6 +31,12 @@ struct Statistics
 
     // values in arrival order; an empty span gives all zeros.
     static Statistics compute(std::span<const double> values);
+    // The same over the multiset counts (distinct values, ascending) plus
+    // raw (values received after those, in arrival order); last is the value
+    // received last when raw is empty. Exact: the same multiset gives the same
+    // count, min, max and percentiles as compute(values).
+    static Statistics compute(std::span<const ValueCount> counts, std::span<const double> raw,
+                              double lastOfCounts);
 };
 
 } // namespace l2met

@@ -298,9 +298,27 @@ void Engine::summarise(EngineSnapshot &s) const
     std::vector<Bucket> buckets;
     if (m_register)
         buckets = m_register->copyAll();
-    const size_t inRegister = buckets.size();
+    size_t inRegister = buckets.size();
     if (m_store && int(buckets.size()) < EngineSnapshot::kMaxBuckets) {
         std::vector<Bucket> stored = m_store->peek(EngineSnapshot::kMaxBuckets - int(buckets.size()));
+        // A window still being written has values in the store (earlier
+        // flushes) and in the register (since the last flush): one summary
+        // of all of them, stored values first as they arrived first.
+        QHash<BucketId, size_t> storedIndex;
+        storedIndex.reserve(qsizetype(stored.size()));
+        for (size_t i = 0; i < stored.size(); ++i)
+            storedIndex.insert(stored[i].id(), i);
+        std::vector<Bucket> registerOnly;
+        registerOnly.reserve(buckets.size());
+        for (Bucket &b : buckets) {
+            const auto it = storedIndex.constFind(b.id());
+            if (it == storedIndex.cend())
+                registerOnly.push_back(std::move(b));
+            else
+                stored[*it].merge(b);
+        }
+        buckets = std::move(registerOnly);
+        inRegister = buckets.size();
         std::move(stored.begin(), stored.end(), std::back_inserter(buckets));
     }
     QMutexLocker lock(&m_usersMutex);

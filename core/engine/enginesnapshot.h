@@ -29,7 +29,8 @@ struct BucketSummary
     qint64 time = 0;      // window start, unix seconds
     qint32 resolution = 60;
     Statistics stats;
-    bool inStore = false; // flushed to the store (else still in the register)
+    bool inStore = false; // some values flushed to the store (else all still in the register);
+                          // values of one id in both are summarised together
 };
 
 struct EngineSnapshot

@@ -45,74 +45,152 @@ void ConnectionGuard::startRequest()
     m_timer.start(m_limits.requestTimeoutMs);
 }
 
+void ConnectionGuard::endRequest()
+{
+    m_state = State::Head;
+    m_inRequest = false;
+    m_ends.push_back(m_seen);
+    m_timer.start(m_limits.idleTimeoutMs);
+}
+
 void ConnectionGuard::onReadyRead()
 {
     if (m_state == State::Refused) {
         m_socket->readAll(); // Qt HttpServer must not see the rest
         return;
     }
-    consume(m_socket->bytesAvailable());
+    // Bytes Qt HttpServer left unread after the last request it completed
+    // were seen here already: only what follows them is new.
+    const qint64 available = m_socket->bytesAvailable();
+    const qint64 seenUnread = std::min(m_seen - m_read, available);
+    if (!consume(seenUnread, available))
+        return;
+    // Qt HttpServer's slot runs next: it reads up to the end of the first
+    // whole request, or all there is.
+    if (m_ends.empty()) {
+        m_read = m_seen;
+    } else {
+        m_read = m_ends.front();
+        m_ends.pop_front();
+    }
 }
 
-bool ConnectionGuard::consume(qint64 available)
+namespace {
+
+// Past the first empty line (CRLF or bare LF endings, as Qt HttpServer reads
+// them), searching from `from`; -1 when there is none yet.
+qsizetype headEnd(const QByteArray &head, qsizetype from)
 {
-    qint64 offset = 0; // of the unread bytes, those already accounted for
+    for (qsizetype i = head.indexOf('\n', from); i >= 0; i = head.indexOf('\n', i + 1)) {
+        if (i + 1 < head.size() && head[i + 1] == '\n')
+            return i + 2;
+        if (i + 2 < head.size() && head[i + 1] == '\r' && head[i + 2] == '\n')
+            return i + 3;
+    }
+    return -1;
+}
+
+bool isBlank(char c)
+{
+    return c == '\r' || c == '\n' || c == ' ' || c == '\t' || c == '\v';
+}
+
+// An RFC 7230 token, as Qt's header parser checks a field name.
+bool isToken(QByteArrayView name)
+{
+    static constexpr QByteArrayView kOther("!#$%&'*+-.^_`|~");
+    if (name.isEmpty())
+        return false;
+    for (const char c : name) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || kOther.contains(c)))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool ConnectionGuard::consume(qint64 offset, qint64 available)
+{
     while (offset < available) {
         if (m_state == State::Body) {
             const qint64 take = std::min(m_bodyLeft, available - offset);
             m_bodyLeft -= take;
             offset += take;
-            if (m_bodyLeft == 0) {
-                m_state = State::Head;
-                m_inRequest = false;
-                m_timer.start(m_limits.idleTimeoutMs);
-            }
+            m_seen += take;
+            if (m_bodyLeft == 0)
+                endRequest();
             continue;
         }
         // Head: look at the new bytes (at most up to the header limit).
-        if (!m_inRequest)
-            startRequest();
         const qint64 room = m_limits.maxHeaderBytes + 4 - m_head.size();
         const qint64 want = std::min(available - offset, room);
-        const QByteArray peeked = m_socket->peek(offset + want).mid(offset);
-        const qsizetype searchFrom = std::max<qsizetype>(0, m_head.size() - 3);
+        QByteArray peeked = m_socket->peek(offset + want).mid(offset);
+        if (m_head.isEmpty()) {
+            // Blank lines before a request line are skipped (by Qt
+            // HttpServer too) and start no request.
+            qsizetype blanks = 0;
+            while (blanks < peeked.size() && isBlank(peeked[blanks]))
+                ++blanks;
+            offset += blanks;
+            m_seen += blanks;
+            if (blanks == peeked.size())
+                continue;
+            peeked.remove(0, blanks);
+        }
+        if (!m_inRequest)
+            startRequest();
+        const qsizetype searchFrom = std::max<qsizetype>(0, m_head.size() - 2);
         m_head += peeked;
-        const qsizetype end = m_head.indexOf("\r\n\r\n", searchFrom);
+        const qsizetype end = headEnd(m_head, searchFrom);
         if (end < 0) {
             if (m_head.size() > m_limits.maxHeaderBytes) {
                 refuse(431, "request headers too large");
                 return false;
             }
             offset += peeked.size();
+            m_seen += peeked.size();
             continue;
         }
-        const qint64 headBytesInChunk = (end + 4) - (m_head.size() - peeked.size());
-        m_head.truncate(end + 4);
-        if (!parseHead(end))
+        const qint64 headBytesInChunk = end - (m_head.size() - peeked.size());
+        m_head.truncate(end);
+        if (!parseHead())
             return false;
         offset += headBytesInChunk;
+        m_seen += headBytesInChunk;
         m_head.clear();
-        if (m_bodyLeft == 0) {
-            m_inRequest = false;
-            m_timer.start(m_limits.idleTimeoutMs);
-        } else {
+        if (m_bodyLeft == 0)
+            endRequest();
+        else
             m_state = State::Body;
-        }
     }
     return true;
 }
 
-bool ConnectionGuard::parseHead(qint64 headEnd)
+bool ConnectionGuard::parseHead()
 {
-    const QList<QByteArray> lines = m_head.left(headEnd).split('\n');
+    // Qt HttpServer's header parser keeps no header at all when a line is
+    // malformed or there are more than 100 fields: the body would then be
+    // read as the next request. Such heads are refused here.
+    static constexpr int kMaxFields = 100;
+    QList<QByteArray> lines = m_head.split('\n');
+    while (!lines.isEmpty() && (lines.last().isEmpty() || lines.last() == "\r"))
+        lines.removeLast(); // the empty line that ends the head
     bool haveLength = false;
     qint64 length = 0;
     for (qsizetype i = 1; i < lines.size(); ++i) {
-        const QByteArray line = lines[i].trimmed();
+        if (i > kMaxFields) {
+            refuse(431, "more than " + QByteArray::number(kMaxFields) + " header fields");
+            return false;
+        }
+        const QByteArray &line = lines[i];
         const qsizetype colon = line.indexOf(':');
-        if (colon <= 0)
-            continue;
-        const QByteArray name = line.left(colon).trimmed().toLower();
+        if (line.startsWith(' ') || line.startsWith('\t') || colon < 0
+            || !isToken(QByteArrayView(line).first(colon))) {
+            refuse(400, "malformed header line");
+            return false;
+        }
+        const QByteArray name = line.left(colon).toLower();
         const QByteArray value = line.mid(colon + 1).trimmed();
         if (name == "transfer-encoding") {
             refuse(400, "Transfer-Encoding is not accepted; send Content-Length");

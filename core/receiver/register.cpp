@@ -20,14 +20,15 @@ void Register::merge(std::vector<Bucket> &buckets)
         Shard &shard = m_shards[s];
         QMutexLocker lock(&shard.mutex);
         for (Bucket *b : byShard[s]) {
-            values += qint64(b->values().size());
+            values += b->valueCount();
             auto it = shard.buckets.find(b->id());
             if (it == shard.buckets.end()) {
                 const BucketId id = b->id(); // the key must not alias the moved value
                 shard.buckets.insert(id, std::move(*b));
                 ++newBuckets;
             } else {
-                it->merge(*b);
+                it->merge(std::move(*b));
+                it->maybeCompact();
             }
         }
     }
@@ -48,7 +49,7 @@ std::vector<Bucket> Register::takeAll()
             taken.swap(shard.buckets);
         }
         for (auto it = taken.begin(); it != taken.end(); ++it) {
-            values += qint64(it->values().size());
+            values += it->valueCount();
             out.push_back(std::move(it.value()));
         }
         buckets += taken.size();

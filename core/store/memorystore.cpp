@@ -50,7 +50,7 @@ StoreResult<bool> MemoryStore::put(const std::vector<Bucket> &buckets, size_t *w
     // One bucket at a time under its partition's mutex: a large flush never
     // holds a partition away from the reader for longer than one insert.
     for (const Bucket &bucket : buckets) {
-        if (bucket.values().empty())
+        if (bucket.isEmpty())
             continue; // nothing to deliver (see Store::put)
         const BucketId &id = bucket.id();
         Q_ASSERT(id.resolution > 0);
@@ -58,12 +58,13 @@ StoreResult<bool> MemoryStore::put(const std::vector<Bucket> &buckets, size_t *w
         QMutexLocker locker(&p.mutex);
         auto it = p.values.find(id);
         if (it == p.values.end()) {
-            p.values.insert(id, bucket.values());
+            p.values.insert(id, bucket);
             p.byReadyAt[id.readyAt()].push_back(id);
         } else {
-            it->insert(it->end(), bucket.values().begin(), bucket.values().end());
+            it->merge(bucket);
+            it->maybeCompact();
         }
-        p.valueCount += qint64(bucket.values().size());
+        p.valueCount += bucket.valueCount();
     }
     if (written)
         *written = buckets.size();
@@ -125,10 +126,10 @@ StoreResult<std::vector<Bucket>> MemoryStore::takeReady(int partition, qint64 up
     const auto end = p.byReadyAt.upper_bound(upTo);
     for (auto second = p.byReadyAt.begin(); second != end; ++second) {
         for (BucketId &id : second->second) {
-            std::vector<double> values = p.values.take(id);
-            Q_ASSERT(!values.empty());
-            p.valueCount -= qint64(values.size());
-            taken.emplace_back(std::move(id), std::move(values));
+            Bucket bucket = p.values.take(id);
+            Q_ASSERT(!bucket.isEmpty());
+            p.valueCount -= bucket.valueCount();
+            taken.push_back(std::move(bucket));
         }
     }
     p.byReadyAt.erase(p.byReadyAt.begin(), end);
@@ -143,7 +144,7 @@ std::vector<Bucket> MemoryStore::peek(int limit)
         for (auto it = partition->values.cbegin(); it != partition->values.cend(); ++it) {
             if (int(out.size()) >= limit)
                 return out;
-            out.emplace_back(it.key(), it.value());
+            out.push_back(it.value());
         }
     }
     return out;

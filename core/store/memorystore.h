@@ -62,7 +62,7 @@ private:
     struct Partition
     {
         mutable QMutex mutex;
-        QHash<BucketId, std::vector<double>> values;
+        QHash<BucketId, Bucket> values; // compacted as they grow (Bucket::maybeCompact)
         std::map<qint64, std::vector<BucketId>> byReadyAt; // ready second -> ids, first put first
         qint64 valueCount = 0;
         QByteArray lockOwner; // empty = never locked or released

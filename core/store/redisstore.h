@@ -73,6 +73,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -80,16 +81,18 @@ class QThread;
 
 namespace l2met {
 
+struct RedisStoreOptions
+{
+    int connectTimeoutMs = 1000;
+    int commandTimeoutMs = 2000; // per blocking read or write, not per call
+    int minBackoffMs = 250; // first reconnect delay after a failure, doubling
+    int maxBackoffMs = 5000;
+};
+
 class RedisStore final : public Store
 {
 public:
-    struct Options
-    {
-        int connectTimeoutMs = 1000;
-        int commandTimeoutMs = 2000; // per blocking read or write, not per call
-        int minBackoffMs = 250;
-        int maxBackoffMs = 5000;
-    };
+    using Options = RedisStoreOptions;
 
     // Buckets a put writes per pipelined round trip, and ids a take script
     // removes per call (bounds how long one script blocks Redis).
@@ -126,11 +129,12 @@ public:
     // redis://host:port/db, without the password.
     QString describe() const;
     // Diagnostics (all threads): request/reply exchanges with Redis (a whole
-    // pipeline counts once), connections opened, and ready-set members or
-    // values skipped because they did not decode.
+    // pipeline counts once), connection attempts, and what takeReady skipped:
+    // ready-set members that are not ids or have no values left (their list
+    // expired), and values that are not numbers.
     quint64 roundTrips() const { return m_roundTrips.load(); }
-    quint64 connects() const { return m_connects.load(); }
-    quint64 undecodable() const { return m_undecodable.load(); }
+    quint64 connectAttempts() const { return m_connects.load(); }
+    quint64 skipped() const { return m_skipped.load(); }
 
 private:
     struct Connection;
@@ -159,7 +163,7 @@ private:
     std::atomic<qint64> m_lastOutcomeMs { 0 }; // steady clock; 0 = never talked to Redis
     std::atomic<quint64> m_roundTrips { 0 };
     std::atomic<quint64> m_connects { 0 };
-    std::atomic<quint64> m_undecodable { 0 };
+    std::atomic<quint64> m_skipped { 0 };
 
     std::once_flag m_healthStarted;
     QMutex m_healthMutex;

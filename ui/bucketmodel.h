@@ -1,0 +1,84 @@
+// BucketModel: the Buckets tab's table, one row per bucket (a metric's time
+// window) the engine holds in its register or store, from
+// EngineSnapshot::buckets. Updates are incremental: rows of buckets that are
+// gone are removed, rows of new buckets appended, the others changed in
+// place, so selections and the sort survive; after a large turnover it
+// resets (views restore their selection through KeyRole).
+//
+// GUI thread only.
+#pragma once
+
+#include "engine/enginesnapshot.h"
+
+#include <QAbstractTableModel>
+#include <QDateTime>
+#include <QHash>
+
+#include <vector>
+
+namespace l2met {
+
+class BucketModel : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column {
+        User,
+        Name,
+        Source,
+        Type,
+        Units,
+        Window,
+        Resolution,
+        Count,
+        Sum,
+        Min,
+        Max,
+        Median,
+        P95,
+        P99,
+        Last,
+        ReadyIn,
+        ColumnCount
+    };
+
+    explicit BucketModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    void setSnapshot(const EngineSnapshot &snapshot);
+
+    const BucketSummary &bucket(int row) const { return m_rows[size_t(row)].bucket; }
+    int rowOfKey(const QByteArray &key) const { return m_rowOfKey.value(key, -1); }
+    // Seconds from the snapshot until the bucket's window ends (<= 0: due).
+    qint64 readyIn(int row) const;
+    // Model resets so far (large turnovers), for tests and diagnostics.
+    int resets() const { return m_resets; }
+
+    // One bucket: the metric and its window.
+    static QByteArray key(const BucketSummary &b);
+    // One metric across windows: user, name, source, type, units, resolution.
+    static QByteArray metricKey(const BucketSummary &b);
+    static QString userText(const QByteArray &user);
+
+private:
+    struct Row
+    {
+        BucketSummary bucket;
+        QByteArray key;
+    };
+    QVariant raw(const Row &row, int column) const;
+    QString display(const Row &row, int column) const;
+    void reindex();
+
+    std::vector<Row> m_rows;
+    QHash<QByteArray, int> m_rowOfKey;
+    qint64 m_nowSecs = 0;
+    int m_resets = 0;
+};
+
+} // namespace l2met
