@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 bash packaging/install-deps.sh --test
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+# Paths relative to the clone, so every fresh clone hits the same cache.
+export CCACHE_BASEDIR="$PWD"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
 cmake --build build -j2
 cd build

@@ -351,6 +351,50 @@ private Q_SLOTS:
         QCOMPARE(responses(408) + responses(431), 0.0);
     }
 
+    // Every kind of answer in one pipelined write (the handler's 4xx, Qt
+    // HttpServer's own 404), then a request whose body comes later.
+    void pipelinedMixed()
+    {
+        Client c(m_port);
+        QByteArray big;
+        while (big.size() < 3 * kMaxHeaderBytes)
+            big += logBody(20);
+        const QByteArray last = postLogs(big);
+        const QByteArray all = request("GET", "/nothing") + request("POST", "/logs", logBody())
+            + request("GET", "/logs", {}, { authHeader(m_token) }) + request("GET", "/health")
+            + postLogs(logBody()) + request("GET", "/metrics") + last;
+        const qsizetype split = all.size() - big.size() / 3;
+        c.send(all.left(split));
+        for (const int status : { 404, 401, 405, 200, 200, 200 })
+            QCOMPARE(c.next().status, status);
+        c.send(all.mid(split));
+        QCOMPARE(c.next().status, 200);
+        QCOMPARE(m_inbox->depth(), 2);
+        QVERIFY(c.waitClosed());
+        QCOMPARE(c.pending(), QByteArray());
+        QCOMPARE(responses(408) + responses(431) + responses(400), 0.0);
+    }
+
+    // curl sends Expect: 100-continue for larger bodies; the limit applies
+    // before the 100 goes out.
+    void expectContinue()
+    {
+        Client c(m_port);
+        const QByteArray body = logBody(3);
+        const QByteArray whole = request("POST", "/logs", body, { authHeader(m_token), "Expect: 100-continue" });
+        c.send(whole.left(whole.size() - body.size()));
+        QCOMPARE(c.next().status, 100);
+        c.send(body);
+        QCOMPARE(c.next().status, 200);
+        QCOMPARE(m_inbox->depth(), 1);
+
+        Client d(m_port);
+        d.send("POST /logs HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n" + authHeader(m_token)
+               + "\r\nContent-Length: " + QByteArray::number(kMaxBodyBytes + 1) + "\r\n\r\n");
+        QCOMPARE(d.next().status, 413);
+        QVERIFY(d.waitClosed());
+    }
+
     void splitWrites()
     {
         Client c(m_port);
@@ -440,6 +484,10 @@ private Q_SLOTS:
         for (int i = 0; flood.size() <= 2 * kMaxHeaderBytes; ++i)
             flood += "X-" + QByteArray::number(i) + ": y\r\n";
         QTest::newRow("a flood of small headers") << flood;
+        QByteArray many = "POST /logs HTTP/1.1\r\n";
+        for (int i = 0; i < 101; ++i)
+            many += "X-" + QByteArray::number(i) + ": y\r\n";
+        QTest::newRow("101 fields (Qt's limit is 100)") << QByteArray(many + "\r\n");
         QTest::newRow("a 20 KiB request line")
             << QByteArray("GET /health?" + QByteArray(20 << 10, 'q') + " HTTP/1.1\r\n");
     }
@@ -453,6 +501,16 @@ private Q_SLOTS:
         QVERIFY(c.waitClosed());
         QCOMPARE(m_inbox->depth(), 0);
         verifyRejectedOnce(431);
+    }
+
+    void hundredFields()
+    {
+        QList<QByteArray> headers { authHeader(m_token) };
+        while (headers.size() < 98) // with Host and Content-Length: 100
+            headers << QByteArray("X-" + QByteArray::number(headers.size()) + ": y");
+        Client c(m_port);
+        c.send(request("POST", "/logs", logBody(), headers));
+        QCOMPARE(c.next().status, 200);
     }
 
     void badFraming_data()

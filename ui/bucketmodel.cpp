@@ -3,7 +3,7 @@
 #include "modelroles.h"
 #include "uiformat.h"
 
-#include <QSet>
+#include <algorithm>
 
 namespace l2met {
 

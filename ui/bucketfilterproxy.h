@@ -1,0 +1,32 @@
+// BucketFilterProxy: sorting and filtering of the Buckets table. Sorts by
+// SortRole (numbers as numbers, windows by time); the filter keeps rows whose
+// user, name or source contains the filter text (case-insensitive; several
+// words must all match, each in any of the three).
+//
+// GUI thread only.
+#pragma once
+
+#include <QSortFilterProxyModel>
+#include <QStringList>
+
+namespace l2met {
+
+class BucketFilterProxy : public QSortFilterProxyModel
+{
+    Q_OBJECT
+
+public:
+    explicit BucketFilterProxy(QObject *parent = nullptr);
+
+    void setFilterText(const QString &text);
+    QString filterText() const { return m_text; }
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+
+private:
+    QString m_text;
+    QStringList m_words;
+};
+
+} // namespace l2met
