@@ -1,5 +1,7 @@
 #include "auth/credentials.h"
 
+#include "auth/base64.h"
+
 #include <optional>
 
 namespace l2met {
@@ -11,12 +13,6 @@ constexpr QByteArrayView kBasicScheme = "Basic";
 bool isSpace(char c)
 {
     return c == ' ' || c == '\t';
-}
-
-bool isBase64Char(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+'
-        || c == '/';
 }
 
 char asciiLower(char c)
@@ -42,30 +38,6 @@ QByteArrayView trimmed(QByteArrayView text)
     while (!text.isEmpty() && isSpace(text.back()))
         text.chop(1);
     return text;
-}
-
-// Strict standard base64 (RFC 4648 section 4): '+' and '/', '=' padding
-// optional but complete when present, nothing after it, canonical encoding.
-std::optional<QByteArray> decodeBase64(QByteArrayView text)
-{
-    qsizetype end = text.size();
-    while (end > 0 && text[end - 1] == '=')
-        --end;
-    const qsizetype padding = text.size() - end;
-    if (padding > 2 || (padding > 0 && text.size() % 4 != 0))
-        return std::nullopt;
-    const QByteArrayView body = text.first(end);
-    for (const char c : body) {
-        if (!isBase64Char(c))
-            return std::nullopt;
-    }
-    auto decoded = QByteArray::fromBase64Encoding(
-        body.toByteArray(), QByteArray::Base64Encoding | QByteArray::AbortOnBase64DecodingErrors);
-    if (!decoded)
-        return std::nullopt;
-    if (decoded.decoded.toBase64(QByteArray::OmitTrailingEquals) != body)
-        return std::nullopt;
-    return std::move(decoded.decoded);
 }
 
 bool needsQuoting(QByteArrayView value)
@@ -133,7 +105,7 @@ BasicAuth parseBasicAuth(QByteArrayView headerValue)
         return result;
     }
 
-    const std::optional<QByteArray> decoded = decodeBase64(trimmed(value.sliced(schemeEnd)));
+    const std::optional<QByteArray> decoded = decodeStrictBase64(trimmed(value.sliced(schemeEnd)), Base64Alphabet::Standard);
     if (!decoded) {
         result.error = AuthError::BadBase64;
         return result;

@@ -1,5 +1,7 @@
 #include "auth/fernet.h"
 
+#include "auth/base64.h"
+
 #include <QDateTime>
 #include <QtEndian>
 #include <QtNumeric>
@@ -36,41 +38,12 @@ struct CipherCtxDeleter
 };
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 
-bool isBase64UrlChar(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'
-        || c == '_';
-}
-
-// Strict base64url: only the urlsafe alphabet, '=' only as the final padding
-// (optional, but complete when present) and only the canonical encoding of
-// the decoded bytes (no stray low bits), so one byte string has exactly one
-// accepted spelling without padding and one with it.
+// Strict base64url (see decodeStrictBase64), bounded for OpenSSL's int lengths.
 std::optional<QByteArray> decodeBase64Url(QByteArrayView text)
 {
     if (text.size() > kMaxInputSize)
         return std::nullopt;
-    qsizetype end = text.size();
-    while (end > 0 && text[end - 1] == '=')
-        --end;
-    const qsizetype padding = text.size() - end;
-    if (padding > 2 || (padding > 0 && text.size() % 4 != 0))
-        return std::nullopt;
-    const QByteArrayView body = text.first(end);
-    for (const char c : body) {
-        if (!isBase64UrlChar(c))
-            return std::nullopt; // also '+', '/', whitespace and '=' before the end
-    }
-    auto decoded = QByteArray::fromBase64Encoding(body.toByteArray(),
-                                                  QByteArray::Base64UrlEncoding
-                                                      | QByteArray::AbortOnBase64DecodingErrors);
-    if (!decoded)
-        return std::nullopt;
-    const QByteArray canonical
-        = decoded.decoded.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
-    if (canonical != body)
-        return std::nullopt;
-    return std::move(decoded.decoded);
+    return decodeStrictBase64(text, Base64Alphabet::Url);
 }
 
 const unsigned char *bytes(QByteArrayView data)

@@ -15,43 +15,34 @@ void Timer::record(qint64 micros)
     }
 }
 
-Counter &Metrics::counter(const QByteArray &name, const QByteArray &help, const QByteArray &labels)
+template<typename T>
+T &Metrics::instrument(Kind kind, std::deque<T> &pool, T *Entry::*slot, const QByteArray &name,
+                       const QByteArray &help, const QByteArray &labels)
 {
     QMutexLocker lock(&m_mutex);
     auto [it, inserted] = m_entries.try_emplace(Key { name, labels });
     if (inserted) {
-        it->second.kind = Kind::Counter;
+        it->second.kind = kind;
         it->second.help = help;
-        it->second.counter = &m_counters.emplace_back();
+        it->second.*slot = &pool.emplace_back();
     }
-    Q_ASSERT(it->second.kind == Kind::Counter);
-    return *it->second.counter;
+    Q_ASSERT(it->second.kind == kind);
+    return *(it->second.*slot);
+}
+
+Counter &Metrics::counter(const QByteArray &name, const QByteArray &help, const QByteArray &labels)
+{
+    return instrument(Kind::Counter, m_counters, &Entry::counter, name, help, labels);
 }
 
 Gauge &Metrics::gauge(const QByteArray &name, const QByteArray &help, const QByteArray &labels)
 {
-    QMutexLocker lock(&m_mutex);
-    auto [it, inserted] = m_entries.try_emplace(Key { name, labels });
-    if (inserted) {
-        it->second.kind = Kind::Gauge;
-        it->second.help = help;
-        it->second.gauge = &m_gauges.emplace_back();
-    }
-    Q_ASSERT(it->second.kind == Kind::Gauge);
-    return *it->second.gauge;
+    return instrument(Kind::Gauge, m_gauges, &Entry::gauge, name, help, labels);
 }
 
 Timer &Metrics::timer(const QByteArray &name, const QByteArray &help, const QByteArray &labels)
 {
-    QMutexLocker lock(&m_mutex);
-    auto [it, inserted] = m_entries.try_emplace(Key { name, labels });
-    if (inserted) {
-        it->second.kind = Kind::Timer;
-        it->second.help = help;
-        it->second.timer = &m_timers.emplace_back();
-    }
-    Q_ASSERT(it->second.kind == Kind::Timer);
-    return *it->second.timer;
+    return instrument(Kind::Timer, m_timers, &Entry::timer, name, help, labels);
 }
 
 double Metrics::value(const QByteArray &name, const QByteArray &labels) const

@@ -96,6 +96,10 @@ private:
     };
     using Key = std::pair<QByteArray, QByteArray>; // name, labels
 
+    template<typename T>
+    T &instrument(Kind kind, std::deque<T> &pool, T *Entry::*slot, const QByteArray &name,
+                  const QByteArray &help, const QByteArray &labels);
+
     mutable QMutex m_mutex;
     std::map<Key, Entry> m_entries;
     // deques: stable addresses as instruments are added

@@ -177,10 +177,11 @@ QHttpServerResponse HttpReceiver::handleLogs(const QHttpServerRequest &request)
     const QString queryError = parseQuery(request.query(), &item.options);
     if (!queryError.isEmpty())
         return reject(400, "http_400", queryError.toUtf8(), credentials.user);
+    // While the store is down the outbox holds what is flushed; only when
+    // it is full does the store count as down for ingest (a short outage
+    // costs no 503s, a long one makes logplex keep the data).
     if (m_hooks.outboxFull && m_hooks.outboxFull())
-        return reject(503, "http_503", "store is not keeping up; retry later", credentials.user);
-    if (m_hooks.storeHealthy && !m_hooks.storeHealthy())
-        return reject(503, "http_503", "store unreachable; retry later", credentials.user);
+        return reject(503, "http_503", "store unreachable or not keeping up; retry later", credentials.user);
 
     item.body = request.body();
     if (item.body.size() > m_options.limits.maxBodyBytes) // the guard answers first; belt and braces
