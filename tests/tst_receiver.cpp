@@ -83,7 +83,8 @@ public:
             m_buffer += bytes;
             s_received += bytes;
         });
-        QObject::connect(&m_socket, &QTcpSocket::disconnected, &m_socket, [this] { m_closed = true; });
+        QObject::connect(&m_socket, &QTcpSocket::disconnected, &m_socket,
+                         [this] { m_closed = true; });
         m_socket.connectToHost(QHostAddress::LocalHost, port);
         m_connected = m_socket.waitForConnected(2000);
     }
@@ -160,7 +161,6 @@ struct Setup
     int inboxItems = 100;
     qint64 inboxBytes = 4 << 20;
     int idleTimeoutMs = kIdleTimeoutMs;
-    int maxHeaderBytes = kMaxHeaderBytes;
 };
 
 } // namespace
@@ -191,17 +191,23 @@ private:
         options.address = QHostAddress::LocalHost;
         options.port = 0;
         options.limits.maxBodyBytes = kMaxBodyBytes;
-        options.limits.maxHeaderBytes = setup.maxHeaderBytes;
+        options.limits.maxHeaderBytes = kMaxHeaderBytes;
         options.limits.requestTimeoutMs = kRequestTimeoutMs;
         options.limits.idleTimeoutMs = setup.idleTimeoutMs;
         options.maxConnections = kMaxConnections;
         options.secretKeys = { m_key };
         HttpReceiver::Hooks hooks;
-        hooks.storeHealthy = [this] { return m_storeHealthy; };
-        hooks.outboxFull = [this] { return m_outboxFull; };
-        hooks.metricsText = [this] { return m_metrics->prometheusText(); };
-        m_receiver = std::make_unique<HttpReceiver>(options, m_fernet, m_inbox.get(), m_metrics.get(),
-                                                    m_problems.get(), hooks);
+        hooks.storeHealthy = [this] {
+            return m_storeHealthy;
+        };
+        hooks.outboxFull = [this] {
+            return m_outboxFull;
+        };
+        hooks.metricsText = [this] {
+            return m_metrics->prometheusText();
+        };
+        m_receiver = std::make_unique<HttpReceiver>(options, m_fernet, m_inbox.get(),
+                                                    m_metrics.get(), m_problems.get(), hooks);
         QString error;
         m_port = m_receiver->start(&error);
         QVERIFY2(m_port != 0, qPrintable(error));
@@ -209,11 +215,15 @@ private:
 
     QByteArray postLogs(const QByteArray &body, const QByteArray &query = {}) const
     {
-        const QByteArray target = query.isEmpty() ? QByteArray("/logs") : QByteArray("/logs?" + query);
+        const QByteArray target
+            = query.isEmpty() ? QByteArray("/logs") : QByteArray("/logs?" + query);
         return request("POST", target, body, { authHeader(m_token) });
     }
 
-    double responses(int status) const { return m_metrics->value("http_responses", statusLabel(status)); }
+    double responses(int status) const
+    {
+        return m_metrics->value("http_responses", statusLabel(status));
+    }
 
     int problems(int status) const
     {
@@ -375,16 +385,14 @@ private Q_SLOTS:
         QCOMPARE(responses(408) + responses(431) + responses(400), 0.0);
     }
 
-    // curl sends Expect: 100-continue for larger bodies; the limit applies
-    // before the 100 goes out.
+    // curl sends Expect: 100-continue for larger bodies. Qt HttpServer 6.4
+    // never answers 100 (curl sends the body after a second anyway); the
+    // body limit applies before the body is sent.
     void expectContinue()
     {
         Client c(m_port);
-        const QByteArray body = logBody(3);
-        const QByteArray whole = request("POST", "/logs", body, { authHeader(m_token), "Expect: 100-continue" });
-        c.send(whole.left(whole.size() - body.size()));
-        QCOMPARE(c.next().status, 100);
-        c.send(body);
+        c.send(
+            request("POST", "/logs", logBody(3), { authHeader(m_token), "Expect: 100-continue" }));
         QCOMPARE(c.next().status, 200);
         QCOMPARE(m_inbox->depth(), 1);
 
@@ -447,8 +455,8 @@ private Q_SLOTS:
         QCOMPARE(m_inbox->depth(), 3);
         // An LF-only head is checked like any other.
         Client d(m_port);
-        d.send("POST /logs HTTP/1.1\nHost: x\n" + authHeader(m_token) + "\nContent-Length: "
-               + QByteArray::number(kMaxBodyBytes + 1) + "\n\n");
+        d.send("POST /logs HTTP/1.1\nHost: x\n" + authHeader(m_token)
+               + "\nContent-Length: " + QByteArray::number(kMaxBodyBytes + 1) + "\n\n");
         QCOMPARE(d.next().status, 413);
         QVERIFY(d.waitClosed());
         QVERIFY(c.waitClosed());
@@ -460,10 +468,11 @@ private Q_SLOTS:
     {
         Client c(m_port);
         // Headers only: the answer must not wait for the body.
-        c.send("POST /logs HTTP/1.1\r\nHost: x\r\n" + authHeader(m_token) + "\r\nContent-Length: "
-               + QByteArray::number(kMaxBodyBytes + 1) + "\r\n\r\n");
+        c.send("POST /logs HTTP/1.1\r\nHost: x\r\n" + authHeader(m_token)
+               + "\r\nContent-Length: " + QByteArray::number(kMaxBodyBytes + 1) + "\r\n\r\n");
         const Response r = c.next();
         QCOMPARE(r.status, 413);
+        QVERIFY(r.head.startsWith("HTTP/1.1 413 Payload Too Large\r\n"));
         QVERIFY(r.head.contains("Connection: close"));
         QVERIFY(c.waitClosed());
         QCOMPARE(m_inbox->depth(), 0);
@@ -478,8 +487,8 @@ private Q_SLOTS:
     void headersTooLarge_data()
     {
         QTest::addColumn<QByteArray>("head");
-        QTest::newRow("one 20 KiB header")
-            << QByteArray("POST /logs HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(20 << 10, 'a') + "\r\n");
+        QTest::newRow("one 20 KiB header") << QByteArray(
+            "POST /logs HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(20 << 10, 'a') + "\r\n");
         QByteArray flood = "POST /logs HTTP/1.1\r\nHost: x\r\n";
         for (int i = 0; flood.size() <= 2 * kMaxHeaderBytes; ++i)
             flood += "X-" + QByteArray::number(i) + ": y\r\n";
@@ -498,6 +507,7 @@ private Q_SLOTS:
         c.send(head); // never finished: the limit applies to what has come
         const Response r = c.next();
         QCOMPARE(r.status, 431);
+        QVERIFY(r.head.startsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
         QVERIFY(c.waitClosed());
         QCOMPARE(m_inbox->depth(), 0);
         verifyRejectedOnce(431);
@@ -522,16 +532,18 @@ private Q_SLOTS:
         QTest::newRow("non-numeric length") << QList<QByteArray> { "Content-Length: five" } << body;
         QTest::newRow("length with a sign") << QList<QByteArray> { "Content-Length: +5" } << body;
         QTest::newRow("empty length") << QList<QByteArray> { "Content-Length:" } << body;
-        QTest::newRow("huge length") << QList<QByteArray> { "Content-Length: 99999999999999999999999" } << body;
+        QTest::newRow("huge length")
+            << QList<QByteArray> { "Content-Length: 99999999999999999999999" } << body;
         QTest::newRow("two equal lengths")
             << QList<QByteArray> { "Content-Length: 5", "Content-Length: 5" } << body;
         QTest::newRow("two different lengths")
             << QList<QByteArray> { "Content-Length: 5", "Content-Length: 3" } << body;
         QTest::newRow("length and chunked")
             << QList<QByteArray> { "Content-Length: 5", "Transfer-Encoding: chunked" } << body;
-        QTest::newRow("chunked alone")
-            << QList<QByteArray> { "Transfer-Encoding: chunked" } << QByteArray("5\r\nhello\r\n0\r\n\r\n");
-        QTest::newRow("identity encoding") << QList<QByteArray> { "Transfer-Encoding: identity" } << body;
+        QTest::newRow("chunked alone") << QList<QByteArray> { "Transfer-Encoding: chunked" }
+                                       << QByteArray("5\r\nhello\r\n0\r\n\r\n");
+        QTest::newRow("identity encoding")
+            << QList<QByteArray> { "Transfer-Encoding: identity" } << body;
         // Header lines Qt HttpServer may read differently from the guard
         // (its parser joins a line without ':' to the next one, and folded
         // lines to the previous one): refused rather than guessed at.
@@ -539,7 +551,8 @@ private Q_SLOTS:
             << QList<QByteArray> { "X-Junk", "Content-Length: 5" } << body;
         QTest::newRow("length name split from its value")
             << QList<QByteArray> { "Content-Length", ": 5" } << body;
-        QTest::newRow("folded line") << QList<QByteArray> { "X-A: b", " Content-Length: 5" } << body;
+        QTest::newRow("folded line")
+            << QList<QByteArray> { "X-A: b", " Content-Length: 5" } << body;
         QTest::newRow("space before colon") << QList<QByteArray> { "Content-Length : 5" } << body;
     }
     void badFraming()
@@ -554,6 +567,7 @@ private Q_SLOTS:
         c.send(r);
         const Response answer = c.next();
         QCOMPARE(answer.status, 400);
+        QVERIFY(answer.head.startsWith("HTTP/1.1 400 Bad Request\r\n"));
         QVERIFY(c.waitClosed());
         QCOMPARE(m_inbox->depth(), 0);
         verifyRejectedOnce(400);
@@ -597,10 +611,21 @@ private Q_SLOTS:
         const Response r = c.next();
         const qint64 elapsed = clock.elapsed();
         QCOMPARE(r.status, 408);
+        QVERIFY(r.head.startsWith("HTTP/1.1 408 Request Timeout\r\n"));
         QVERIFY2(elapsed >= kRequestTimeoutMs - 50 && elapsed < kRequestTimeoutMs + 1000,
                  qPrintable(QString::number(elapsed)));
         QVERIFY(c.waitClosed());
         verifyRejectedOnce(408);
+    }
+
+    // Not HTTP at all: Qt HttpServer closes without a word (PLATFORM-NOTES).
+    void garbage()
+    {
+        Client c(m_port);
+        c.send("HELLO\r\n\r\n");
+        QVERIFY(c.waitClosed());
+        QCOMPARE(c.pending(), QByteArray());
+        QCOMPARE(m_inbox->depth(), 0);
     }
 
     void shortBody()
@@ -649,6 +674,7 @@ private Q_SLOTS:
         Client extra(m_port);
         const Response r = extra.next();
         QCOMPARE(r.status, 503);
+        QVERIFY(r.head.startsWith("HTTP/1.1 503 Service Unavailable\r\n"));
         QVERIFY(r.head.contains("Connection: close"));
         QVERIFY(extra.waitClosed());
         verifyRejectedOnce(503);
@@ -657,11 +683,13 @@ private Q_SLOTS:
 
         idle.resize(kMaxConnections - 5);
         // Once the server has seen the closes, new connections are served.
-        QVERIFY(QTest::qWaitFor([&] {
-            Client c(m_port);
-            c.send(request("GET", "/health"));
-            return c.next().status == 200;
-        }, 3000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                Client c(m_port);
+                c.send(request("GET", "/health"));
+                return c.next().status == 200;
+            },
+            3000));
         std::vector<std::unique_ptr<Client>> more;
         for (int i = 0; i < 4; ++i) {
             more.push_back(std::make_unique<Client>(m_port));
@@ -681,8 +709,8 @@ private Q_SLOTS:
         tampered[20] = tampered[20] == 'A' ? 'B' : 'A';
         QTest::newRow("tampered token") << QList<QByteArray> { authHeader(tampered) };
         const QByteArray otherKey = Fernet::generateKey();
-        QTest::newRow("token from another key")
-            << QList<QByteArray> { authHeader(Fernet({ *Fernet::parseKey(otherKey) }).encrypt(kCredentials)) };
+        QTest::newRow("token from another key") << QList<QByteArray> { authHeader(
+            Fernet({ *Fernet::parseKey(otherKey) }).encrypt(kCredentials)) };
         QTest::newRow("plaintext without colon")
             << QList<QByteArray> { authHeader(m_fernet->encrypt("alice-secret-api-token")) };
     }
@@ -781,12 +809,12 @@ private Q_SLOTS:
         r = c.next();
         QCOMPARE(r.status, 503);
         QCOMPARE(responses(503), 1.0);
-        // A store that is down refuses bodies too (logplex retries a 503).
+        QCOMPARE(problems(503), 0); // a health answer is no problem
+        // Bodies are still taken while the outbox holds what the store
+        // cannot take yet (outboxFull() below is what refuses them).
         c.send(postLogs(logBody()));
-        QCOMPARE(c.next().status, 503);
-        QCOMPARE(responses(503), 2.0);
-        QCOMPARE(problems(503), 1); // the refused body; a health answer is no problem
-        QCOMPARE(m_inbox->depth(), 0);
+        QCOMPARE(c.next().status, 200);
+        QCOMPARE(m_inbox->depth(), 1);
         m_storeHealthy = true;
         c.send(request("GET", "/health"));
         QCOMPARE(c.next().status, 200);

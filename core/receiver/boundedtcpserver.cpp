@@ -5,7 +5,7 @@
 namespace l2met {
 
 BoundedTcpServer::BoundedTcpServer(const ConnectionLimits &limits, int maxConnections,
-                                   std::function<void(int)> rejected, QObject *parent)
+                                   std::function<void(int, const QByteArray &)> rejected, QObject *parent)
     : QTcpServer(parent)
     , m_limits(limits)
     , m_maxConnections(maxConnections)
@@ -25,7 +25,7 @@ void BoundedTcpServer::incomingConnection(qintptr handle)
         socket->disconnectFromHost();
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         if (m_rejected)
-            m_rejected(503);
+            m_rejected(503, "too many connections");
         return;
     }
     ++m_open;

@@ -21,7 +21,7 @@ class BoundedTcpServer : public QTcpServer
 
 public:
     BoundedTcpServer(const ConnectionLimits &limits, int maxConnections,
-                     std::function<void(int status)> rejected, QObject *parent = nullptr);
+                     std::function<void(int status, const QByteArray &reason)> rejected, QObject *parent = nullptr);
 
     int openConnections() const { return m_open; }
 
@@ -31,7 +31,7 @@ protected:
 private:
     ConnectionLimits m_limits;
     int m_maxConnections;
-    std::function<void(int)> m_rejected;
+    std::function<void(int, const QByteArray &)> m_rejected;
     int m_open = 0;
 };
 

@@ -5,7 +5,7 @@
 namespace l2met {
 
 ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &limits,
-                                 std::function<void(int)> rejected)
+                                 std::function<void(int, const QByteArray &)> rejected)
     : QObject(socket)
     , m_socket(socket)
     , m_limits(limits)
@@ -29,6 +29,9 @@ QByteArray ConnectionGuard::response(int status, const QByteArray &text)
         break;
     case 431:
         reason = "Request Header Fields Too Large";
+        break;
+    case 503:
+        reason = "Service Unavailable";
         break;
     default:
         break;
@@ -102,7 +105,8 @@ bool isToken(QByteArrayView name)
     if (name.isEmpty())
         return false;
     for (const char c : name) {
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || kOther.contains(c)))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+              || kOther.contains(c)))
             return false;
     }
     return true;
@@ -240,7 +244,7 @@ void ConnectionGuard::refuse(int status, const QByteArray &text)
     m_socket->write(response(status, text));
     m_socket->disconnectFromHost();
     if (m_rejected)
-        m_rejected(status);
+        m_rejected(status, text);
     // A client that keeps sending must not keep the socket: give the answer
     // a moment to leave, then drop the connection.
     QTimer::singleShot(2000, m_socket, [socket = m_socket] { socket->abort(); });

@@ -51,8 +51,9 @@ class ConnectionGuard : public QObject
 public:
     // rejected(status) is told of every request the guard refuses.
     ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &limits,
-                    std::function<void(int status)> rejected);
+                    std::function<void(int status, const QByteArray &reason)> rejected);
 
+    // A whole answer that closes the connection (400, 408, 413, 431, 503).
     static QByteArray response(int status, const QByteArray &text);
 
 private:
@@ -70,7 +71,7 @@ private:
 
     QTcpSocket *m_socket;
     ConnectionLimits m_limits;
-    std::function<void(int)> m_rejected;
+    std::function<void(int, const QByteArray &)> m_rejected;
     State m_state = State::Head;
     QByteArray m_head;       // bytes of the current request's head seen so far
     qint64 m_bodyLeft = 0;

@@ -76,10 +76,10 @@ quint16 HttpReceiver::start(QString *error)
 {
     m_server = new QHttpServer(this);
     m_tcp = new BoundedTcpServer(m_options.limits, m_options.maxConnections,
-                                 [this](int status) {
+                                 [this](int status, const QByteArray &reason) {
                                      countStatus(status);
                                      m_problems->add(Problem { {}, "http_" + QByteArray::number(status), {},
-                                                               status, "refused by the connection guard" });
+                                                               status, reason });
                                  },
                                  this);
     if (!m_tcp->listen(m_options.address, m_options.port)) {
@@ -105,12 +105,8 @@ quint16 HttpReceiver::start(QString *error)
 
 void HttpReceiver::stop()
 {
-    if (m_tcp) {
-        m_tcp->close();
-        const auto sockets = m_tcp->findChildren<QTcpSocket *>();
-        for (QTcpSocket *s : sockets)
-            s->disconnectFromHost();
-    }
+    if (m_tcp)
+        m_tcp->close(); // deleting the HTTP server below closes every connection
     // bind() made the HTTP server the TCP server's parent: one delete does both.
     if (m_tcp && m_tcp->parent() != m_server)
         delete m_tcp;

@@ -50,8 +50,8 @@ public:
     };
     struct Hooks
     {
-        std::function<bool()> storeHealthy;  // /health and /logs 503
-        std::function<bool()> outboxFull;    // /logs 503 while the store cannot keep up
+        std::function<bool()> storeHealthy;  // /health 503 when false
+        std::function<bool()> outboxFull;    // /logs 503 while the store is down or slow and the outbox is full
         std::function<QByteArray()> metricsText; // /metrics
     };
 
