@@ -11,6 +11,7 @@
 #include "receiver/register.h"
 #include "receiver/storewriter.h"
 #include "store/memorystore.h"
+#include "store/redisstore.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -85,11 +86,18 @@ bool Engine::start(QString *error)
     }
     m_fernet = std::make_shared<const Fernet>(*keys);
 
-    if (!m_config.redisUrl.isEmpty()) {
-        *error = QStringLiteral("REDIS_URL is set but this build has no Redis store yet");
-        return false;
+    if (m_config.redisUrl.isEmpty()) {
+        m_store = std::make_unique<MemoryStore>(m_config.partitions);
+    } else {
+        // Does not connect yet: an unreachable Redis at start-up is reported
+        // by /health and retried, like one that goes away later.
+        QString redisError;
+        m_store = RedisStore::create(m_config.redisUrl, m_config.partitions, &redisError);
+        if (!m_store) {
+            *error = QStringLiteral("invalid REDIS_URL: %1").arg(redisError);
+            return false;
+        }
     }
-    m_store = std::make_unique<MemoryStore>(m_config.partitions);
 
     if (m_config.runsOutlet()) {
         m_outletThread = makeThread(QStringLiteral("l2met-outlet"));
