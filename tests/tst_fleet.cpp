@@ -1,0 +1,252 @@
+// A fleet around one Redis (SPEC section 6): l2met processes in the roles
+// operators run, a real redis-server and a fake Librato, all on loopback.
+// A known corpus is posted across the receivers; the fake Librato must get
+// every bucket exactly once with the right statistics, also when an outlet
+// is killed with SIGKILL, when a dead process left a partition locked, and
+// when Redis is paused under load.
+#include "auth/fernet.h"
+#include "enginetestkit.h"
+#include "fakelibrato.h"
+#include "redisserver.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <map>
+#include <memory>
+
+using namespace l2met;
+using namespace l2met::test;
+
+namespace {
+
+constexpr int kPartitions = 4;
+constexpr int kResolution = 5;
+
+quint16 freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
+
+struct Expected
+{
+    qint64 count = 0;
+    double sum = 0;
+};
+
+} // namespace
+
+class TstFleet : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<RedisServer> m_redis;
+    std::unique_ptr<FakeLibrato> m_librato;
+    QTemporaryDir m_dir;
+    QByteArray m_secrets;
+    QByteArray m_token;
+    std::vector<std::unique_ptr<QProcess>> m_processes;
+    QList<quint16> m_receiverPorts;
+    std::map<QString, Expected> m_expected; // "name|source" -> count, sum
+    int m_serial = 0;
+    qint64 m_window = 0;
+
+    QProcess *spawn(const QStringList &roleArgs, quint16 port)
+    {
+        auto p = std::make_unique<QProcess>();
+        p->setProgram(QStringLiteral(L2MET_BINARY));
+        QStringList args { QStringLiteral("--no-gui"),
+                           QStringLiteral("--config"), m_dir.filePath(QStringLiteral("l2met-%1.conf").arg(++m_serial)),
+                           QStringLiteral("--secrets"), QString::fromLatin1(m_secrets),
+                           QStringLiteral("--redis-url"), m_redis->url(),
+                           QStringLiteral("-partitions"), QString::number(kPartitions),
+                           QStringLiteral("-port"), QString::number(port),
+                           QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
+                           QStringLiteral("--librato-url"), m_librato->url().toString(),
+                           QStringLiteral("-flush-interval"), QStringLiteral("100ms"),
+                           QStringLiteral("-outlet-interval"), QStringLiteral("100ms") };
+        p->setArguments(args + roleArgs);
+        p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        p->start();
+        if (!p->waitForStarted(10000))
+            qFatal("l2met did not start");
+        m_processes.push_back(std::move(p));
+        return m_processes.back().get();
+    }
+
+    void startFleet()
+    {
+        for (int i = 0; i < 2; ++i) {
+            const quint16 port = freePort();
+            spawn({ QStringLiteral("-receiver") }, port);
+            m_receiverPorts << port;
+        }
+        for (int i = 0; i < 2; ++i)
+            spawn({ QStringLiteral("-outlet") }, freePort());
+        for (const quint16 port : std::as_const(m_receiverPorts))
+            QTRY_COMPARE_WITH_TIMEOUT(http("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/health").arg(port))).status, 200, 10000);
+    }
+
+    // Posts like logplex: a 503 is retried until it is accepted.
+    void post(int receiver, const QByteArray &body)
+    {
+        const QUrl url(QStringLiteral("http://127.0.0.1:%1/logs?resolution=%2").arg(m_receiverPorts[receiver % m_receiverPorts.size()]).arg(kResolution));
+        for (int attempt = 0; attempt < 200; ++attempt) {
+            const HttpAnswer answer = http("POST", url, body, { { "Authorization", basicAuth(m_token) } });
+            const int status = answer.status;
+            if (status == 200)
+                return;
+            if (attempt == 0)
+                qInfo() << "retrying a body:" << status << answer.body.trimmed();
+            QVERIFY2(status == 503 || status == 0, qPrintable(QString::number(status)));
+            QTest::qWait(50); // logplex's retry back-off
+        }
+        QFAIL("a body was never accepted");
+    }
+
+    // A body of 100 lines, all in one window a little ahead (the furthest
+    // recv-deadline accepts), so that the whole corpus is stored before the
+    // window is ready and each bucket is delivered as one gauge: metrics
+    // m<batch>.<k> over four sources, with values the test adds up itself.
+    QByteArray body(int batch)
+    {
+        if (m_window == 0)
+            m_window = (QDateTime::currentSecsSinceEpoch() / kResolution) * kResolution + 2 * kResolution;
+        const qint64 t = m_window + 1;
+        QByteArray out;
+        for (int i = 0; i < 100; ++i) {
+            const QByteArray name = "fleet.m" + QByteArray::number(batch % 7) + '.' + QByteArray::number(i % 5);
+            const QByteArray source = "s" + QByteArray::number(i % 4);
+            const double value = batch * 100 + i;
+            out += frame(t, "web.1", "measure#" + name + '=' + QByteArray::number(value) + "ms source=" + source);
+            Expected &e = m_expected[QString::fromLatin1(name + '|' + source)];
+            ++e.count;
+            e.sum += value;
+        }
+        return out;
+    }
+
+    // Waits until Redis holds no bucket and Librato got every expected
+    // metric, then checks each arrived exactly once with the right numbers.
+    void verifyExactlyOnce()
+    {
+        RedisClient redis(m_redis->port());
+        const auto complexGauges = [this] {
+            QHash<QString, QList<QJsonObject>> seen;
+            for (const FakeLibrato::Gauge &g : m_librato->acceptedGauges()) {
+                if (g.json.contains(QLatin1String("count")))
+                    seen[g.json.value(QLatin1String("name")).toString() + u'|'
+                         + g.json.value(QLatin1String("source")).toString()].append(g.json);
+            }
+            return seen;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(redis.command({ "KEYS", "l2met:b:*" }).elements.size(), 0, 40000);
+        // Every outlet scans every 100 ms; once Redis is empty, what was
+        // taken is on its way: wait for the totals to add up.
+        const auto totalCount = [&] {
+            qint64 n = 0;
+            for (const auto &list : complexGauges())
+                for (const QJsonObject &g : list)
+                    n += qint64(g.value(QLatin1String("count")).toDouble());
+            return n;
+        };
+        qint64 expectedTotal = 0;
+        for (const auto &[key, e] : m_expected)
+            expectedTotal += e.count;
+        QTRY_COMPARE_WITH_TIMEOUT(totalCount(), expectedTotal, 30000);
+        const QHash<QString, QList<QJsonObject>> seen = complexGauges();
+        for (const auto &[key, e] : m_expected) {
+            const QList<QJsonObject> gauges = seen.value(key);
+            QVERIFY2(!gauges.isEmpty(), qPrintable(key));
+            QSet<double> windows;
+            qint64 count = 0;
+            double sum = 0;
+            for (const QJsonObject &g : gauges) {
+                const double window = g.value(QLatin1String("measure_time")).toDouble();
+                QVERIFY2(!windows.contains(window), qPrintable(key + QStringLiteral(" delivered twice")));
+                windows.insert(window);
+                count += qint64(g.value(QLatin1String("count")).toDouble());
+                sum += g.value(QLatin1String("sum")).toDouble();
+            }
+            QCOMPARE(count, e.count);
+            QCOMPARE(sum, e.sum);
+        }
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        if (RedisServer::binary().isEmpty())
+            QSKIP("redis-server is not installed (packaging/install-deps.sh --test installs it)");
+        m_redis = std::make_unique<RedisServer>();
+        QVERIFY2(m_redis->start(), qPrintable(m_redis->errorString()));
+        m_librato = std::make_unique<FakeLibrato>();
+        m_secrets = Fernet::generateKey();
+        m_token = Fernet(*Fernet::parseKeys(m_secrets)).encrypt("fleet@example.com:fleet-api-token");
+        m_expected.clear();
+        m_receiverPorts.clear();
+        m_window = 0;
+        startFleet();
+    }
+    void cleanup()
+    {
+        for (auto &p : m_processes) {
+            if (p->state() != QProcess::NotRunning) {
+                p->terminate();
+                QTRY_COMPARE_WITH_TIMEOUT(p->state(), QProcess::NotRunning, 20000);
+            }
+        }
+        m_processes.clear();
+        m_librato.reset();
+        m_redis.reset();
+    }
+
+    void twoReceiversTwoOutletsExactlyOnce()
+    {
+        for (int batch = 0; batch < 40; ++batch)
+            post(batch, body(batch));
+        verifyExactlyOnce();
+    }
+
+    void killedOutletAndDeadLockLoseNothing()
+    {
+        for (int batch = 0; batch < 20; ++batch)
+            post(batch, body(batch));
+        // One outlet dies mid-work, another process died holding a lock.
+        QProcess *victim = m_processes[2].get();
+        ::kill(pid_t(victim->processId()), SIGKILL);
+        QTRY_COMPARE(victim->state(), QProcess::NotRunning);
+        RedisClient redis(m_redis->port());
+        QCOMPARE(redis.command({ "SET", "l2met:lock:2", "dead-process", "PX", "1500" }).string, QByteArray("OK"));
+        for (int batch = 20; batch < 40; ++batch)
+            post(batch, body(batch));
+        verifyExactlyOnce();
+    }
+
+    void redisPausedUnderLoad()
+    {
+        for (int batch = 0; batch < 10; ++batch)
+            post(batch, body(batch));
+        m_redis->pause();
+        QElapsedTimer paused;
+        paused.start();
+        int batch = 10;
+        while (paused.elapsed() < 3000)
+            post(batch, body(batch)), ++batch;
+        m_redis->resume();
+        for (int end = batch + 10; batch < end; ++batch)
+            post(batch, body(batch));
+        verifyExactlyOnce();
+    }
+};
+
+QTEST_GUILESS_MAIN(TstFleet)
+#include "tst_fleet.moc"
