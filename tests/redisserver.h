@@ -32,8 +32,12 @@ public:
     RedisServer(const RedisServer &) = delete;
     RedisServer &operator=(const RedisServer &) = delete;
 
-    // /usr/bin/redis-server, else redis-server on PATH; empty when missing.
+    // $L2MET_REDIS_SERVER when set, else /usr/bin/redis-server, else
+    // redis-server on PATH; empty when missing.
     static QString binary();
+    // True when $L2MET_REQUIRE_REDIS is set: a missing or failing
+    // redis-server then fails the Redis suites instead of skipping them.
+    static bool required();
 
     // Starts on a free port and waits until it answers PING. False with
     // errorString() when it cannot (no binary, no port, no answer in 10 s).

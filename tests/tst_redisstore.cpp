@@ -1,4 +1,816 @@
+// RedisStore beyond the Store contract (tst_store runs that against Redis
+// too): the key layout of SPEC section 6 as seen by a raw hiredis
+// connection, pipelining, AUTH and SELECT, a server that is down, restarted
+// or hung (SIGSTOP), and two stores (as two processes) racing for the same
+// partitions. Every test runs against its own or a FLUSHALLed private
+// redis-server; the suite is skipped only when redis-server is not installed.
+#include "redisserver.h"
+#include "store/redisstore.h"
+
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QSet>
 #include <QTest>
-class Tst_redisstore : public QObject { Q_OBJECT };
+
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+using namespace l2met;
+using test::RedisClient;
+using test::RedisServer;
+using test::RedisValue;
+
+namespace {
+
+BucketId makeId(qint64 time, qint32 resolution, QByteArray name, QByteArray source = {})
+{
+    BucketId id;
+    id.time = time;
+    id.resolution = resolution;
+    id.auth = QByteArrayLiteral("drain-token");
+    id.name = std::move(name);
+    id.source = std::move(source);
+    return id;
+}
+
+QList<quint64> bits(const std::vector<double> &values)
+{
+    QList<quint64> out;
+    for (double v : values)
+        out.append(std::bit_cast<quint64>(v));
+    return out;
+}
+
+QSet<QByteArray> keys(RedisClient &client)
+{
+    const QList<QByteArray> all = client.command({ "KEYS", "*" }).strings();
+    return QSet<QByteArray>(all.begin(), all.end());
+}
+
+qint64 integer(RedisClient &client, const QList<QByteArray> &args)
+{
+    return client.command(args).integer;
+}
+
+QByteArray type(RedisClient &client, const QByteArray &key)
+{
+    return client.command({ "TYPE", key }).string;
+}
+
+qint64 connectedClients(RedisClient &client)
+{
+    const QByteArray info = client.command({ "INFO", "clients" }).string;
+    for (const QByteArray &line : info.split('\n')) {
+        if (line.startsWith("connected_clients:"))
+            return line.mid(18).trimmed().toLongLong();
+    }
+    return -1;
+}
+
+qint64 storeNow(Store &store)
+{
+    const StoreResult<qint64> now = store.now();
+    if (!now.ok())
+        qFatal("store.now failed: %s", qPrintable(now.error.message));
+    return *now.value;
+}
+
+// `count` single-value buckets (value = index) ready in the past, spread over
+// a few ready seconds.
+std::vector<Bucket> readyBuckets(qint64 now, int count, const QByteArray &prefix = "m.")
+{
+    std::vector<Bucket> buckets;
+    buckets.reserve(size_t(count));
+    for (int i = 0; i < count; ++i) {
+        buckets.emplace_back(makeId(now - 5 - i % 4, 1, prefix + QByteArray::number(i), "web.1"),
+                             std::vector<double> { double(i) });
+    }
+    return buckets;
+}
+
+// Takes every partition up to upTo, appending values per encoded id.
+bool takeInto(Store &store, qint64 upTo, QHash<QByteArray, std::vector<double>> &taken)
+{
+    for (int p = 0; p < store.partitions(); ++p) {
+        const StoreResult<std::vector<Bucket>> result = store.takeReady(p, upTo);
+        if (!result.ok())
+            return false;
+        for (const Bucket &bucket : *result.value) {
+            std::vector<double> &all = taken[bucket.id().encode()];
+            all.insert(all.end(), bucket.values().begin(), bucket.values().end());
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+class Tst_redisstore : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanupTestCase();
+
+    void urls();
+    void keyLayout();
+    void lateBucketLivesAfterItsWrite();
+    void skipsWhatCannotBeDecoded();
+    void bigAndCompactedBuckets();
+    void pipelinedPut();
+    void benchmark();
+    void oneConnectionPerThread();
+    void healthyIsCheap();
+    void authAndSelect();
+    void serverDown();
+    void idleConnectionClosedByServer();
+    void serverHung();
+    void racingStores_data();
+    void racingStores();
+
+private:
+    std::unique_ptr<RedisStore> makeStore(int partitions, RedisStore::Options options = {});
+
+    std::unique_ptr<RedisServer> m_server;
+    std::unique_ptr<RedisClient> m_client;
+};
+
+void Tst_redisstore::initTestCase()
+{
+    if (RedisServer::binary().isEmpty()) {
+        if (RedisServer::required())
+            QFAIL("redis-server is not installed and L2MET_REQUIRE_REDIS is set");
+        QSKIP("redis-server is not installed (apt-get install redis-server): Redis tests skipped");
+    }
+    m_server = std::make_unique<RedisServer>();
+    QVERIFY2(m_server->start(), qPrintable(m_server->errorString()));
+    m_client = std::make_unique<RedisClient>(m_server->port());
+    QVERIFY2(m_client->isConnected(), qPrintable(m_client->errorString()));
+}
+
+void Tst_redisstore::init()
+{
+    QVERIFY(!m_client->command({ "FLUSHALL" }).isError());
+}
+
+void Tst_redisstore::cleanupTestCase()
+{
+    m_client.reset();
+    m_server.reset();
+}
+
+std::unique_ptr<RedisStore> Tst_redisstore::makeStore(int partitions, RedisStore::Options options)
+{
+    QString error;
+    std::unique_ptr<RedisStore> store
+        = RedisStore::create(m_server->url(), partitions, &error, options);
+    if (!store)
+        qFatal("RedisStore::create: %s", qPrintable(error));
+    return store;
+}
+
+void Tst_redisstore::urls()
+{
+    const std::optional<RedisUrl> full
+        = RedisUrl::parse(QStringLiteral("redis://h:p%40ss%3Aw%2Frd@example.com:6380/7"));
+    QVERIFY(full);
+    QCOMPARE(full->host, QStringLiteral("example.com"));
+    QCOMPARE(full->port, 6380);
+    QCOMPARE(full->password, QByteArray("p@ss:w/rd")); // the user name "h" is ignored
+    QCOMPARE(full->db, 7);
+    QCOMPARE(full->redacted(), QStringLiteral("redis://example.com:6380/7"));
+
+    const std::optional<RedisUrl> bare = RedisUrl::parse(QStringLiteral("redis://localhost"));
+    QVERIFY(bare);
+    QCOMPARE(bare->port, 6379);
+    QVERIFY(bare->password.isEmpty());
+    QCOMPARE(bare->db, 0);
+    QCOMPARE(RedisUrl::parse(QStringLiteral("redis://:secret@[::1]:7000/"))->host,
+             QStringLiteral("::1"));
+
+    for (const char *bad : { "http://localhost:6379", "redis://", "redis://:secret@host:0",
+                             "redis://:secret@host/db1", "redis://:secret@host/1?x=1",
+                             "redis://:secret@host/99999999999", "not a url" }) {
+        QString error;
+        QVERIFY2(!RedisUrl::parse(QLatin1String(bad), &error), bad);
+        QVERIFY(!error.isEmpty());
+        QVERIFY(!error.contains(QStringLiteral("secret")));
+        QVERIFY(!RedisStore::create(QLatin1String(bad), 1, &error));
+    }
+    QString error;
+    QVERIFY(!RedisStore::create(QStringLiteral("redis://localhost"), 0, &error));
+    QVERIFY(!error.isEmpty());
+}
+
+void Tst_redisstore::keyLayout()
+{
+    constexpr int kPartitions = 2;
+    const std::unique_ptr<RedisStore> store = makeStore(kPartitions);
+    const qint64 now = storeNow(*store);
+    // Not ready before the test ends: its keys expire 300 s after readyAt.
+    const BucketId future = makeId(now + 100, 1, "future", "src");
+    const std::vector<double> values { 1.5, -0.0, 0.1, 1e300, 5e-324 };
+    QVERIFY(store->put({ Bucket(future, values) }).ok());
+
+    const int p = future.partition(kPartitions);
+    const QByteArray readyAt = QByteArray::number(future.readyAt());
+    const QByteArray listKey = "l2met:b:" + future.encode();
+    const QByteArray setKey = "l2met:ready:" + readyAt + ':' + QByteArray::number(p);
+    const QByteArray countKey = "l2met:values:" + readyAt + ':' + QByteArray::number(p);
+    const QByteArray indexKey = "l2met:readyz:" + QByteArray::number(p);
+    QCOMPARE(keys(*m_client), (QSet<QByteArray> { listKey, setKey, countKey, indexKey }));
+
+    QCOMPARE(type(*m_client, listKey), QByteArray("list"));
+    QCOMPARE(m_client->command({ "LRANGE", listKey, "0", "-1" }).strings(),
+             (QList<QByteArray> { "1.5", "-0", "0.1", "1e+300", "5e-324" }));
+    QCOMPARE(type(*m_client, setKey), QByteArray("set"));
+    QCOMPARE(m_client->command({ "SMEMBERS", setKey }).strings(),
+             QList<QByteArray> { future.encode() });
+    QCOMPARE(type(*m_client, countKey), QByteArray("string"));
+    QCOMPARE(m_client->command({ "GET", countKey }).string, QByteArray("5"));
+    QCOMPARE(type(*m_client, indexKey), QByteArray("zset"));
+    QCOMPARE(m_client->command({ "ZRANGE", indexKey, "0", "-1", "WITHSCORES" }).strings(),
+             (QList<QByteArray> { readyAt, readyAt }));
+
+    // Expiry: 300 s after the bucket is ready, on Redis's clock.
+    const qint64 redisNow = storeNow(*store);
+    for (const QByteArray &key : { listKey, setKey, countKey }) {
+        const qint64 ttl = integer(*m_client, { "TTL", key });
+        QVERIFY2(qAbs(ttl - (future.readyAt() + 300 - redisNow)) <= 2,
+                 qPrintable(QString::number(ttl)));
+        QCOMPARE(integer(*m_client, { "EXPIRETIME", key }), future.readyAt() + 300);
+    }
+    QCOMPARE(integer(*m_client, { "TTL", indexKey }), -1); // cleaned by takeReady instead
+
+    // A second put merges into the same keys.
+    QVERIFY(store->put({ Bucket(future, { 7 }) }).ok());
+    QCOMPARE(integer(*m_client, { "LLEN", listKey }), 6);
+    QCOMPARE(m_client->command({ "GET", countKey }).string, QByteArray("6"));
+    QCOMPARE(keys(*m_client).size(), 4);
+
+    // The lock: SET owner NX PX ttl, refreshed by its owner, deleted on unlock.
+    const QByteArray lockKey = "l2met:lock:" + QByteArray::number(p);
+    QVERIFY(*store->lockPartition(p, "reader-a", 10000).value);
+    QCOMPARE(type(*m_client, lockKey), QByteArray("string"));
+    QCOMPARE(m_client->command({ "GET", lockKey }).string, QByteArray("reader-a"));
+    const qint64 pttl = integer(*m_client, { "PTTL", lockKey });
+    QVERIFY(pttl > 8000 && pttl <= 10000);
+    QVERIFY(*store->lockPartition(p, "reader-a", 60000).value);
+    QVERIFY(integer(*m_client, { "PTTL", lockKey }) > 50000);
+
+    // Taking (up to the ready second) removes every key of the bucket; the
+    // lock stays until its owner releases it.
+    const StoreResult<std::vector<Bucket>> taken = store->takeReady(p, future.readyAt());
+    QVERIFY(taken.ok());
+    QCOMPARE(taken.value->size(), size_t(1));
+    QCOMPARE(taken.value->front().id(), future);
+    std::vector<double> expected = values;
+    expected.push_back(7);
+    QCOMPARE(bits(taken.value->front().values()), bits(expected));
+    QCOMPARE(keys(*m_client), QSet<QByteArray> { lockKey });
+    QVERIFY(*store->unlockPartition(p, "reader-a").value);
+    QVERIFY(keys(*m_client).isEmpty());
+}
+
+void Tst_redisstore::lateBucketLivesAfterItsWrite()
+{
+    // Ready 200 s ago: expiring at readyAt + 300 would leave it 100 s; a
+    // write after the ready second gets 300 s from the write instead.
+    const std::unique_ptr<RedisStore> store = makeStore(1);
+    const qint64 now = storeNow(*store);
+    const BucketId late = makeId(now - 200, 1, "late");
+    QVERIFY(store->put({ Bucket(late, { 1 }) }).ok());
+    const qint64 ttl = integer(*m_client, { "TTL", "l2met:b:" + late.encode() });
+    QVERIFY2(ttl >= 297 && ttl <= 300, qPrintable(QString::number(ttl)));
+}
+
+void Tst_redisstore::skipsWhatCannotBeDecoded()
+{
+    const std::unique_ptr<RedisStore> store = makeStore(1);
+    const qint64 now = storeNow(*store);
+    const BucketId kept = makeId(now - 5, 1, "kept");
+    const BucketId expired = makeId(now - 5, 1, "expired");
+    const BucketId odd = makeId(now - 5, 1, "odd");
+    QVERIFY(store->put({ Bucket(kept, { 1 }), Bucket(expired, { 2 }), Bucket(odd, { 3 }) }).ok());
+    const QByteArray readyAt = QByteArray::number(kept.readyAt());
+    const QByteArray setKey = "l2met:ready:" + readyAt + ":0";
+    // The list of one bucket expired before its set; a member that is no id;
+    // a value that is no number.
+    QCOMPARE(integer(*m_client, { "DEL", "l2met:b:" + expired.encode() }), 1);
+    QCOMPARE(integer(*m_client, { "SADD", setKey, "not an id" }), 1);
+    QCOMPARE(integer(*m_client, { "RPUSH", "l2met:b:" + odd.encode(), "abc", "4" }), 3);
+
+    const quint64 skippedBefore = store->skipped();
+    const StoreResult<std::vector<Bucket>> taken = store->takeReady(0, now);
+    QVERIFY(taken.ok());
+    QCOMPARE(taken.value->size(), size_t(2));
+    for (const Bucket &bucket : *taken.value) {
+        if (bucket.id() == kept)
+            QCOMPARE(bits(bucket.values()), bits({ 1 }));
+        else if (bucket.id() == odd)
+            QCOMPARE(bits(bucket.values()), bits({ 3, 4 }));
+        else
+            QFAIL("unexpected bucket");
+    }
+    QCOMPARE(store->skipped() - skippedBefore, quint64(3));
+    QVERIFY(keys(*m_client).isEmpty()); // set, counter and index entry are gone too
+}
+
+void Tst_redisstore::bigAndCompactedBuckets()
+{
+    // A bucket of many values goes out as several RPUSHes in its MULTI; a
+    // compacted one (counts) as one decimal per value, its last value last.
+    const std::unique_ptr<RedisStore> store = makeStore(1);
+    const qint64 now = storeNow(*store);
+    std::vector<double> many;
+    for (int i = 0; i < 10000; ++i)
+        many.push_back(i * 0.5);
+    const Bucket big(makeId(now - 5, 1, "big"), many);
+    Bucket counted(makeId(now - 5, 1, "counted"));
+    for (int i = 0; i < 100000; ++i)
+        counted.append(i % 10 == 3 ? 2.0 : 1.0);
+    counted.compact();
+    QCOMPARE(counted.counts().size(), size_t(2));
+    QVERIFY(store->put({ big, counted }).ok());
+
+    const QByteArray bigKey = "l2met:b:" + big.id().encode();
+    const QByteArray countedKey = "l2met:b:" + counted.id().encode();
+    QCOMPARE(integer(*m_client, { "LLEN", bigKey }), 10000);
+    QCOMPARE(m_client->command({ "LINDEX", bigKey, "4097" }).string, QByteArray("2048.5"));
+    QCOMPARE(integer(*m_client, { "LLEN", countedKey }), 100000);
+    QCOMPARE(m_client->command({ "LINDEX", countedKey, "-1" }).string,
+             QByteArray("1")); // i = 99999
+    QCOMPARE(store->stats().values, 110000);
+
+    const StoreResult<std::vector<Bucket>> taken = store->takeReady(0, now);
+    QVERIFY(taken.ok());
+    QCOMPARE(taken.value->size(), size_t(2));
+    for (const Bucket &bucket : *taken.value) {
+        if (bucket.id() == big.id()) {
+            QCOMPARE(bits(bucket.values()), bits(many));
+        } else {
+            QCOMPARE(bucket.valueCount(), 100000);
+            QCOMPARE(bucket.statistics().sum, counted.statistics().sum);
+            QCOMPARE(bucket.last(), 1.0);
+        }
+    }
+}
+
+void Tst_redisstore::pipelinedPut()
+{
+    // 5,000 buckets in one put: a few pipelined round trips, not 5,000.
+    constexpr int kBuckets = 5000;
+    const std::unique_ptr<RedisStore> store = makeStore(1);
+    const qint64 now = storeNow(*store);
+    const std::vector<Bucket> buckets = readyBuckets(now, kBuckets);
+
+    quint64 trips = store->roundTrips();
+    QElapsedTimer timer;
+    timer.start();
+    size_t written = 0;
+    QVERIFY(store->put(buckets, &written).ok());
+    const qint64 putMs = timer.elapsed();
+    const quint64 putTrips = store->roundTrips() - trips;
+    QCOMPARE(written, buckets.size());
+    QVERIFY2(putMs < 3000, qPrintable(QString::number(putMs)));
+    // TIME, then one exchange per kPutChunk buckets.
+    QCOMPARE(putTrips, quint64(1 + (kBuckets + RedisStore::kPutChunk - 1) / RedisStore::kPutChunk));
+    QCOMPARE(store->stats().buckets, kBuckets);
+
+    // Four ready seconds of 1,250 buckets each: one ZRANGEBYSCORE, then
+    // rounds of one pipelined script call per second (1,000 ids each).
+    trips = store->roundTrips();
+    timer.restart();
+    const StoreResult<std::vector<Bucket>> taken = store->takeReady(0, now);
+    const qint64 takeMs = timer.elapsed();
+    const quint64 takeTrips = store->roundTrips() - trips;
+    QVERIFY(taken.ok());
+    QCOMPARE(taken.value->size(), size_t(kBuckets));
+    QCOMPARE(takeTrips, quint64(3));
+    QVERIFY(keys(*m_client).isEmpty());
+    qDebug("at=redis.pipelining buckets=%d put_ms=%lld put_round_trips=%llu take_ms=%lld "
+           "take_round_trips=%llu",
+           kBuckets, putMs, static_cast<unsigned long long>(putTrips), takeMs,
+           static_cast<unsigned long long>(takeTrips));
+}
+
+void Tst_redisstore::benchmark()
+{
+    // Not a pass/fail benchmark: the numbers go to the log (machine-readable).
+    constexpr int kBuckets = 10000;
+    constexpr int kPartitions = 4;
+    const std::unique_ptr<RedisStore> store = makeStore(kPartitions);
+    const qint64 now = storeNow(*store);
+    const std::vector<Bucket> buckets = readyBuckets(now, kBuckets, "bench.");
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(store->put(buckets).ok());
+    const qint64 putUs = timer.nsecsElapsed() / 1000;
+    timer.restart();
+    size_t taken = 0;
+    for (int p = 0; p < kPartitions; ++p) {
+        const StoreResult<std::vector<Bucket>> result = store->takeReady(p, now);
+        QVERIFY(result.ok());
+        taken += result.value->size();
+    }
+    const qint64 takeUs = timer.nsecsElapsed() / 1000;
+    QCOMPARE(taken, size_t(kBuckets));
+    qDebug("at=redis.bench buckets=%d partitions=%d put_us=%lld take_us=%lld put_per_s=%lld "
+           "take_per_s=%lld",
+           kBuckets, kPartitions, putUs, takeUs, kBuckets * 1000000LL / std::max<qint64>(1, putUs),
+           kBuckets * 1000000LL / std::max<qint64>(1, takeUs));
+}
+
+void Tst_redisstore::oneConnectionPerThread()
+{
+    constexpr int kThreads = 4;
+    const std::unique_ptr<RedisStore> store = makeStore(1);
+    std::atomic<int> failures { 0 };
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&store, &failures] {
+            for (int i = 0; i < 100; ++i) {
+                if (!store->now().ok() || !store->lockPartition(0, "x", 1000).ok())
+                    ++failures;
+            }
+        });
+    }
+    for (std::thread &thread : threads)
+        thread.join();
+    QCOMPARE(failures.load(), 0);
+    QCOMPARE(store->connectAttempts(), quint64(kThreads)); // each thread connected once
+}
+
+void Tst_redisstore::healthyIsCheap()
+{
+    const std::unique_ptr<RedisStore> store = makeStore(1);
+    QVERIFY(store->healthy()); // the first call pings
+    const quint64 trips = store->roundTrips();
+    QElapsedTimer timer;
+    timer.start();
+    for (int i = 0; i < 100000; ++i) {
+        if (!store->healthy())
+            QFAIL("unhealthy");
+    }
+    const qint64 ms = timer.elapsed();
+    QVERIFY2(ms < 500, qPrintable(QString::number(ms)));
+    // At most the background PING of each second that passed.
+    QVERIFY(store->roundTrips() - trips <= quint64(ms / 1000 + 1));
+}
+
+void Tst_redisstore::authAndSelect()
+{
+    const QByteArray password = "p@ss:w/rd";
+    RedisServer server({ QStringLiteral("--requirepass"), QString::fromLatin1(password) });
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString authority = QStringLiteral("127.0.0.1:%1").arg(server.port());
+
+    // Heroku's form carries a user name, which is ignored (AUTH password).
+    const QList<QString> good {
+        QStringLiteral("redis://:p%40ss%3Aw%2Frd@") + authority + QStringLiteral("/3"),
+        QStringLiteral("redis://h:p%40ss%3Aw%2Frd@") + authority + QStringLiteral("/3")
+    };
+    for (const QString &url : good) {
+        QString error;
+        const std::unique_ptr<RedisStore> store = RedisStore::create(url, 1, &error);
+        QVERIFY2(store, qPrintable(error));
+        QCOMPARE(store->describe(), QStringLiteral("redis://") + authority + QStringLiteral("/3"));
+        const qint64 now = storeNow(*store);
+        const BucketId id = makeId(now - 5, 1, "auth");
+        QVERIFY(store->put({ Bucket(id, { 1 }) }).ok());
+        QVERIFY(store->healthy());
+
+        RedisClient db3(server.port(), password, 3);
+        QVERIFY2(db3.isConnected(), qPrintable(db3.errorString()));
+        QVERIFY(keys(db3).contains("l2met:b:" + id.encode()));
+        RedisClient db0(server.port(), password, 0);
+        QVERIFY(keys(db0).isEmpty());
+
+        const StoreResult<std::vector<Bucket>> taken = store->takeReady(0, now);
+        QVERIFY(taken.ok());
+        QCOMPARE(taken.value->size(), size_t(1));
+        QVERIFY(keys(db3).isEmpty());
+    }
+
+    // A wrong password, none, or a database that does not exist: every call
+    // fails with a message that never shows the password.
+    const QList<QString> wrong { QStringLiteral("redis://:nottheone@") + authority,
+                                 QStringLiteral("redis://") + authority,
+                                 QStringLiteral("redis://:p%40ss%3Aw%2Frd@") + authority
+                                     + QStringLiteral("/999") };
+    for (const QString &url : wrong) {
+        const std::unique_ptr<RedisStore> store = RedisStore::create(url, 1);
+        QVERIFY(store);
+        const StoreResult<qint64> now = store->now();
+        QVERIFY(!now.ok());
+        QVERIFY(!now.error.message.isEmpty());
+        QVERIFY2(!now.error.message.contains(QStringLiteral("nottheone"))
+                     && !now.error.message.contains(QStringLiteral("p@ss")),
+                 qPrintable(now.error.message));
+        QVERIFY(!store->put({ Bucket(makeId(0, 1, "x"), { 1 }) }).ok());
+        QVERIFY(!store->healthy());
+        qDebug("at=redis.auth url=%s error=\"%s\"", qPrintable(store->describe()),
+               qPrintable(now.error.message));
+    }
+}
+
+void Tst_redisstore::serverDown()
+{
+    RedisServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    RedisStore::Options options;
+    options.connectTimeoutMs = 500;
+    options.commandTimeoutMs = 1000;
+    const std::unique_ptr<RedisStore> store = RedisStore::create(server.url(), 2, nullptr, options);
+    QVERIFY(store);
+    const qint64 now = storeNow(*store);
+    QVERIFY(store->put({ Bucket(makeId(now - 5, 1, "before"), { 1 }) }).ok());
+    QVERIFY(store->healthy());
+
+    server.stop();
+    // Nobody else talks to Redis: the background PING notices.
+    QTRY_VERIFY_WITH_TIMEOUT(!store->healthy(), 5000);
+
+    QElapsedTimer timer;
+    timer.start();
+    size_t written = 99;
+    const StoreResult<bool> put
+        = store->put({ Bucket(makeId(now - 5, 1, "during"), { 2 }) }, &written);
+    QVERIFY(!put.ok());
+    QCOMPARE(written, size_t(0));
+    QVERIFY(!store->now().ok());
+    QVERIFY(!store->lockPartition(0, "a", 1000).ok());
+    QVERIFY(!store->unlockPartition(0, "a").ok());
+    QVERIFY(!store->takeReady(0, now).ok());
+    const StoreStats stats = store->stats();
+    QVERIFY(!stats.healthy);
+    QCOMPARE(stats.partitions.size(), 2);
+    QVERIFY(!store->healthy());
+    const qint64 failMs = timer.elapsed();
+    QVERIFY2(failMs < options.commandTimeoutMs, qPrintable(QString::number(failMs)));
+    qDebug("at=redis.down put_error=\"%s\" seven_failed_calls_ms=%lld",
+           qPrintable(put.error.message), failMs);
+
+    // Backoff: a caller retrying in a tight loop does not reconnect each time.
+    const quint64 attempts = store->connectAttempts();
+    for (int i = 0; i < 200; ++i)
+        QVERIFY(!store->now().ok());
+    QVERIFY(store->connectAttempts() - attempts <= 1);
+
+    QVERIFY2(server.restart(), qPrintable(server.errorString()));
+    QTRY_VERIFY_WITH_TIMEOUT(store->now().ok(), 15000);
+    QVERIFY(store->healthy());
+    // The restarted server is empty (no persistence); the store works again.
+    const qint64 later = storeNow(*store);
+    const BucketId after = makeId(later - 5, 1, "after");
+    QVERIFY(store->put({ Bucket(after, { 3 }) }).ok());
+    QHash<QByteArray, std::vector<double>> taken;
+    QVERIFY(takeInto(*store, later, taken));
+    QCOMPARE(taken.keys(), QList<QByteArray> { after.encode() });
+    QVERIFY(store->stats().healthy);
+}
+
+void Tst_redisstore::idleConnectionClosedByServer()
+{
+    // Servers close idle clients (`timeout`; 300 s on Heroku Redis): a
+    // connection that sat idle is probed and replaced, and the call that
+    // finds it closed still works, without the store ever looking down.
+    RedisServer server({ QStringLiteral("--timeout"), QStringLiteral("1") });
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    RedisStore::Options options;
+    options.idleCheckMs = 200;
+    const std::unique_ptr<RedisStore> store = RedisStore::create(server.url(), 1, nullptr, options);
+    QVERIFY(store);
+    const qint64 now = storeNow(*store);
+    RedisClient client(server.port());
+    const qint64 clients = connectedClients(client);
+    QVERIFY(clients >= 2);
+    // Wait (idle) until the server has dropped the store's connection.
+    QTRY_VERIFY_WITH_TIMEOUT(client.command({ "PING" }).type == RedisValue::Type::Status
+                                 && connectedClients(client) < clients,
+                             10000);
+
+    const BucketId id = makeId(now - 5, 1, "after.idle");
+    QVERIFY(store->put({ Bucket(id, { 1 }) }).ok());
+    QVERIFY(store->healthy());
+    QCOMPARE(store->connectAttempts(), quint64(2));
+    const StoreResult<std::vector<Bucket>> taken = store->takeReady(0, now);
+    QVERIFY(taken.ok());
+    QCOMPARE(taken.value->size(), size_t(1));
+}
+
+void Tst_redisstore::serverHung()
+{
+    // SIGSTOP for 2 s in the middle of a pipelined put: the put fails after
+    // the command timeout (or, were the stall shorter, succeeds late); after
+    // SIGCONT nothing is corrupted: every bucket is readable, those the put
+    // confirmed exactly once, the others once or (their MULTI ran, its reply
+    // was lost, and the caller retried) twice, never partly.
+    constexpr int kBuckets = 20000;
+    RedisServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    RedisStore::Options options;
+    options.connectTimeoutMs = 500;
+    options.commandTimeoutMs = 1000;
+    const std::unique_ptr<RedisStore> store = RedisStore::create(server.url(), 2, nullptr, options);
+    QVERIFY(store);
+    RedisClient client(server.port());
+    const qint64 now = storeNow(*store); // the main thread's connection, kept open
+    const qint64 clientsBefore = connectedClients(client);
+    const std::vector<Bucket> buckets = readyBuckets(now, kBuckets);
+
+    size_t written = 0;
+    bool ok = false;
+    qint64 putMs = 0;
+    QString error;
+    const quint64 tripsBefore = store->roundTrips();
+    std::atomic<bool> putDone { false };
+    std::thread writer([&] {
+        QElapsedTimer timer;
+        timer.start();
+        const StoreResult<bool> result = store->put(buckets, &written);
+        putMs = timer.elapsed();
+        ok = result.ok();
+        error = result.error.message;
+        putDone = true;
+    });
+    // Stop the server once the put is past TIME and into its chunks.
+    const QDeadlineTimer started(5000);
+    while (store->roundTrips() < tripsBefore + 3 && !putDone.load() && !started.hasExpired())
+        std::this_thread::yield();
+    server.pause();
+    QElapsedTimer paused;
+    paused.start();
+    // Meanwhile other calls fail within the command timeout, not hang.
+    QElapsedTimer call;
+    call.start();
+    QVERIFY(!store->now().ok());
+    const qint64 nowMs = call.elapsed();
+    QVERIFY2(nowMs < options.commandTimeoutMs + 500, qPrintable(QString::number(nowMs)));
+    call.restart();
+    QVERIFY(!store->lockPartition(0, "a", 1000).ok()); // in backoff: at once
+    QVERIFY(call.elapsed() < 100);
+    QVERIFY(!store->stats().healthy);
+    writer.join();
+    QTest::qWait(int(qMax<qint64>(0, 2000 - paused.elapsed())));
+    server.resume();
+    qDebug("at=redis.hung put_ok=%d written=%zu put_ms=%lld now_ms=%lld error=\"%s\"", ok, written,
+           putMs, nowMs, qPrintable(error));
+    if (!ok) {
+        QVERIFY(paused.elapsed() >= 2000);
+        QVERIFY(putMs < 2 * options.commandTimeoutMs + 1000);
+        QVERIFY(!store->healthy());
+    }
+
+    // Redis runs what was left in the dead connection's socket once it is
+    // resumed; wait until it has read it all and closed that connection.
+    QTRY_VERIFY_WITH_TIMEOUT(connectedClients(client) <= clientsBefore, 10000);
+
+    // The caller retries what was not confirmed.
+    // (Not with QTRY_*: it evaluates its expression more than once.)
+    if (!ok) {
+        std::vector<Bucket> rest(buckets.begin() + qsizetype(written), buckets.end());
+        const QDeadlineTimer deadline(10000);
+        bool stored = false;
+        while (!stored && !deadline.hasExpired()) {
+            size_t done = 0;
+            stored = store->put(rest, &done).ok();
+            rest.erase(rest.begin(), rest.begin() + qsizetype(done));
+            if (!stored)
+                QTest::qWait(50);
+        }
+        QVERIFY(stored);
+    }
+    QVERIFY(store->healthy());
+
+    QHash<QByteArray, std::vector<double>> taken;
+    QVERIFY(takeInto(*store, now, taken));
+    QCOMPARE(taken.size(), kBuckets);
+    int doubled = 0;
+    for (int i = 0; i < kBuckets; ++i) {
+        const std::vector<double> values = taken.value(buckets[size_t(i)].id().encode());
+        if (size_t(i) < written || ok) {
+            QCOMPARE(bits(values), bits({ double(i) }));
+        } else if (values.size() == 2) {
+            QCOMPARE(bits(values), bits({ double(i), double(i) }));
+            ++doubled;
+        } else {
+            QCOMPARE(bits(values), bits({ double(i) }));
+        }
+    }
+    QVERIFY(keys(client).isEmpty());
+    qDebug("at=redis.hung retried=%zu doubled=%d", ok ? size_t(0) : kBuckets - written, doubled);
+}
+
+void Tst_redisstore::racingStores_data()
+{
+    QTest::addColumn<bool>("useLock");
+    QTest::newRow("with the partition lock") << true;
+    QTest::newRow("without it (the take script is atomic)") << false;
+}
+
+void Tst_redisstore::racingStores()
+{
+    // Two stores, as two processes would have, each with its reader thread,
+    // take the same partitions while a third writes: every bucket is taken
+    // exactly once, whole.
+    QFETCH(bool, useLock);
+    constexpr int kPartitions = 4;
+    constexpr int kBatches = 40;
+    constexpr int kPerBatch = 100;
+    const std::unique_ptr<RedisStore> writerStore = makeStore(kPartitions);
+    const qint64 now = storeNow(*writerStore);
+
+    std::atomic<bool> writerDone { false };
+    std::atomic<int> failures { 0 };
+    std::thread writer([&] {
+        for (int batch = 0; batch < kBatches; ++batch) {
+            std::vector<Bucket> buckets;
+            for (int i = 0; i < kPerBatch; ++i) {
+                const int n = batch * kPerBatch + i;
+                buckets.emplace_back(makeId(now - 5 - n % 7, 1, "race." + QByteArray::number(n)),
+                                     std::vector<double> { double(n), double(-n) });
+            }
+            if (!writerStore->put(buckets).ok())
+                ++failures;
+        }
+        writerDone = true;
+    });
+
+    std::mutex takenMutex;
+    QHash<QByteArray, int> takenBy; // encoded id -> reader
+    QList<int> duplicates;
+    qint64 busy = 0;
+    const auto reader = [&](int self) {
+        const std::unique_ptr<RedisStore> store = makeStore(kPartitions);
+        const QByteArray owner = "reader-" + QByteArray::number(self);
+        for (;;) {
+            const bool last = writerDone.load();
+            for (int p = 0; p < kPartitions; ++p) {
+                if (useLock) {
+                    const StoreResult<bool> locked = store->lockPartition(p, owner, 5000);
+                    if (!locked.ok()) {
+                        ++failures;
+                        continue;
+                    }
+                    if (!*locked.value) {
+                        const std::lock_guard<std::mutex> guard(takenMutex);
+                        ++busy;
+                        continue;
+                    }
+                }
+                const StoreResult<std::vector<Bucket>> result = store->takeReady(p, now);
+                if (useLock) {
+                    const StoreResult<bool> unlocked = store->unlockPartition(p, owner);
+                    if (!unlocked.ok() || !*unlocked.value)
+                        ++failures;
+                }
+                if (!result.ok()) {
+                    ++failures;
+                    continue;
+                }
+                const std::lock_guard<std::mutex> guard(takenMutex);
+                for (const Bucket &bucket : *result.value) {
+                    const qint64 n = qint64(bucket.values().front());
+                    if (bits(bucket.values()) != bits({ double(n), double(-n) }))
+                        ++failures;
+                    const QByteArray key = bucket.id().encode();
+                    if (takenBy.contains(key))
+                        duplicates.append(int(n));
+                    takenBy.insert(key, self);
+                }
+            }
+            if (last)
+                return;
+        }
+    };
+    std::thread a(reader, 0);
+    std::thread b(reader, 1);
+    writer.join();
+    a.join();
+    b.join();
+    QCOMPARE(failures.load(), 0);
+    QVERIFY2(duplicates.isEmpty(), qPrintable(QString::number(duplicates.size())));
+
+    // Whatever the last passes left behind (a locked-out pass) is still there.
+    QHash<QByteArray, std::vector<double>> rest;
+    QVERIFY(takeInto(*writerStore, now, rest));
+    for (auto it = rest.cbegin(); it != rest.cend(); ++it) {
+        QVERIFY(!takenBy.contains(it.key()));
+        takenBy.insert(it.key(), 2);
+    }
+    QCOMPARE(takenBy.size(), kBatches * kPerBatch);
+    const QList<int> by = takenBy.values();
+    qDebug("at=redis.race lock=%d reader0=%lld reader1=%lld after=%lld busy=%lld", useLock,
+           qint64(by.count(0)), qint64(by.count(1)), qint64(by.count(2)), busy);
+    QVERIFY(keys(*m_client).isEmpty());
+}
+
 QTEST_GUILESS_MAIN(Tst_redisstore)
 #include "tst_redisstore.moc"

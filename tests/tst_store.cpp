@@ -57,6 +57,8 @@ std::unique_ptr<Store> makeStore(const QString &backend, int partitions)
             if (!g_redis->start()) {
                 g_redisError = g_redis->errorString();
                 g_redis.reset();
+                if (test::RedisServer::required())
+                    qFatal("L2MET_REQUIRE_REDIS is set: %s", qPrintable(g_redisError));
             }
         }
         if (!g_redis)
@@ -78,8 +80,8 @@ std::unique_ptr<Store> makeStore(const QString &backend, int partitions)
     QFETCH_GLOBAL(QString, backend);                                                               \
     const std::unique_ptr<Store> var = makeStore(backend, partitions);                             \
     if (!var)                                                                                      \
-        QSKIP(qPrintable(QStringLiteral("backend %1 not available here: %2")                      \
-                             .arg(backend, g_redisError)));
+        QSKIP(qPrintable(                                                                          \
+            QStringLiteral("backend %1 not available here: %2").arg(backend, g_redisError)));
 
 namespace {
 
@@ -199,6 +201,7 @@ private Q_SLOTS:
     void partitionsKeepTheirBuckets();
     void oddBytesRoundTrip();
     void valuesRoundTripExactly();
+    void compactedBucketsKeepTheirStatistics();
     void lockSemantics();
     void lockRefreshSetsNewTtl();
     void lockExpires();
@@ -305,7 +308,9 @@ void Tst_store::notReadyStays()
     const qint64 now = storeNow(*store);
     const BucketId ready = makeId(now - 5, 1, "ready"); // ready at now - 4
     const BucketId soon = makeId(now + 100, 1, "soon"); // ready at now + 101
-    const BucketId window = makeId((now + 100) / 60 * 60, 60, "window"); // ready > now + 100
+    // Starts after `soon` is ready, so it is never ready at soon's second
+    // (a window starting at (now + 100) / 60 * 60 was, once a minute).
+    const BucketId window = makeId((now + 101) / 60 * 60 + 60, 60, "window");
     QVERIFY(put(*store, { Bucket(ready, { 1 }), Bucket(soon, { 2 }), Bucket(window, { 3 }) }));
 
     Taken taken;
@@ -470,6 +475,73 @@ void Tst_store::valuesRoundTripExactly()
     QVERIFY(takeAll(*store, now, taken));
     QCOMPARE(bits(taken.value(id.encode())), bits(values));
     QVERIFY(std::signbit(taken.value(id.encode()).at(2)));
+}
+
+void Tst_store::compactedBucketsKeepTheirStatistics()
+{
+    // Buckets fold repeated values into counts (Bucket::maybeCompact). A
+    // store may keep them compacted or expanded, but what comes back must
+    // give the same statistics, value count and last value as what was put,
+    // also when the last value received is inside the counts.
+    MAKE_STORE(store, 2);
+    const qint64 now = storeNow(*store);
+    const QList<double> cycle { 1.5, -0.0, 2.25, 0.0, 1.5, 7, 1.5 };
+    const auto filled = [&cycle](const BucketId &id, int n, double last) {
+        Bucket bucket(id);
+        for (int i = 0; i < n; ++i)
+            bucket.append(cycle.at(i % cycle.size()));
+        bucket.append(last);
+        return bucket;
+    };
+    // Counts only, ending on a value that is neither the smallest nor the largest.
+    Bucket countsOnly
+        = filled(makeId(now - 5, 1, "counts.only", {}, {}, BucketType::Sample), 999, 2.25);
+    countsOnly.compact();
+    QVERIFY(countsOnly.values().empty());
+    // Counts, then raw values received after them.
+    Bucket countsThenRaw = filled(makeId(now - 5, 1, "counts.raw"), 500, -0.0);
+    countsThenRaw.compact();
+    countsThenRaw.append(3);
+    countsThenRaw.append(1.5);
+    // Put in two parts: the compacted one, then a raw one (a later flush).
+    Bucket split = filled(makeId(now - 6, 1, "split", {}, {}, BucketType::Counter), 300, 7);
+    split.compact();
+    const Bucket splitLater(split.id(), { 0.0, 2.25 });
+    QVERIFY(put(*store, { countsOnly, countsThenRaw, split }));
+    QVERIFY(put(*store, { splitLater }));
+    split.merge(splitLater);
+
+    QCOMPARE(store->stats().values,
+             countsOnly.valueCount() + countsThenRaw.valueCount() + split.valueCount());
+    QHash<QByteArray, Bucket> back;
+    for (int p = 0; p < store->partitions(); ++p) {
+        StoreResult<std::vector<Bucket>> result = store->takeReady(p, now);
+        QVERIFY2(result.ok(), qPrintable(result.error.message));
+        for (Bucket &bucket : *result.value)
+            back.insert(bucket.id().encode(), std::move(bucket));
+    }
+    QCOMPARE(back.size(), 3);
+    for (const Bucket *sent : { &countsOnly, &countsThenRaw, &split }) {
+        QVERIFY(back.contains(sent->id().encode()));
+        const Bucket &got = back.value(sent->id().encode());
+        QCOMPARE(got.valueCount(), sent->valueCount());
+        // The same multiset, bit for bit (-0.0 apart from 0.0)...
+        QList<quint64> gotBits = bits(got.expandedValues());
+        QList<quint64> sentBits = bits(sent->expandedValues());
+        std::sort(gotBits.begin(), gotBits.end());
+        std::sort(sentBits.begin(), sentBits.end());
+        QCOMPARE(gotBits, sentBits);
+        // ...the same last value, and so the same statistics (which of two
+        // equal zeros is the min is not the store's business).
+        QCOMPARE(bits({ got.last() }), bits({ sent->last() }));
+        const Statistics want = sent->statistics();
+        const Statistics have = got.statistics();
+        QCOMPARE(have.count, want.count);
+        QVERIFY(have.sum == want.sum && have.min == want.min && have.max == want.max);
+        QVERIFY(have.sumSquares == want.sumSquares && have.median == want.median);
+        QVERIFY(have.perc95 == want.perc95 && have.perc99 == want.perc99);
+        QCOMPARE(bits({ have.last }), bits({ want.last }));
+    }
 }
 
 void Tst_store::lockSemantics()

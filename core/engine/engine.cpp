@@ -97,6 +97,10 @@ bool Engine::start(QString *error)
             *error = QStringLiteral("invalid REDIS_URL: %1").arg(redisError);
             return false;
         }
+        // The first health check connects (bounded by the connect timeout):
+        // pay it here, not in the HTTP thread's first /health.
+        if (!m_store->healthy())
+            qCWarning(lcEngine).noquote() << QStringLiteral("at=engine.start store=redis healthy=false");
     }
 
     if (m_config.runsOutlet()) {

@@ -9,6 +9,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <utility>
@@ -19,8 +20,10 @@ namespace l2met {
 
 namespace {
 
-constexpr int kRepliesPerBucket = 9; // MULTI, 7 x QUEUED, EXEC
-constexpr size_t kCommandsInMulti = 7;
+// A bucket's MULTI: RPUSH (one per kValuesPerPush values), SADD, ZADD,
+// INCRBY and three EXPIREATs.
+constexpr size_t kCommandsBesidesPush = 6;
+constexpr size_t kValuesPerPush = 4096;
 constexpr int kMaxTakeRounds = 10000; // 10M buckets of one partition in one take
 constexpr qint64 kHealthPingMs = 1000;
 
@@ -51,6 +54,26 @@ QByteArray readyIndexKey(int partition)
 QByteArray lockKey(int partition)
 {
     return QByteArrayLiteral("l2met:lock:") + QByteArray::number(partition);
+}
+
+// The values of a bucket in the order its list keeps them: compacted values
+// expanded (Bucket::maybeCompact folds repeats into counts; the list holds
+// one decimal per value, SPEC section 6), then the raw values in arrival
+// order. When the bucket ends with compacted values, one occurrence of its
+// last value moves to the end, so that the list's last element is still the
+// value received last (what a sample bucket reports).
+std::vector<double> listValues(const Bucket &bucket)
+{
+    std::vector<double> values = bucket.expandedValues();
+    if (bucket.values().empty() && !bucket.counts().empty()) {
+        const quint64 last = std::bit_cast<quint64>(bucket.last());
+        const auto it = std::find_if(values.begin(), values.end(), [last](double v) {
+            return std::bit_cast<quint64>(v) == last;
+        });
+        if (it != values.end())
+            std::rotate(it, it + 1, values.end());
+    }
+    return values;
 }
 
 bool isNoScript(const redisReply *reply)
@@ -274,18 +297,21 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
     // Shortest round-trip decimals; to_chars(double) needs at most 24
     // characters ("-2.2250738585072014e-308").
     constexpr size_t kWidth = 32;
-    std::vector<char> numbers;
-    std::vector<size_t> sent; // indexes of the buckets in this chunk's pipeline
+    std::vector<char> numbers(kValuesPerPush * kWidth);
+    struct Sent
+    {
+        size_t index; // in buckets
+        size_t pushes; // RPUSH commands in its MULTI
+    };
+    std::vector<Sent> sent; // the buckets in this chunk's pipeline
     size_t next = done;
     while (next < buckets.size()) {
         sent.clear();
         for (; next < buckets.size() && sent.size() < size_t(kPutChunk); ++next) {
             const Bucket &bucket = buckets[next];
-            // Every value, compacted ones included (Bucket::maybeCompact):
-            // the list holds one decimal per value received (SPEC section 6).
-            const std::vector<double> values = bucket.expandedValues();
-            if (values.empty())
+            if (bucket.isEmpty())
                 continue;
+            const std::vector<double> values = listValues(bucket);
             const BucketId &id = bucket.id();
             Q_ASSERT(id.resolution > 0);
             const int partition = id.partition(m_partitionCount);
@@ -298,17 +324,20 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
                 = QByteArray::number(std::max(id.readyAt(), *serverNow.value) + kExpirySeconds);
 
             c.append({ "MULTI" });
-            c.begin();
-            c.arg("RPUSH");
-            c.arg(key);
-            numbers.resize(values.size() * kWidth);
-            for (size_t i = 0; i < values.size(); ++i) {
-                char *first = numbers.data() + i * kWidth;
-                const std::to_chars_result r = std::to_chars(first, first + kWidth, values[i]);
-                Q_ASSERT(r.ec == std::errc());
-                c.arg(QByteArrayView(first, r.ptr - first));
+            size_t pushes = 0;
+            for (size_t from = 0; from < values.size(); from += kValuesPerPush, ++pushes) {
+                c.begin();
+                c.arg("RPUSH");
+                c.arg(key);
+                const size_t to = std::min(values.size(), from + kValuesPerPush);
+                for (size_t i = from; i < to; ++i) {
+                    char *first = numbers.data() + (i - from) * kWidth;
+                    const std::to_chars_result r = std::to_chars(first, first + kWidth, values[i]);
+                    Q_ASSERT(r.ec == std::errc());
+                    c.arg(QByteArrayView(first, r.ptr - first));
+                }
+                c.end();
             }
-            c.end();
             c.append({ "SADD", ready, encoded });
             c.append({ "EXPIREAT", key, expireAt });
             c.append({ "EXPIREAT", ready, expireAt });
@@ -316,7 +345,7 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
             c.append({ "INCRBY", counter, QByteArray::number(qint64(values.size())) });
             c.append({ "EXPIREAT", counter, expireAt });
             c.append({ "EXEC" });
-            sent.push_back(next);
+            sent.push_back({ next, pushes });
         }
 
         // Every reply of the chunk is read, so the connection stays in step
@@ -324,9 +353,11 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
         // buckets whose EXEC ran all its commands.
         ++m_roundTrips;
         QString failure;
-        for (const size_t index : sent) {
+        for (const Sent &bucket : sent) {
+            const size_t commands = bucket.pushes + kCommandsBesidesPush;
+            const size_t replies = commands + 2; // MULTI, QUEUED each, EXEC
             QString why;
-            for (int k = 0; k < kRepliesPerBucket; ++k) {
+            for (size_t k = 0; k < replies; ++k) {
                 const RedisReply reply = c.next();
                 if (!reply) {
                     error = c.error();
@@ -337,8 +368,8 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
                     continue;
                 if (reply->type == REDIS_REPLY_ERROR) {
                     why = replyText(reply.get()); // EXECABORT, or an error queuing
-                } else if (k == kRepliesPerBucket - 1) {
-                    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != kCommandsInMulti)
+                } else if (k == replies - 1) {
+                    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != commands)
                         why = QStringLiteral("EXEC discarded");
                     for (size_t e = 0; why.isEmpty() && e < reply->elements; ++e) {
                         if (reply->element[e]->type == REDIS_REPLY_ERROR)
@@ -349,7 +380,7 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
             if (!failure.isEmpty())
                 continue;
             if (why.isEmpty())
-                done = skipEmpty(index + 1, next);
+                done = skipEmpty(bucket.index + 1, next);
             else
                 failure = QStringLiteral("redis: bucket write failed: ") + why;
         }

@@ -4,18 +4,21 @@
 // Key layout (P = partition, R = ready unix second, ID = BucketId::encode()):
 //   l2met:b:ID           list    the bucket's values, RPUSHed as the shortest
 //                                decimal that reads back to the same double
-//                                (std::to_chars; "-0" keeps its sign)
+//                                (std::to_chars; "-0" keeps its sign), one per
+//                                value: a compacted bucket (Bucket::counts) is
+//                                expanded, with its last value last
 //   l2met:ready:R:P      set     the encoded ids (without the prefix) ready at R
-//   l2met:values:R:P     string  values filed under l2met:ready:R:P (for stats)
+//   l2met:values:R:P     string  values filed under l2met:ready:R:P, so that
+//                                stats() needs no LLEN of every bucket
 //   l2met:readyz:P       zset    member R, score R: the ready seconds of P
 //   l2met:lock:P         string  the reader holding P (SET owner NX PX ttl)
-// A put writes each bucket in one MULTI/EXEC (RPUSH, SADD, ZADD, INCRBY and an
-// EXPIREAT on the list, the set and the counter), and pipelines a whole chunk
-// of buckets per round trip. The three per-bucket keys expire 300 s after the
-// bucket is ready, or 300 s after the write when it is written later than its
-// ready second (a late bucket would otherwise expire as it is written, which
-// would lose data the receiver accepted). The zset never expires: takeReady
-// removes a second from it when that second's set is empty or gone.
+// A put writes each bucket in one MULTI/EXEC (RPUSH, one per 4,096 values,
+// SADD, ZADD, INCRBY and an EXPIREAT on the list, the set and the counter),
+// and pipelines a whole chunk of buckets per round trip. The three per-bucket keys expire 300 s
+// after the bucket is ready, or 300 s after the write when it is written later than its ready
+// second (a late bucket would otherwise expire as it is written, which would lose data the receiver
+// accepted). The zset never expires: takeReady removes a second from it when that second's set is
+// empty or gone.
 //
 // Why a zset index: a reader must find every ready second up to "now",
 // including seconds it missed (late data, a process that was down). SCAN
@@ -45,14 +48,19 @@
 // of the last Redis exchange of any thread; when none happened for a second,
 // a background thread ("l2met-redis-health", started by the first healthy()
 // call) sends a PING. Only the very first healthy() call pings synchronously.
+// stats() makes two pipelined round trips (O(partitions + ready seconds)) on
+// the calling thread: call it from a worker thread, not the GUI thread.
+// peek() is not implemented (Store's default: no buckets).
 //
 // When Redis is down or slow: connects time out after connectTimeoutMs and
 // commands after commandTimeoutMs; every failure is a StoreResult failure
 // (the caller keeps its data and retries) and marks the store unhealthy. A
 // thread whose connection failed drops it and reconnects at most once per
 // backoff (250 ms doubling to 5 s, reset by a successful reply); calls
-// during the backoff fail at once without touching the network. Nothing is
-// retried inside the store.
+// during the backoff fail at once without touching the network. No command
+// is retried inside the store. A connection idle for idleCheckMs is PINGed
+// before use and replaced at once if the server dropped it (Redis `timeout`),
+// so an idle writer does not fail its next put, nor flip healthy().
 //
 // Where a failure can duplicate or lose (the cases Store::put allows only
 // when the store says so): when a pipelined put loses its connection or times
@@ -78,8 +86,12 @@
 #include <unordered_map>
 
 class QThread;
+struct redisReply;
 
 namespace l2met {
+
+class RedisConnection;
+enum class RedisScript;
 
 struct RedisStoreOptions
 {
@@ -87,6 +99,10 @@ struct RedisStoreOptions
     int commandTimeoutMs = 2000; // per blocking read or write, not per call
     int minBackoffMs = 250; // first reconnect delay after a failure, doubling
     int maxBackoffMs = 5000;
+    // A connection unused this long is PINGed before its next command and
+    // replaced at once when that fails (servers close idle clients after
+    // their `timeout`, 300 s on Heroku Redis).
+    int idleCheckMs = 10000;
 };
 
 class RedisStore final : public Store
@@ -137,18 +153,17 @@ public:
     quint64 skipped() const { return m_skipped.load(); }
 
 private:
-    struct Connection;
-    class Pipeline;
-
-    Connection &connection();
-    bool ensureConnected(Connection &c, QString *error);
-    void fail(Connection &c, const QString &error);
-    void succeeded(Connection &c);
+    RedisConnection &connection(); // the calling thread's
+    bool ensureConnected(RedisConnection &c, QString *error);
+    void fail(RedisConnection &c, const QString &error);
+    void succeeded(RedisConnection &c);
     void markOutcome(bool ok, const QString &error);
     bool validPartition(int partition) const;
-    StoreResult<qint64> redisTime(Connection &c);
-    StoreResult<qint64> runScript(Connection &c, int script, const QByteArray &key,
+    StoreResult<qint64> redisTime(RedisConnection &c);
+    StoreResult<qint64> runScript(RedisConnection &c, RedisScript script, const QByteArray &key,
                                   const QByteArray &arg1, const QByteArray &arg2 = {});
+    // Appends the buckets of one take script's reply; false when it is not one.
+    bool collectTaken(const redisReply *reply, std::vector<Bucket> &taken, qint64 *left);
     void ping();
     void healthLoop();
 
@@ -157,7 +172,7 @@ private:
     const Options m_options;
 
     QMutex m_connectionsMutex;
-    std::unordered_map<std::thread::id, std::unique_ptr<Connection>> m_connections;
+    std::unordered_map<std::thread::id, std::unique_ptr<RedisConnection>> m_connections;
 
     std::atomic<bool> m_healthy { false };
     std::atomic<qint64> m_lastOutcomeMs { 0 }; // steady clock; 0 = never talked to Redis
