@@ -106,6 +106,9 @@ int runDesktop(int argc, char **argv, const LoadResult &loaded)
 {
     QApplication app(argc, argv);
     QApplication::setApplicationDisplayName(QStringLiteral("l2met"));
+    // The installed desktop entry's id (packaging/): Wayland compositors match
+    // the window to its entry, and so to its name and icon, by this app id.
+    QApplication::setDesktopFileName(QStringLiteral("io.github.l2met.l2met"));
     MainWindow window(*loaded.config, loaded.configPath);
     QString error;
     if (!window.startEngine(&error)) {

@@ -11,6 +11,9 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(redis-server wrk xvfb xauth curl)
+  # packaging/check-package.sh: cpack's dpkg-shlibdeps, the desktop entry and
+  # AppStream validators, man, file.
+  packages+=(dpkg-dev desktop-file-utils appstream file man-db)
 fi
 
 sudo=""
