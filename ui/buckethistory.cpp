@@ -1,6 +1,5 @@
 #include "buckethistory.h"
 
-#include "bucketmodel.h"
 #include "engine/enginesnapshot.h"
 
 #include <algorithm>
@@ -12,7 +11,7 @@ void BucketHistory::add(const EngineSnapshot &snapshot)
 {
     ++m_serial;
     for (const BucketSummary &b : snapshot.buckets) {
-        Metric &m = m_metrics[BucketModel::metricKey(b)];
+        Metric &m = m_metrics[MetricId::of(b)];
         m.lastSeen = m_serial;
         m.windows[b.time] = b.stats;
         while (m.windows.size() > size_t(kMaxWindows))
@@ -44,10 +43,10 @@ void BucketHistory::clear()
     m_metrics.clear();
 }
 
-QList<BucketHistory::Window> BucketHistory::windows(const QByteArray &metricKey) const
+QList<BucketHistory::Window> BucketHistory::windows(const MetricId &metric) const
 {
     QList<Window> out;
-    const auto it = m_metrics.constFind(metricKey);
+    const auto it = m_metrics.constFind(metric);
     if (it == m_metrics.cend())
         return out;
     out.reserve(qsizetype(it->windows.size()));

@@ -1,17 +1,18 @@
-// BucketHistory: the recent windows of each metric (user, name, source,
-// type, units, resolution), for the chart under the Buckets table. For every
-// window it keeps the last statistics a snapshot showed, so a window the
-// outlet has already taken (and that left the snapshots) stays in the chart.
-// Bounded: kMaxWindows windows per metric, and the metrics seen least
-// recently are forgotten beyond kMaxMetrics.
+// BucketHistory: the recent windows of each metric (MetricId: user, name,
+// source, units, type, resolution), for the chart under the Buckets table.
+// For every window it keeps the last statistics a snapshot showed, so a
+// window the outlet has already taken (and that left the snapshots) stays in
+// the chart. Bounded: kMaxWindows windows per metric, and the metrics seen
+// least recently are forgotten beyond kMaxMetrics.
 //
 // GUI thread only.
 #pragma once
 
 #include "bucket/statistics.h"
+#include "metricid.h"
 
-#include <QByteArray>
 #include <QHash>
+#include <QList>
 
 #include <map>
 
@@ -34,7 +35,7 @@ public:
     void add(const EngineSnapshot &snapshot);
     void clear();
     // Oldest first.
-    QList<Window> windows(const QByteArray &metricKey) const;
+    QList<Window> windows(const MetricId &metric) const;
     int metricCount() const { return int(m_metrics.size()); }
 
 private:
@@ -45,7 +46,7 @@ private:
     };
     void forgetOldest();
 
-    QHash<QByteArray, Metric> m_metrics;
+    QHash<MetricId, Metric> m_metrics;
     quint64 m_serial = 0;
 };
 

@@ -37,22 +37,33 @@ int BucketModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-QByteArray BucketModel::metricKey(const BucketSummary &b)
+QByteArray BucketModel::key(const BucketSummary &b)
 {
     QByteArray key;
-    key.reserve(b.user.size() + b.name.size() + b.source.size() + b.units.size() + 32);
+    key.reserve(b.user.size() + b.name.size() + b.source.size() + b.units.size() + 48);
     appendField(key, b.user);
     appendField(key, b.name);
     appendField(key, b.source);
     appendField(key, b.units);
     key += char('0' + int(b.type));
     key += QByteArray::number(b.resolution);
+    key += '@';
+    key += QByteArray::number(b.time);
     return key;
 }
 
-QByteArray BucketModel::key(const BucketSummary &b)
+int BucketModel::rowOf(const BucketSummary &id) const
 {
-    return metricKey(b) + '@' + QByteArray::number(b.time);
+    return m_index.value(BucketRef { &id, BucketRef::hashOf(id) }, -1);
+}
+
+int BucketModel::rowOfKey(const QByteArray &k) const
+{
+    for (size_t i = 0; i < m_rows.size(); ++i) {
+        if (key(m_rows[i].bucket) == k)
+            return int(i);
+    }
+    return -1;
 }
 
 QString BucketModel::userText(const QByteArray &user)
@@ -152,7 +163,7 @@ QVariant BucketModel::data(const QModelIndex &index, int role) const
             return raw(row, column).toString();
         return display(row, column);
     case KeyRole:
-        return row.key;
+        return key(row.bucket);
     case Qt::TextAlignmentRole:
         if (column >= Window)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
@@ -190,32 +201,28 @@ QVariant BucketModel::headerData(int section, Qt::Orientation orientation, int r
 
 void BucketModel::reindex()
 {
-    m_rowOfKey.clear();
-    m_rowOfKey.reserve(qsizetype(m_rows.size()));
+    m_index.clear();
+    m_index.reserve(qsizetype(m_rows.size()));
     for (size_t i = 0; i < m_rows.size(); ++i)
-        m_rowOfKey.insert(m_rows[i].key, int(i));
+        m_index.insert(BucketRef { &m_rows[i].bucket, m_rows[i].hash }, int(i));
 }
 
 void BucketModel::setSnapshot(const EngineSnapshot &snapshot)
 {
     m_nowSecs = snapshot.taken.toSecsSinceEpoch();
-    // The new set, in snapshot order, without duplicate keys.
-    std::vector<Row> incoming;
-    incoming.reserve(size_t(snapshot.buckets.size()));
-    QHash<QByteArray, int> incomingIndex;
-    incomingIndex.reserve(snapshot.buckets.size());
-    for (const BucketSummary &b : snapshot.buckets) {
-        QByteArray k = key(b);
-        if (incomingIndex.contains(k))
-            continue;
-        incomingIndex.insert(k, int(incoming.size()));
-        incoming.push_back({ b, std::move(k) });
-    }
+    // The snapshot's buckets by identity (its list outlives this call).
+    const QList<BucketSummary> &buckets = snapshot.buckets;
+    QHash<BucketRef, int> incoming;
+    incoming.reserve(buckets.size());
+    for (int i = 0; i < buckets.size(); ++i)
+        incoming.insert(BucketRef { &buckets[i], BucketRef::hashOf(buckets[i]) }, i); // a duplicate: the last wins
 
-    // Ranges of rows to remove, from the end.
-    std::vector<std::pair<int, int>> removals; // first, last
+    // Each row's bucket in the snapshot (-1: gone), and the ranges to remove.
+    std::vector<int> match(m_rows.size(), -1);
+    std::vector<std::pair<int, int>> removals; // first, last; from the end
     for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
-        if (incomingIndex.contains(m_rows[size_t(i)].key))
+        match[size_t(i)] = incoming.value(BucketRef { &m_rows[size_t(i)].bucket, m_rows[size_t(i)].hash }, -1);
+        if (match[size_t(i)] >= 0)
             continue;
         if (!removals.empty() && removals.back().first == i + 1)
             removals.back().first = i;
@@ -224,7 +231,13 @@ void BucketModel::setSnapshot(const EngineSnapshot &snapshot)
     }
     if (int(removals.size()) > kMaxRemovalRanges) {
         beginResetModel();
-        m_rows = std::move(incoming);
+        m_rows.clear();
+        m_rows.reserve(size_t(incoming.size()));
+        for (auto it = incoming.cbegin(); it != incoming.cend(); ++it)
+            m_rows.push_back({ *it.key().bucket, it.key().hash });
+        std::sort(m_rows.begin(), m_rows.end(), [&incoming](const Row &a, const Row &b) {
+            return incoming.value(BucketRef { &a.bucket, a.hash }) < incoming.value(BucketRef { &b.bucket, b.hash });
+        });
         reindex();
         ++m_resets;
         endResetModel();
@@ -233,32 +246,39 @@ void BucketModel::setSnapshot(const EngineSnapshot &snapshot)
     for (const auto &[first, last] : removals) {
         beginRemoveRows({}, first, last);
         m_rows.erase(m_rows.begin() + first, m_rows.begin() + last + 1);
+        match.erase(match.begin() + first, match.begin() + last + 1);
         endRemoveRows();
     }
-    if (!removals.empty())
-        reindex();
 
-    std::vector<bool> placed(incoming.size(), false);
-    for (Row &row : m_rows) {
-        const int i = incomingIndex.value(row.key);
-        row.bucket = std::move(incoming[size_t(i)].bucket);
-        placed[size_t(i)] = true;
+    // Rows that stay get their new statistics. Their identity columns never
+    // change, so only the statistics columns are announced: a proxy sorted or
+    // filtered by name, user or source has nothing to redo.
+    std::vector<bool> placed(size_t(buckets.size()), false);
+    for (size_t i = 0; i < m_rows.size(); ++i) {
+        m_rows[i].bucket.stats = buckets[match[i]].stats;
+        m_rows[i].bucket.inStore = buckets[match[i]].inStore;
+        placed[size_t(match[i])] = true;
     }
     if (!m_rows.empty())
-        Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+        Q_EMIT dataChanged(index(0, Count), index(int(m_rows.size()) - 1, ReadyIn));
 
-    const int added = int(std::count(placed.begin(), placed.end(), false));
-    if (added > 0) {
+    // New buckets at the end, in snapshot order (the first of duplicates only).
+    std::vector<int> added;
+    for (int i = 0; i < buckets.size(); ++i) {
+        if (placed[size_t(i)])
+            continue;
+        const int winner = incoming.value(BucketRef { &buckets[i], BucketRef::hashOf(buckets[i]) });
+        if (winner == i)
+            added.push_back(i);
+    }
+    if (!added.empty()) {
         const int first = int(m_rows.size());
-        beginInsertRows({}, first, first + added - 1);
-        for (size_t i = 0; i < incoming.size(); ++i) {
-            if (!placed[i]) {
-                m_rowOfKey.insert(incoming[i].key, int(m_rows.size()));
-                m_rows.push_back(std::move(incoming[i]));
-            }
-        }
+        beginInsertRows({}, first, first + int(added.size()) - 1);
+        for (const int i : added)
+            m_rows.push_back({ buckets[i], BucketRef::hashOf(buckets[i]) });
         endInsertRows();
     }
+    reindex();
 }
 
 } // namespace l2met

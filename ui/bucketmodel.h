@@ -3,12 +3,14 @@
 // EngineSnapshot::buckets. Updates are incremental: rows of buckets that are
 // gone are removed, rows of new buckets appended, the others changed in
 // place, so selections and the sort survive; after a large turnover it
-// resets (views restore their selection through KeyRole).
+// resets (views restore their selection through rowOf()). Matching uses
+// allocation-free keys (BucketRef), so 5,000 buckets cost about a millisecond.
 //
 // GUI thread only.
 #pragma once
 
 #include "engine/enginesnapshot.h"
+#include "metricid.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>
@@ -53,30 +55,31 @@ public:
     void setSnapshot(const EngineSnapshot &snapshot);
 
     const BucketSummary &bucket(int row) const { return m_rows[size_t(row)].bucket; }
-    int rowOfKey(const QByteArray &key) const { return m_rowOfKey.value(key, -1); }
+    // The row of the bucket with id's identity (metric and window); -1.
+    int rowOf(const BucketSummary &id) const;
+    // The row whose key() is key; -1. Linear: for tests and rare look-ups.
+    int rowOfKey(const QByteArray &key) const;
     // Seconds from the snapshot until the bucket's window ends (<= 0: due).
     qint64 readyIn(int row) const;
     // Model resets so far (large turnovers), for tests and diagnostics.
     int resets() const { return m_resets; }
 
-    // One bucket: the metric and its window.
+    // One bucket (the metric and its window) as bytes, for KeyRole.
     static QByteArray key(const BucketSummary &b);
-    // One metric across windows: user, name, source, type, units, resolution.
-    static QByteArray metricKey(const BucketSummary &b);
     static QString userText(const QByteArray &user);
 
 private:
     struct Row
     {
         BucketSummary bucket;
-        QByteArray key;
+        size_t hash = 0; // BucketRef::hashOf(bucket)
     };
     QVariant raw(const Row &row, int column) const;
     QString display(const Row &row, int column) const;
     void reindex();
 
     std::vector<Row> m_rows;
-    QHash<QByteArray, int> m_rowOfKey;
+    QHash<BucketRef, int> m_index; // points into m_rows: rebuilt after every change
     qint64 m_nowSecs = 0;
     int m_resets = 0;
 };

@@ -1,43 +1,115 @@
-// MainWindow: the desktop window over the engine (placeholder until the
-// desktop application lands: shows the drain address and the live counters).
-// It owns the Engine; closing it shuts the engine down gracefully.
+// MainWindow: l2met's desktop window. It owns the Engine (closing the window
+// shuts it down gracefully: nothing accepted is lost) and shows the
+// snapshots the engine publishes four times a second, in six tabs
+// (Ctrl+1..Ctrl+6): Overview, Buckets, Partitions, Delivery, Problems,
+// Configuration. Snapshots arrive from the engine's snapshot thread through a
+// queued signal; only the newest pending one is applied, so a slow frame
+// never builds a backlog. The window never touches worker state.
+//
+// Applying a configuration restarts the engine: shutdown() (which delivers
+// everything the memory store holds), then a new Engine.
+//
+// The window's geometry and last tab are kept with QSettings. A FrameMonitor
+// measures the GUI thread's responsiveness (frameStats()).
+//
 // GUI thread only.
 #pragma once
 
 #include "config/config.h"
+#include "framemonitor.h"
+#include "ratetracker.h"
 
 #include <QMainWindow>
 
 #include <memory>
 
 class QLabel;
+class QTabWidget;
 
 namespace l2met {
 
 class Engine;
 struct EngineSnapshot;
+class OverviewTab;
+class BucketsTab;
+class PartitionsTab;
+class DeliveryTab;
+class ProblemsTab;
+class ConfigTab;
 
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 
 public:
+    enum Tab { OverviewPage, BucketsPage, PartitionsPage, DeliveryPage, ProblemsPage, ConfigurationPage, TabCount };
+
     MainWindow(Config config, QString configPath, QWidget *parent = nullptr);
     ~MainWindow() override;
 
+    // Starts the engine with the window's config; false and *error (one line)
+    // when it cannot.
     bool startEngine(QString *error);
     Engine *engine() const { return m_engine.get(); }
+    const Config &config() const { return m_config; }
+    QString configPath() const { return m_configPath; }
+
+    // Restarts the engine with config (the running one is shut down first).
+    // When the new one cannot start, the previous config is started again
+    // and *error says why.
+    bool applyConfig(const Config &config, QString *error);
+
+    // GUI thread responsiveness over the last minute.
+    FrameMonitor::Stats frameStats() const { return m_frames->stats(); }
+    std::shared_ptr<const EngineSnapshot> lastSnapshot() const { return m_lastSnapshot; }
+
+    QTabWidget *tabs() const { return m_tabs; }
+    OverviewTab *overviewTab() const { return m_overview; }
+    BucketsTab *bucketsTab() const { return m_buckets; }
+    PartitionsTab *partitionsTab() const { return m_partitions; }
+    DeliveryTab *deliveryTab() const { return m_delivery; }
+    ProblemsTab *problemsTab() const { return m_problems; }
+    ConfigTab *configTab() const { return m_configTab; }
+
+    // Applies a snapshot to every view now (tests feed hand-made ones).
+    void applySnapshot(const std::shared_ptr<const EngineSnapshot> &snapshot);
+
+Q_SIGNALS:
+    void snapshotApplied();
+    void engineRestarted();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
-    void showSnapshot(const std::shared_ptr<const EngineSnapshot> &snapshot);
+    void buildMenus();
+    void onSnapshot(const std::shared_ptr<const EngineSnapshot> &snapshot);
+    void applyPending();
+    void stopEngine();
+    void showDrainHelper();
+    void updateTitle();
+    void restoreSettings();
+    void saveSettings() const;
 
     Config m_config;
     QString m_configPath;
     std::unique_ptr<Engine> m_engine;
-    QLabel *m_label = nullptr;
+    quint64 m_generation = 0; // snapshots of a replaced engine are ignored
+    std::shared_ptr<const EngineSnapshot> m_pending;
+    std::shared_ptr<const EngineSnapshot> m_lastSnapshot;
+    bool m_applyScheduled = false;
+
+    RateTracker m_rates;
+    FrameMonitor *m_frames;
+    QTabWidget *m_tabs;
+    OverviewTab *m_overview;
+    BucketsTab *m_buckets;
+    PartitionsTab *m_partitions;
+    DeliveryTab *m_delivery;
+    ProblemsTab *m_problems;
+    ConfigTab *m_configTab;
+    QLabel *m_status;
 };
 
 } // namespace l2met

@@ -65,6 +65,11 @@ qint64 RateTracker::newestMs() const
     return m_samples.empty() ? 0 : m_samples.back().atMs;
 }
 
+qint64 RateTracker::oldestMs() const
+{
+    return m_samples.empty() ? 0 : m_samples.front().atMs;
+}
+
 double RateTracker::value(Series series, const Values &sum, double seconds)
 {
     switch (series) {

@@ -34,6 +34,7 @@ public:
     // (LatencyMs: only seconds in which requests ended).
     QList<QPointF> points(Series series, qint64 spanMs = 5 * 60 * 1000) const;
     qint64 newestMs() const;
+    qint64 oldestMs() const;
 
     // The values of the snapshot's counters this tracker adds up.
     static double linesTotal(const EngineSnapshot &snapshot);

@@ -86,6 +86,13 @@ QString UiFormat::millis(double ms)
     return locale().toString(ms, 'f', 1) + QStringLiteral(" ms");
 }
 
+QString UiFormat::micros(qint64 us)
+{
+    if (us < 1000)
+        return locale().toString(us) + QStringLiteral(" µs");
+    return millis(double(us) / 1000.0);
+}
+
 QString UiFormat::seconds(qint64 s)
 {
     const QString sign = s < 0 ? QStringLiteral("-") : QString();

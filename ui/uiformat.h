@@ -33,6 +33,7 @@ public:
     static QString number(double v, const QString &units);
     static QString rate(double perSecond, const QString &what); // "1,234.5 lines/s"
     static QString millis(double ms);               // "850 ms", "12.4 ms", "2.5 s"
+    static QString micros(qint64 us);               // "420 µs", then as millis()
     static QString seconds(qint64 s);               // "45 s", "2 min 5 s", "1 h 2 min"
     static QString bytes(qint64 bytes);             // "64 MiB"
     // Local time: "14:03:21", or with the date when it is not today.

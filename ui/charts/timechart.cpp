@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QLegend>
 #include <QLineSeries>
+#include <QTimer>
 #include <QValueAxis>
 
 #include <algorithm>
@@ -24,6 +25,7 @@ struct TimeChart::Private
     QValueAxis *left = nullptr;
     QValueAxis *right = nullptr;
     QLabel *empty = nullptr;
+    QTimer rescale; // coalesces axis updates: a range change relayouts the chart (~1.5 ms)
     struct Series
     {
         QLineSeries *line;
@@ -51,11 +53,11 @@ TimeChart::TimeChart(const QString &title, QWidget *parent)
     d->time->setTickCount(6);
     d->chart->addAxis(d->time, Qt::AlignBottom);
     d->left = new QValueAxis;
-    d->left->setLabelFormat(QStringLiteral("%.4g"));
+    d->left->setLabelFormat(QStringLiteral("%.6g"));
     d->left->setRange(0, 1);
     d->chart->addAxis(d->left, Qt::AlignLeft);
     d->right = new QValueAxis;
-    d->right->setLabelFormat(QStringLiteral("%.4g"));
+    d->right->setLabelFormat(QStringLiteral("%.6g"));
     d->right->setRange(0, 1);
     d->right->setVisible(false);
     d->chart->addAxis(d->right, Qt::AlignRight);
@@ -70,6 +72,10 @@ TimeChart::TimeChart(const QString &title, QWidget *parent)
     d->empty->setAttribute(Qt::WA_TransparentForMouseEvents);
     d->empty->setForegroundRole(QPalette::PlaceholderText);
     d->empty->hide();
+
+    d->rescale.setSingleShot(true);
+    d->rescale.setInterval(0);
+    connect(&d->rescale, &QTimer::timeout, this, &TimeChart::rescale);
 
     auto *layout = new QGridLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -96,7 +102,8 @@ QColor TimeChart::seriesColour(int index)
 
 void TimeChart::setTitle(const QString &title)
 {
-    d->chart->setTitle(title);
+    if (d->chart->title() != title) // setters that change nothing skip the chart's relayout
+        d->chart->setTitle(title);
 }
 
 QString TimeChart::title() const
@@ -124,13 +131,18 @@ int TimeChart::addSeries(const QString &name, const QColor &colour, Axis axis)
 
 void TimeChart::setSeriesName(int series, const QString &name)
 {
-    d->series.at(size_t(series)).line->setName(name);
+    QLineSeries *line = d->series.at(size_t(series)).line;
+    if (line->name() != name)
+        line->setName(name);
 }
 
 void TimeChart::setSeriesVisible(int series, bool visible)
 {
-    d->series.at(size_t(series)).line->setVisible(visible);
-    rescale();
+    QLineSeries *line = d->series.at(size_t(series)).line;
+    if (line->isVisible() == visible)
+        return;
+    line->setVisible(visible);
+    d->rescale.start();
 }
 
 void TimeChart::setPoints(int series, const QList<QPointF> &points)
@@ -145,7 +157,7 @@ void TimeChart::setPoints(int series, const QList<QPointF> &points)
         s.hi = s.hasPoints ? std::max(s.hi, p.y()) : p.y();
         s.hasPoints = true;
     }
-    rescale();
+    d->rescale.start();
 }
 
 int TimeChart::pointCount(int series) const
@@ -155,17 +167,21 @@ int TimeChart::pointCount(int series) const
 
 void TimeChart::setAxisTitle(Axis axis, const QString &title)
 {
-    (axis == Axis::Left ? d->left : d->right)->setTitleText(title);
+    QValueAxis *a = axis == Axis::Left ? d->left : d->right;
+    if (a->titleText() != title)
+        a->setTitleText(title);
 }
 
 void TimeChart::setTimeRange(const QDateTime &from, const QDateTime &to)
 {
-    d->time->setRange(from, to);
+    if (d->time->min() != from || d->time->max() != to)
+        d->time->setRange(from, to);
 }
 
 void TimeChart::setTimeFormat(const QString &format)
 {
-    d->time->setFormat(format);
+    if (d->time->format() != format)
+        d->time->setFormat(format);
 }
 
 void TimeChart::setPointsVisible(bool visible)
@@ -179,7 +195,7 @@ void TimeChart::setPointsVisible(bool visible)
 void TimeChart::setEmptyText(const QString &text)
 {
     d->empty->setText(text);
-    rescale();
+    d->rescale.start();
 }
 
 void TimeChart::rescale()
@@ -205,6 +221,11 @@ void TimeChart::rescale()
         double hi = std::max(0.0, ranges[a][1]);
         if (hi - lo <= 0)
             hi = lo + 1;
+        // Keep the axis while the data fits it and fills a good part of it.
+        const double min = axes[a]->min();
+        const double max = axes[a]->max();
+        if (lo >= min && hi <= max && hi - lo >= (max - min) * 0.4)
+            continue;
         axes[a]->setRange(lo, hi + (hi - lo) * 0.08);
         axes[a]->applyNiceNumbers();
     }

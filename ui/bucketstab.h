@@ -1,0 +1,79 @@
+// BucketsTab: the live table of buckets (BucketModel behind a
+// BucketFilterProxy: sortable, filtered by a user/name/source substring)
+// and, for the selected row, a chart of that metric over its recent windows
+// (BucketHistory): mean, p95 and p99 (or the sum of a counter, the last value
+// of a sample) and the count. The selection follows the metric: when the
+// selected window is delivered and leaves the table, the metric's newest
+// window is selected.
+//
+// GUI thread only.
+#pragma once
+
+#include "bucket/bucketid.h"
+#include "buckethistory.h"
+#include "engine/enginesnapshot.h"
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QModelIndex;
+
+namespace l2met {
+
+struct EngineSnapshot;
+class BucketModel;
+class BucketFilterProxy;
+class CopyableTableView;
+class TimeChart;
+
+class BucketsTab : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit BucketsTab(QWidget *parent = nullptr);
+    ~BucketsTab() override;
+
+    void setSnapshot(const EngineSnapshot &snapshot);
+
+    BucketModel *model() const { return m_model; }
+    BucketFilterProxy *proxy() const { return m_proxy; }
+    CopyableTableView *view() const { return m_view; }
+    QLineEdit *filterEdit() const { return m_filter; }
+    TimeChart *chart() const { return m_chart; }
+    const BucketHistory &history() const { return m_history; }
+    // Selects the row of a bucket (its identity: metric and window); false
+    // if absent.
+    bool selectBucket(const BucketSummary &id);
+    bool selectKey(const QByteArray &key); // BucketModel::key
+    // The charted metric (null when none).
+    MetricId selectedMetric() const { return m_hasSelected ? MetricId::of(m_selected) : MetricId(); }
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+private:
+    void onSelectionChanged();
+    void followSelection();
+    void refreshChart();
+    void updateCount();
+
+    BucketModel *m_model;
+    BucketFilterProxy *m_proxy;
+    CopyableTableView *m_view;
+    QLineEdit *m_filter;
+    QLabel *m_count;
+    TimeChart *m_chart;
+    QLabel *m_chartHint;
+    BucketHistory m_history;
+    BucketSummary m_selected; // the selected bucket's identity (metric and window)
+    bool m_hasSelected = false;
+    bool m_restoring = false;
+    int m_meanSeries = 0;
+    int m_p95Series = 0;
+    int m_p99Series = 0;
+    int m_countSeries = 0;
+};
+
+} // namespace l2met
