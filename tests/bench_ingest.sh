@@ -5,6 +5,10 @@
 # latency (p50, p99) and l2met's peak RSS, machine-readable, one key=value a
 # line. Not part of ctest.
 #
+# With L2MET_BENCH_GUI=1, l2met runs with its window (offscreen platform) and
+# the GUI thread's frame times under that load are printed too (the run
+# lasts at least 65 s so that the once-a-minute frame report comes out).
+#
 # Usage: tests/bench_ingest.sh [seconds=20] [extra l2met flags...]
 #   e.g. tests/bench_ingest.sh 20 --redis-url redis://127.0.0.1:6379 -receiver
 set -euo pipefail
@@ -21,7 +25,13 @@ work="$(mktemp -d)"
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-"$l2met" --no-gui --config "$work/l2met.conf" -port "$port" --bind 127.0.0.1 --preview "$@" \
+mode=(--no-gui)
+if [[ -n "${L2MET_BENCH_GUI:-}" ]]; then
+  mode=(-v)
+  export QT_QPA_PLATFORM=offscreen
+  (( seconds < 65 )) && seconds=65
+fi
+"$l2met" "${mode[@]}" --config "$work/l2met.conf" -port "$port" --bind 127.0.0.1 --preview "$@" \
   >"$work/l2met.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
@@ -70,4 +80,7 @@ echo "peak_rss_mib=$((rss_kb / 1024))"
 # Offered: every request wrk made; accepted: answered 200 and parsed (503s
 # are l2met shedding load it cannot parse in time; logplex retries them).
 awk -v r="$requests" -v f="$frames" 'BEGIN { printf "offered_lines_per_second=%.0f\n", r * f }'
+if [[ -n "${L2MET_BENCH_GUI:-}" ]]; then
+  grep -o 'at=ui.frames.*' "$work/l2met.log" | tail -1 || echo "gui_frames=missing"
+fi
 awk -v l="$((after - before))" -v s="$seconds" 'BEGIN { printf "lines_per_second=%.0f\n", l / s }'

@@ -13,6 +13,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QThread>
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QLoggingCategory>
@@ -161,7 +162,13 @@ void MainWindow::buildMenus()
 
 bool MainWindow::startEngine(QString *error)
 {
-    m_engine = std::make_unique<Engine>(m_config);
+    // With the window open and parser threads left to "one per core", leave
+    // a core to the GUI thread: on two cores under full load, two parsers
+    // made frames of 52 ms, one parser 31 ms (still 1.9M lines/s).
+    Config engineConfig = m_config;
+    if (engineConfig.concurrency == 0)
+        engineConfig.concurrency = std::max(1, QThread::idealThreadCount() - 1);
+    m_engine = std::make_unique<Engine>(engineConfig);
     m_configTab->setEngine(m_engine.get());
     if (!m_engine->start(error)) {
         updateTitle();
