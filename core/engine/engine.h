@@ -63,6 +63,10 @@ public:
     Metrics &metrics() { return *m_metrics; }
     ProblemLog &problems() { return *m_problems; }
 
+    // Call before start(): parser threads yield to the others under
+    // saturation (the desktop window keeps painting). 0 = normal.
+    void setParserNice(int nice) { m_parserNice = nice; }
+
     // Parsers stop taking bodies (the inbox fills; /logs answers 503 when
     // it is full) until resumed.
     void setParsingPaused(bool paused);
@@ -110,6 +114,7 @@ private:
     mutable QMutex m_usersMutex;
     mutable QHash<QByteArray, QByteArray> m_users; // drain token -> Librato user (GUI only)
     quint16 m_port = 0;
+    int m_parserNice = 0;
     bool m_running = false;
 };
 

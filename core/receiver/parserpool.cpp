@@ -11,6 +11,10 @@
 #include <QElapsedTimer>
 #include <QThread>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace l2met {
 
 namespace {
@@ -33,6 +37,9 @@ ParserPool::ParserPool(Inbox *inbox, Register *reg, Metrics *metrics, ProblemLog
         m_counters[i] = &m_metrics->counter(ParseCounters::name(c), help(c));
     }
     m_bodies = &m_metrics->counter("bodies_parsed", "bodies taken from the inbox and parsed");
+    m_linesReceived = &m_metrics->counter("lines_received", "lines (frames) received: the sum of the line outcomes");
+    m_bucketsAdded = &m_metrics->counter("buckets_added", "buckets new to the register");
+    m_bucketsMerged = &m_metrics->counter("buckets_merged", "buckets merged into one already in the register");
     m_parseTime = &m_metrics->timer("parse_body", "time to parse one body and merge its buckets");
 }
 
@@ -41,10 +48,10 @@ ParserPool::~ParserPool()
     join();
 }
 
-void ParserPool::start(int threads)
+void ParserPool::start(int threads, int nice)
 {
     for (int i = 0; i < threads; ++i) {
-        QThread *t = QThread::create([this, i] { run(i); });
+        QThread *t = QThread::create([this, nice] { run(nice); });
         t->setObjectName(QStringLiteral("l2met-parse-%1").arg(i));
         m_threads.append(t);
         t->start();
@@ -60,8 +67,10 @@ void ParserPool::join()
     m_threads.clear();
 }
 
-void ParserPool::run(int)
+void ParserPool::run(int nice)
 {
+    if (nice != 0)
+        setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), nice);
     BodyParser parser;
     BucketAccumulator accumulator;
     QByteArray currentUser;
@@ -84,16 +93,20 @@ void ParserPool::run(int)
         const ParseCounters counters =
             parser.parse(body, item.options, QDateTime::currentSecsSinceEpoch(), accumulator);
         std::vector<Bucket> buckets = accumulator.takeBuckets();
-        m_register->merge(buckets);
-        record(counters, item);
+        const size_t made = buckets.size();
+        const qint64 added = m_register->merge(buckets);
+        record(counters, item, made, added);
         m_parseTime->record(timer.nsecsElapsed() / 1000);
         item = InboxItem();
         m_inbox->markDone();
     }
 }
 
-void ParserPool::record(const ParseCounters &counters, const InboxItem &item)
+void ParserPool::record(const ParseCounters &counters, const InboxItem &item, size_t buckets, qint64 added)
 {
+    m_linesReceived->add(counters.lines());
+    m_bucketsAdded->add(quint64(added));
+    m_bucketsMerged->add(quint64(qint64(buckets) - added));
     for (size_t i = 0; i < ParseCounters::kCount; ++i) {
         if (counters.values[i])
             m_counters[i]->add(counters.values[i]);

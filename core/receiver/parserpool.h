@@ -30,9 +30,13 @@ class ParserPool
 {
 public:
     ParserPool(Inbox *inbox, Register *reg, Metrics *metrics, ProblemLog *problems);
+
     ~ParserPool();
 
-    void start(int threads);
+    // nice > 0 makes the parser threads yield to the others under
+    // saturation (Linux per-thread nice): the desktop window uses it so
+    // that its thread keeps painting while parsing runs flat out.
+    void start(int threads, int nice = 0);
     // Returns once the inbox is closed and drained and every worker ended.
     void join();
 
@@ -40,8 +44,8 @@ public:
     ParseCounters totals() const;
 
 private:
-    void run(int index);
-    void record(const ParseCounters &counters, const InboxItem &item);
+    void run(int nice);
+    void record(const ParseCounters &counters, const InboxItem &item, size_t buckets, qint64 added);
 
     Inbox *m_inbox;
     Register *m_register;
@@ -51,6 +55,9 @@ private:
 
     std::array<Counter *, ParseCounters::kCount> m_counters {};
     Counter *m_bodies = nullptr;
+    Counter *m_linesReceived = nullptr;
+    Counter *m_bucketsAdded = nullptr;
+    Counter *m_bucketsMerged = nullptr;
     Timer *m_parseTime = nullptr;
 };
 

@@ -4,10 +4,10 @@
 
 namespace l2met {
 
-void Register::merge(std::vector<Bucket> &buckets)
+qint64 Register::merge(std::vector<Bucket> &buckets)
 {
     if (buckets.empty())
-        return;
+        return 0;
     // Group by shard so each shard is locked once per call.
     std::array<std::vector<Bucket *>, kShards> byShard;
     for (Bucket &b : buckets)
@@ -34,6 +34,7 @@ void Register::merge(std::vector<Bucket> &buckets)
     }
     m_buckets.fetch_add(newBuckets, std::memory_order_relaxed);
     m_values.fetch_add(values, std::memory_order_relaxed);
+    return newBuckets;
 }
 
 std::vector<Bucket> Register::takeAll()

@@ -20,8 +20,9 @@ namespace l2met {
 class Register
 {
 public:
-    // Merges the buckets (moved from).
-    void merge(std::vector<Bucket> &buckets);
+    // Merges the buckets (moved from); returns how many were new (the
+    // others merged into buckets already present).
+    qint64 merge(std::vector<Bucket> &buckets);
     // Takes every bucket; the register is empty afterwards.
     std::vector<Bucket> takeAll();
 
