@@ -451,7 +451,8 @@ private Q_SLOTS:
             EngineSnapshot s;
             s.taken = QDateTime::fromMSecsSinceEpoch(ms);
             s.metrics << sample("lines_aggregated", lines * 0.75) << sample("lines_no_metrics", lines * 0.25)
-                      << sample("http_requests", requests) << sample("lines_invalid", 0, "user=\"x\"");
+                      << sample("lines_received", lines) << sample("http_requests", requests)
+                      << sample("lines_invalid", 0, "user=\"x\"");
             return s;
         };
         const qint64 t0 = kNow * 1000;

@@ -1,7 +1,8 @@
 // ConfigText: durations ("250ms", "1.5s", "2m", a bare number meaning
 // seconds) and byte counts ("8388608", "64K", "8M", "1G") as the config file
-// and the flags spell them, for the Configuration form's text fields. The
-// formats mirror ConfigLoader's, so a value the form writes reads back equal.
+// and the flags spell them, for the Configuration form's text fields: thin
+// wrappers of ConfigLoader's (blanks around the text are ignored), so a value
+// the form writes reads back equal.
 //
 // Static functions; thread-safe.
 #pragma once

@@ -10,8 +10,8 @@ RateTracker::Values RateTracker::totals(const EngineSnapshot &s)
     for (const Metrics::Sample &m : s.metrics) {
         if (!m.labels.isEmpty())
             continue;
-        if (m.name.startsWith("lines_"))
-            v[CLines] += m.value;
+        if (m.name == "lines_received") // the sum of the line outcomes
+            v[CLines] = m.value;
         else if (m.name == "http_requests")
             v[CRequests] = m.value;
         else if (m.name == "gauges_delivered" || m.name == "gauges_retried_delivered"

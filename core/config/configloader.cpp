@@ -1142,4 +1142,25 @@ std::optional<Config> ConfigLoader::readFile(const QString &path, QString *error
     return c;
 }
 
+std::optional<qint64> ConfigLoader::parseDurationMs(QStringView text, QString *reason)
+{
+    QString ignored;
+    return l2met::parseDurationMs(text, reason ? reason : &ignored);
+}
+
+QString ConfigLoader::formatDuration(qint64 ms)
+{
+    return l2met::formatDuration(ms);
+}
+
+std::optional<qint64> ConfigLoader::parseBytes(QStringView text)
+{
+    return l2met::parseBytes(text);
+}
+
+QString ConfigLoader::formatBytes(qint64 bytes)
+{
+    return l2met::formatBytes(bytes);
+}
+
 } // namespace l2met

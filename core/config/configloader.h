@@ -86,6 +86,15 @@ public:
     // gives the defaults. Each key is checked as load() checks it (use
     // validate() for rules between settings). nullopt and *error otherwise.
     static std::optional<Config> readFile(const QString &path, QString *error);
+
+    // The spellings of durations ("250ms", "1.5s", "2m", "1h", a bare number
+    // meaning seconds) and byte counts ("8388608", "64K", "8M", "1G") that
+    // flags and the file take, so other editors (the GUI) read and write
+    // exactly what load() does. Parsers give nullopt (and *reason) when not valid.
+    static std::optional<qint64> parseDurationMs(QStringView text, QString *reason = nullptr);
+    static QString formatDuration(qint64 ms);
+    static std::optional<qint64> parseBytes(QStringView text);
+    static QString formatBytes(qint64 bytes);
 };
 
 } // namespace l2met
