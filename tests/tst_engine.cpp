@@ -1,18 +1,31 @@
 // End-to-end: a whole engine in this process (memory store), real sockets,
 // a fake Librato. Tokens are made with /sign; bodies POSTed to /logs; the
 // exact gauges are asserted where Librato would receive them.
+//
+// Also the engine's Reader on its own (reader* tests): in its thread, over a
+// MemoryStore, with a delivery the test completes (or not) by hand, to see
+// acknowledge after delivery step by step: nothing removed before done, a
+// delivery without done (timeout, lost lock, finishBy) never acknowledged.
 #include "auth/fernet.h"
 #include "engine/engine.h"
 #include "enginetestkit.h"
 #include "fakelibrato.h"
+#include "metrics/metrics.h"
+#include "outlet/reader.h"
+#include "store/memorystore.h"
 
 #include <QDateTime>
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
+#include <QThread>
+
+#include <atomic>
+#include <mutex>
 
 using namespace l2met;
 using namespace l2met::test;
@@ -40,6 +53,76 @@ Config baseConfig(const QByteArray &secrets, const QUrl &librato)
 double number(const QJsonObject &o, const char *key)
 {
     return o.value(QLatin1String(key)).toDouble();
+}
+
+// A Reader in its own thread over a one-partition MemoryStore; deliveries
+// are kept for the test to complete by hand.
+class ReaderRig
+{
+public:
+    explicit ReaderRig(int deliveryTimeoutMs)
+    {
+        Reader::Options options;
+        options.intervalMs = 100; // lock ttl 5 s, refreshed every 1.67 s
+        options.deliveryTimeoutMs = deliveryTimeoutMs;
+        reader = new Reader(&store, &metrics, options, "rig",
+                            [this](std::vector<Bucket> buckets, Reader::Done done) {
+                                const std::lock_guard<std::mutex> lock(mutex);
+                                deliveries.emplace_back(std::move(buckets), std::move(done));
+                            });
+        reader->moveToThread(&thread);
+        thread.start();
+    }
+    ~ReaderRig()
+    {
+        reader->finishBy(QDeadlineTimer(0)); // a scan still waiting gives up
+        QMetaObject::invokeMethod(reader, [r = reader] { delete r; }, Qt::BlockingQueuedConnection);
+        thread.quit();
+        thread.wait();
+    }
+    // One scan in the reader thread; *acknowledged is its result.
+    void scan(std::atomic<qint64> *acknowledged)
+    {
+        acknowledged->store(-1);
+        QMetaObject::invokeMethod(reader, [r = reader, acknowledged] { acknowledged->store(r->scan()); });
+    }
+    size_t delivered()
+    {
+        const std::lock_guard<std::mutex> lock(mutex);
+        return deliveries.size();
+    }
+    std::vector<Bucket> buckets(size_t i)
+    {
+        const std::lock_guard<std::mutex> lock(mutex);
+        return deliveries.at(i).first;
+    }
+    void done(size_t i) // from the test's thread: done may run in any
+    {
+        Reader::Done d;
+        {
+            const std::lock_guard<std::mutex> lock(mutex);
+            d = deliveries.at(i).second;
+        }
+        d();
+    }
+    PartitionState partition() { return store.stats().partitions.value(0); }
+
+    MemoryStore store { 1 };
+    Metrics metrics;
+    QThread thread;
+    Reader *reader = nullptr;
+    std::mutex mutex;
+    std::vector<std::pair<std::vector<Bucket>, Reader::Done>> deliveries;
+};
+
+Bucket readyBucket(const QByteArray &name, std::vector<double> values)
+{
+    BucketId id;
+    id.time = QDateTime::currentSecsSinceEpoch() - 5;
+    id.resolution = 1;
+    id.auth = "token";
+    id.name = name;
+    return Bucket(id, std::move(values));
 }
 
 } // namespace
@@ -329,6 +412,102 @@ private Q_SLOTS:
         QCOMPARE(b.stats.max, 4.0);
         QVERIFY(last->metric("lines_aggregated") >= 1);
         m_engine->publishSnapshots(0);
+    }
+
+    void readerAcknowledgesOnlyAfterDelivery()
+    {
+        ReaderRig rig(60000);
+        const Bucket a = readyBucket("a", { 1, 2 });
+        QVERIFY(rig.store.put({ a }).ok());
+        std::atomic<qint64> acknowledged { -1 };
+        rig.scan(&acknowledged);
+        QTRY_COMPARE(rig.delivered(), size_t(1));
+        QCOMPARE(rig.buckets(0).size(), size_t(1));
+        // On its way: still in the store, its partition locked.
+        QTest::qWait(50);
+        QCOMPARE(acknowledged.load(), -1);
+        QCOMPARE(rig.store.stats().values, 2);
+        QCOMPARE(rig.partition().lockOwner, QByteArray("rig"));
+        QVERIFY(rig.store.put({ Bucket(a.id(), { 3 }) }).ok()); // arrives meanwhile
+
+        rig.done(0);
+        QTRY_COMPARE(acknowledged.load(), 1);
+        QCOMPARE(rig.store.stats().values, 1); // the value put meanwhile stays
+        QVERIFY(rig.partition().lockOwner.isEmpty());
+        QCOMPARE(rig.metrics.value("buckets_acknowledged"), 1.0);
+        QCOMPARE(rig.reader->scans().value(0).lastTaken, 1);
+
+        rig.scan(&acknowledged); // and is delivered by the next scan
+        QTRY_COMPARE(rig.delivered(), size_t(2));
+        QCOMPARE(rig.buckets(1).front().values(), std::vector<double> { 3 });
+        rig.done(1);
+        QTRY_COMPARE(acknowledged.load(), 1);
+        QCOMPARE(rig.store.stats().buckets, 0);
+    }
+
+    void readerTimeoutDeliversAgain()
+    {
+        ReaderRig rig(300);
+        QVERIFY(rig.store.put({ readyBucket("a", { 1, 2 }) }).ok());
+        std::atomic<qint64> acknowledged { -1 };
+        QElapsedTimer timer;
+        timer.start();
+        rig.scan(&acknowledged);
+        QTRY_COMPARE(acknowledged.load(), 0); // never done: given up on
+        QVERIFY(timer.elapsed() >= 290);
+        QCOMPARE(rig.metrics.value("reader_delivery_timeouts"), 1.0);
+        QCOMPARE(rig.store.stats().values, 2);
+        QVERIFY(rig.partition().lockOwner.isEmpty());
+
+        rig.scan(&acknowledged); // read again, whole
+        QTRY_COMPARE(rig.delivered(), size_t(2));
+        QCOMPARE(rig.buckets(1).front().values(), (std::vector<double> { 1, 2 }));
+        rig.done(1);
+        QTRY_COMPARE(acknowledged.load(), 1);
+        QCOMPARE(rig.store.stats().buckets, 0);
+        rig.done(0); // the first delivery ends late: nothing more happens
+        QVERIFY(rig.store.put({ readyBucket("b", { 4 }) }).ok());
+        QTest::qWait(50);
+        QCOMPARE(rig.store.stats().values, 1);
+    }
+
+    void readerKeepsItsLockAliveAndStopsWhenItIsLost()
+    {
+        ReaderRig rig(60000);
+        QVERIFY(rig.store.put({ readyBucket("a", { 1, 2 }) }).ok());
+        std::atomic<qint64> acknowledged { -1 };
+        rig.scan(&acknowledged);
+        QTRY_COMPARE(rig.delivered(), size_t(1));
+        // ttl 5 s, refreshed after 1.67 s: at 2 s well over 3 s are left.
+        QTest::qWait(2000);
+        QCOMPARE(acknowledged.load(), -1);
+        QVERIFY2(rig.partition().lockTtlMs > 3400, qPrintable(QString::number(rig.partition().lockTtlMs)));
+
+        // As if the lock had run out and another reader had taken it.
+        QVERIFY(*rig.store.unlockPartition(0, "rig").value);
+        QVERIFY(*rig.store.lockPartition(0, "thief", 60000).value);
+        QTRY_COMPARE_WITH_TIMEOUT(acknowledged.load(), 0, 3000); // the next refresh finds out
+        QCOMPARE(rig.metrics.value("reader_lock_lost"), 1.0);
+        rig.done(0);
+        QTest::qWait(50);
+        QCOMPARE(rig.store.stats().values, 2); // nothing acknowledged
+        QCOMPARE(rig.partition().lockOwner, QByteArray("thief"));
+    }
+
+    void readerFinishByStopsWaiting()
+    {
+        ReaderRig rig(60000);
+        QVERIFY(rig.store.put({ readyBucket("a", { 1 }) }).ok());
+        std::atomic<qint64> acknowledged { -1 };
+        rig.scan(&acknowledged);
+        QTRY_COMPARE(rig.delivered(), size_t(1));
+        QElapsedTimer timer;
+        timer.start();
+        rig.reader->finishBy(QDeadlineTimer(100));
+        QTRY_COMPARE(acknowledged.load(), 0);
+        QVERIFY(timer.elapsed() < 1000);
+        QCOMPARE(rig.store.stats().values, 1);
+        QVERIFY(rig.partition().lockOwner.isEmpty());
     }
 
     void shutdownDeliversWhatWasAccepted()

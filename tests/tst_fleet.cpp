@@ -2,7 +2,8 @@
 // operators run, a real redis-server and a fake Librato, all on loopback.
 // A known corpus is posted across the receivers; the fake Librato must get
 // every bucket exactly once with the right statistics, also when an outlet
-// is killed with SIGKILL, when a dead process left a partition locked, and
+// is killed with SIGKILL (idle, or holding a lock with its request to
+// Librato unanswered), when a dead process left a partition locked, and
 // when Redis is paused under load.
 #include "auth/fernet.h"
 #include "enginetestkit.h"
@@ -10,12 +11,15 @@
 #include "redisserver.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <csignal>
 #include <map>
 #include <memory>
@@ -82,14 +86,15 @@ private:
         return m_processes.back().get();
     }
 
-    void startFleet()
+    // Two receivers and `outlets` outlet processes.
+    void startFleet(int outlets = 2)
     {
         for (int i = 0; i < 2; ++i) {
             const quint16 port = freePort();
             spawn({ QStringLiteral("-receiver") }, port);
             m_receiverPorts << port;
         }
-        for (int i = 0; i < 2; ++i)
+        for (int i = 0; i < outlets; ++i)
             spawn({ QStringLiteral("-outlet") }, freePort());
         for (const quint16 port : std::as_const(m_receiverPorts))
             QTRY_COMPARE_WITH_TIMEOUT(http("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/health").arg(port))).status, 200, 10000);
@@ -194,7 +199,6 @@ private Q_SLOTS:
         m_expected.clear();
         m_receiverPorts.clear();
         m_window = 0;
-        startFleet();
     }
     void cleanup()
     {
@@ -211,6 +215,7 @@ private Q_SLOTS:
 
     void twoReceiversTwoOutletsExactlyOnce()
     {
+        startFleet();
         for (int batch = 0; batch < 40; ++batch)
             post(batch, body(batch));
         verifyExactlyOnce();
@@ -218,6 +223,7 @@ private Q_SLOTS:
 
     void killedOutletAndDeadLockLoseNothing()
     {
+        startFleet();
         for (int batch = 0; batch < 20; ++batch)
             post(batch, body(batch));
         // One outlet dies mid-work, another process died holding a lock.
@@ -233,6 +239,7 @@ private Q_SLOTS:
 
     void redisPausedUnderLoad()
     {
+        startFleet();
         for (int batch = 0; batch < 10; ++batch)
             post(batch, body(batch));
         m_redis->pause();
@@ -245,6 +252,67 @@ private Q_SLOTS:
         for (int end = batch + 10; batch < end; ++batch)
             post(batch, body(batch));
         verifyExactlyOnce();
+    }
+
+    void outletKilledMidDeliveryLosesNothing()
+    {
+        // The promise of acknowledge after delivery: an outlet killed while
+        // it holds a partition's lock, its request sent but not answered,
+        // loses nothing. The buckets stay in Redis until Librato answers 2xx;
+        // the lock expires and another outlet delivers them, once.
+        startFleet(0);
+        for (int batch = 0; batch < 20; ++batch)
+            post(batch, body(batch));
+        m_librato->stallNext(1); // the first request is read and never answered
+        QProcess *victim = spawn({ QStringLiteral("-outlet") }, freePort());
+        const auto stalled = [this] {
+            QJsonArray gauges;
+            for (const FakeLibrato::Request &r : m_librato->requests()) {
+                if (r.status == 0 && r.user == "fleet@example.com")
+                    gauges = r.json.value(QLatin1String("gauges")).toArray();
+            }
+            return gauges;
+        };
+        // Up to the window's end and a scan: the victim read the partitions,
+        // delivered them, and holds the lock of the one whose request stalls
+        // while it waits for Librato. The kill waits until the other
+        // partitions are acknowledged and unlocked (a kill between their 2xx
+        // and their acknowledgement would deliver them twice: at least
+        // once). The stalled request's retry comes after outlet-ttl (2 s):
+        // the kill is well before.
+        RedisClient redis(m_redis->port());
+        const auto locks = [&redis] { return redis.command({ "KEYS", "l2met:lock:*" }).strings(); };
+        QTRY_VERIFY_WITH_TIMEOUT(!stalled().isEmpty() && locks().size() == 1, 30000);
+        ::kill(pid_t(victim->processId()), SIGKILL);
+        QElapsedTimer sinceKill;
+        sinceKill.start();
+        QTRY_COMPARE(victim->state(), QProcess::NotRunning);
+        QList<QJsonObject> unanswered;
+        for (const QJsonValue &g : stalled())
+            unanswered.append(g.toObject());
+        QVERIFY(!unanswered.isEmpty());
+
+        // Its lock is still held and its buckets are still there: nothing
+        // was acknowledged before an answer.
+        const QList<QByteArray> held = locks();
+        QCOMPARE(held.size(), 1);
+        QVERIFY(redis.command({ "PTTL", held.first() }).integer > 0);
+        QVERIFY(!redis.command({ "KEYS", "l2met:b:*" }).strings().isEmpty());
+
+        // A new outlet takes the partition over once the lock expires.
+        spawn({ QStringLiteral("-outlet") }, freePort());
+        QTRY_VERIFY_WITH_TIMEOUT(redis.command({ "KEYS", "l2met:b:*" }).strings().isEmpty(), 30000);
+        const qint64 takeoverMs = sinceKill.elapsed();
+        verifyExactlyOnce();
+        // The gauges of the unanswered request arrived afterwards, once each.
+        const QList<FakeLibrato::Gauge> accepted = m_librato->acceptedGauges();
+        for (const QJsonObject &gauge : std::as_const(unanswered)) {
+            const qsizetype times = std::count_if(accepted.cbegin(), accepted.cend(),
+                                                  [&gauge](const FakeLibrato::Gauge &g) { return g.json == gauge; });
+            QVERIFY2(times == 1, qPrintable(gauge.value(QLatin1String("name")).toString()));
+        }
+        qDebug("at=fleet.takeover unanswered_gauges=%lld takeover_ms=%lld", qint64(unanswered.size()),
+               takeoverMs);
     }
 };
 

@@ -1,7 +1,8 @@
 // LibratoOutlet against FakeLibrato on a free loopback port: delivery, the
 // exact request, retries (5xx, 429 with Retry-After, timeouts, refused
 // connections), permanent errors, preview mode, per-user statistics that
-// never show a token; and FakeLibrato's own validation and HTTP handling.
+// never show a token, the completion callback the Reader acknowledges on;
+// and FakeLibrato's own validation and HTTP handling.
 #include "fakelibrato.h"
 #include "outlet/libratooutlet.h"
 
@@ -98,6 +99,10 @@ private Q_SLOTS:
     void destroyedWithARequestInFlight();
     void destroyedWhileWaitingToRetry();
     void worksInItsOwnThread();
+    void doneRunsOnceAfterTheLastBatch();
+    void doneAfterFailuresForGood();
+    void doneAtOnceWithNothingToSend();
+    void doneNeverRunsWhenDestroyed();
 
     void fakeValidatesLikeLibrato_data();
     void fakeValidatesLikeLibrato();
@@ -749,6 +754,136 @@ void Tst_libratooutlet::worksInItsOwnThread()
 
     thread.quit();
     QVERIFY(thread.wait(5000));
+}
+
+void Tst_libratooutlet::doneRunsOnceAfterTheLastBatch()
+{
+    // Alice and Bob: two batches of one delivery; Carol: a second delivery
+    // made at once. One of the three requests is answered 503 and retried,
+    // so the batches end in some order: each done runs once, in the outlet
+    // thread, right after the last batch of its own delivery.
+    FakeLibrato fake;
+    fake.failNext(1, 503);
+    const QByteArray carolToken = m_fernet->encrypt("carol:carol-api-token");
+    Metrics metrics;
+    QThread thread;
+    thread.setObjectName(QStringLiteral("outlet"));
+    auto *outlet = new LibratoOutlet(options(fake.url()), m_fernet, &metrics);
+    outlet->moveToThread(&thread);
+    connect(&thread, &QThread::finished, outlet, &QObject::deleteLater);
+    QMutex mutex;
+    QStringList events; // in the outlet thread's order
+    const auto note = [&](const QString &event) {
+        QMutexLocker lock(&mutex);
+        events.append(event);
+    };
+    connect(outlet, &LibratoOutlet::batchFinished, outlet,
+            [&](const QByteArray &user, bool delivered) {
+                note(QString::fromUtf8(user) + (delivered ? u'+' : u'-'));
+            });
+    thread.start();
+
+    std::vector<Bucket> buckets = aliceBuckets();
+    buckets.push_back(counter(m_bobToken, "bob.requests"));
+    QMetaObject::invokeMethod(outlet, [&, outlet, buckets] {
+        outlet->deliver(buckets, [&] {
+            note(QStringLiteral("done1 in ") + QThread::currentThread()->objectName());
+        });
+        outlet->deliver({ counter(carolToken, "carol.requests") },
+                        [&] { note(QStringLiteral("done2")); });
+    });
+    const auto count = [&](const QString &event) {
+        QMutexLocker lock(&mutex);
+        return events.count(event);
+    };
+    QTRY_COMPARE(count(QStringLiteral("done1 in outlet")), 1);
+    QTRY_COMPARE(count(QStringLiteral("done2")), 1);
+    QCOMPARE(fake.requests().size(), 4); // three batches, one retry
+    QTest::qWait(100); // nothing more comes
+    QMutexLocker lock(&mutex);
+    QCOMPARE(events.size(), 5);
+    const qsizetype alice = events.indexOf(QString::fromUtf8(kAlice) + u'+');
+    const qsizetype bob = events.indexOf(QString::fromUtf8(kBob) + u'+');
+    const qsizetype carol = events.indexOf(QStringLiteral("carol+"));
+    QVERIFY(alice >= 0 && bob >= 0 && carol >= 0);
+    QCOMPARE(events.indexOf(QStringLiteral("done1 in outlet")), std::max(alice, bob) + 1);
+    QCOMPARE(events.indexOf(QStringLiteral("done2")), carol + 1);
+    lock.unlock();
+    thread.quit();
+    QVERIFY(thread.wait(5000));
+}
+
+void Tst_libratooutlet::doneAfterFailuresForGood()
+{
+    // A permanent error and exhausted retries end a batch as much as a 2xx.
+    FakeLibrato fake;
+    fake.failNext(1, 400);
+    LibratoOutlet::Options opts = options(fake.url());
+    opts.retries = 1;
+    LibratoOutlet outlet(opts, m_fernet, nullptr);
+    QSignalSpy finished(&outlet, &LibratoOutlet::batchFinished);
+    int done = 0;
+    outlet.deliver(aliceBuckets(), [&] {
+        QCOMPARE(finished.size(), 1); // after the batch ended
+        ++done;
+    });
+    QCOMPARE(done, 0);
+    QTRY_COMPARE(done, 1);
+    QCOMPARE(fake.requests().size(), 1);
+
+    fake.failNext(2, 503);
+    outlet.deliver({ counter(m_aliceToken, "again") }, [&] { ++done; });
+    QTRY_COMPARE(done, 2);
+    QCOMPARE(fake.requests().size(), 3); // the first attempt and one retry
+    QCOMPARE(finished.size(), 2);
+    QCOMPARE(finished.last().at(1).toBool(), false);
+    QTest::qWait(50);
+    QCOMPARE(done, 2);
+}
+
+void Tst_libratooutlet::doneAtOnceWithNothingToSend()
+{
+    // No buckets, only undeliverable tokens, or preview mode: nothing to wait
+    // for, so done runs before deliver() returns, once.
+    FakeLibrato fake;
+    Metrics metrics;
+    LibratoOutlet outlet(options(fake.url()), m_fernet, &metrics);
+    int done = 0;
+    outlet.deliver({}, [&] { ++done; });
+    QCOMPARE(done, 1);
+    outlet.deliver({ counter("not-a-drain-token", "u") }, [&] { ++done; });
+    QCOMPARE(done, 2);
+    QCOMPARE(metrics.value("gauges_undeliverable"), 1.0);
+    QCOMPARE(outlet.inFlight(), 0);
+
+    LibratoOutlet::Options opts = options(fake.url());
+    opts.preview = true;
+    LibratoOutlet preview(opts, m_fernet, &metrics);
+    preview.deliver(aliceBuckets(), [&] { ++done; });
+    QCOMPARE(done, 3);
+    QCOMPARE(preview.previews().size(), 1);
+    QTest::qWait(50);
+    QCOMPARE(done, 3);
+    QCOMPARE(fake.requests().size(), 0);
+}
+
+void Tst_libratooutlet::doneNeverRunsWhenDestroyed()
+{
+    // Destroyed with the request unanswered: the gauges count as failed, yet
+    // nothing confirmed them, so done (the store's acknowledgement) never runs.
+    FakeLibrato fake;
+    fake.stallNext(1);
+    Metrics metrics;
+    LibratoOutlet::Options opts = options(fake.url());
+    opts.timeoutMs = 10000;
+    auto outlet = std::make_unique<LibratoOutlet>(opts, m_fernet, &metrics);
+    int done = 0;
+    outlet->deliver(aliceBuckets(), [&] { ++done; });
+    QTRY_COMPARE(fake.requests().size(), 1);
+    outlet.reset();
+    QCOMPARE(metrics.value("gauges_failed"), 5.0);
+    QTest::qWait(50);
+    QCOMPARE(done, 0);
 }
 
 void Tst_libratooutlet::fakeValidatesLikeLibrato_data()

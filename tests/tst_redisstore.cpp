@@ -1,6 +1,6 @@
 // RedisStore beyond the Store contract (tst_store runs that against Redis
 // too): the key layout of SPEC section 6 as seen by a raw hiredis
-// connection, pipelining, AUTH and SELECT, a server that is down, restarted
+// connection (also what reading and acknowledging do to it), pipelining, AUTH and SELECT, a server that is down, restarted
 // or hung (SIGSTOP), and two stores (as two processes) racing for the same
 // partitions. Every test runs against its own or a FLUSHALLed private
 // redis-server; the suite is skipped only when redis-server is not installed.
@@ -133,6 +133,11 @@ private Q_SLOTS:
     void serverHung();
     void racingStores_data();
     void racingStores();
+
+    void readAndAcknowledgeKeyLayout();
+    void readRemovesWhatCannotBeDelivered();
+    void readAndAcknowledgeRoundTrips();
+    void scriptsReloadedAfterFlush();
 
 private:
     std::unique_ptr<RedisStore> makeStore(int partitions, RedisStore::Options options = {});
@@ -548,13 +553,16 @@ void Tst_redisstore::serverDown()
     QVERIFY(!store->lockPartition(0, "a", 1000).ok());
     QVERIFY(!store->unlockPartition(0, "a").ok());
     QVERIFY(!store->takeReady(0, now).ok());
+    QVERIFY(!store->readReady(0, now, 10).ok());
+    QVERIFY(!store->acknowledge(0, { Bucket(makeId(now - 5, 1, "before"), { 1 }) }, "a").ok());
+    QVERIFY(!store->refreshLock(0, "a", 1000).ok());
     const StoreStats stats = store->stats();
     QVERIFY(!stats.healthy);
     QCOMPARE(stats.partitions.size(), 2);
     QVERIFY(!store->healthy());
     const qint64 failMs = timer.elapsed();
     QVERIFY2(failMs < options.commandTimeoutMs, qPrintable(QString::number(failMs)));
-    qDebug("at=redis.down put_error=\"%s\" seven_failed_calls_ms=%lld",
+    qDebug("at=redis.down put_error=\"%s\" ten_failed_calls_ms=%lld",
            qPrintable(put.error.message), failMs);
 
     // Backoff: a caller retrying in a tight loop does not reconnect each time.
@@ -810,6 +818,181 @@ void Tst_redisstore::racingStores()
     qDebug("at=redis.race lock=%d reader0=%lld reader1=%lld after=%lld busy=%lld", useLock,
            qint64(by.count(0)), qint64(by.count(1)), qint64(by.count(2)), busy);
     QVERIFY(keys(*m_client).isEmpty());
+}
+
+void Tst_redisstore::readAndAcknowledgeKeyLayout()
+{
+    // A read changes nothing; an acknowledgement LTRIMs what was read and
+    // keeps what was RPUSHed since, with the counter following; the last one
+    // removes every key of the second. The lock is checked, never changed.
+    constexpr int kPartitions = 2;
+    const std::unique_ptr<RedisStore> store = makeStore(kPartitions);
+    const qint64 now = storeNow(*store);
+    const BucketId id = makeId(now - 5, 1, "layout", "src");
+    const BucketId sibling = makeId(now - 5, 1, "layout.sibling", "src");
+    const int p = id.partition(kPartitions);
+    QVERIFY(store->put({ Bucket(id, { 1.5, -0.0 }) }).ok());
+    const QByteArray readyAt = QByteArray::number(id.readyAt());
+    const QByteArray listKey = "l2met:b:" + id.encode();
+    const QByteArray setKey = "l2met:ready:" + readyAt + ':' + QByteArray::number(p);
+    const QByteArray countKey = "l2met:values:" + readyAt + ':' + QByteArray::number(p);
+    const QByteArray indexKey = "l2met:readyz:" + QByteArray::number(p);
+    const QByteArray lockKey = "l2met:lock:" + QByteArray::number(p);
+    const QSet<QByteArray> bucketKeys { listKey, setKey, countKey, indexKey };
+    QCOMPARE(keys(*m_client), bucketKeys);
+    const QByteArray dump = m_client->command({ "DUMP", listKey }).string;
+
+    QVERIFY(*store->lockPartition(p, "reader-a", 60000).value);
+    const StoreResult<std::vector<Bucket>> read = store->readReady(p, now, 100);
+    QVERIFY(read.ok());
+    QCOMPARE(read.value->size(), size_t(1));
+    QCOMPARE(bits(read.value->front().values()), bits({ 1.5, -0.0 }));
+    QCOMPARE(keys(*m_client), bucketKeys + QSet<QByteArray> { lockKey });
+    QCOMPARE(m_client->command({ "DUMP", listKey }).string, dump);
+    QCOMPARE(m_client->command({ "GET", countKey }).string, QByteArray("2"));
+
+    // Values for the same bucket, and a bucket of the same second and
+    // partition, arrive while the delivery is on its way.
+    QVERIFY(store->put({ Bucket(id, { 7, 8 }) }).ok());
+    if (sibling.partition(kPartitions) == p)
+        QVERIFY(store->put({ Bucket(sibling, { 9 }) }).ok());
+    const qint64 ttlBefore = integer(*m_client, { "TTL", listKey });
+
+    // Someone else's lock: nothing removed.
+    const StoreResult<bool> fenced = store->acknowledge(p, *read.value, "reader-b");
+    QVERIFY(fenced.ok());
+    QVERIFY(!*fenced.value);
+    QCOMPARE(integer(*m_client, { "LLEN", listKey }), 4);
+
+    QVERIFY(*store->acknowledge(p, *read.value, "reader-a").value);
+    QCOMPARE(m_client->command({ "LRANGE", listKey, "0", "-1" }).strings(),
+             (QList<QByteArray> { "7", "8" }));
+    QCOMPARE(m_client->command({ "SMEMBERS", setKey }).strings().contains(id.encode()), true);
+    const bool siblingHere = sibling.partition(kPartitions) == p;
+    QCOMPARE(m_client->command({ "GET", countKey }).string, QByteArray(siblingHere ? "3" : "2"));
+    QVERIFY(qAbs(integer(*m_client, { "TTL", listKey }) - ttlBefore) <= 1); // expiry kept
+    QCOMPARE(m_client->command({ "GET", lockKey }).string, QByteArray("reader-a"));
+
+    const StoreResult<std::vector<Bucket>> next = store->readReady(p, now, 100);
+    QVERIFY(next.ok());
+    QCOMPARE(next.value->size(), size_t(siblingHere ? 2 : 1));
+    QVERIFY(*store->acknowledge(p, *next.value, "reader-a").value);
+    QCOMPARE(keys(*m_client), QSet<QByteArray> { lockKey });
+    QVERIFY(*store->unlockPartition(p, "reader-a").value);
+    QVERIFY(keys(*m_client).isEmpty());
+}
+
+void Tst_redisstore::readRemovesWhatCannotBeDelivered()
+{
+    // What a read cannot turn into buckets would come back on every pass:
+    // members that are no id or whose list expired, and elements that are
+    // no number. The read removes them (counted as skipped) and returns the
+    // rest, which an acknowledgement then removes exactly.
+    const std::unique_ptr<RedisStore> store = makeStore(1);
+    const qint64 now = storeNow(*store);
+    const BucketId kept = makeId(now - 5, 1, "kept");
+    const BucketId expired = makeId(now - 5, 1, "expired");
+    const BucketId odd = makeId(now - 5, 1, "odd");
+    const BucketId junkOnly = makeId(now - 5, 1, "junk.only");
+    QVERIFY(store->put({ Bucket(kept, { 1 }), Bucket(expired, { 2 }), Bucket(odd, { 3 }),
+                         Bucket(junkOnly, { 5 }) })
+                .ok());
+    const QByteArray readyAt = QByteArray::number(kept.readyAt());
+    const QByteArray setKey = "l2met:ready:" + readyAt + ":0";
+    const QByteArray countKey = "l2met:values:" + readyAt + ":0";
+    const QByteArray oddKey = "l2met:b:" + odd.encode();
+    const QByteArray junkKey = "l2met:b:" + junkOnly.encode();
+    QCOMPARE(integer(*m_client, { "DEL", "l2met:b:" + expired.encode() }), 1);
+    QCOMPARE(integer(*m_client, { "SADD", setKey, "not an id" }), 1);
+    QCOMPARE(integer(*m_client, { "RPUSH", oddKey, "abc", "4", "abc" }), 4);
+    QCOMPARE(m_client->command({ "LSET", junkKey, "0", "x" }).string, QByteArray("OK"));
+    QCOMPARE(integer(*m_client, { "INCRBY", countKey, "3" }), 7);
+    // A ready second whose set expired stays in the index until a read.
+    QCOMPARE(integer(*m_client, { "ZADD", "l2met:readyz:0", QByteArray::number(now - 100),
+                                  QByteArray::number(now - 100) }),
+             1);
+
+    const quint64 skippedBefore = store->skipped();
+    const StoreResult<std::vector<Bucket>> read = store->readReady(0, now, 100);
+    QVERIFY(read.ok());
+    QCOMPARE(read.value->size(), size_t(2));
+    for (const Bucket &bucket : *read.value) {
+        if (bucket.id() == kept)
+            QCOMPARE(bits(bucket.values()), bits({ 1 }));
+        else if (bucket.id() == odd)
+            QCOMPARE(bits(bucket.values()), bits({ 3, 4 }));
+        else
+            QFAIL("unexpected bucket");
+    }
+    // not an id, no list, "abc" twice, "x" (and its bucket)
+    QCOMPARE(store->skipped() - skippedBefore, quint64(6));
+    QCOMPARE(m_client->command({ "LRANGE", oddKey, "0", "-1" }).strings(),
+             (QList<QByteArray> { "3", "4" }));
+    QCOMPARE(m_client->command({ "SMEMBERS", setKey }).strings().size(), 2);
+    QCOMPARE(integer(*m_client, { "EXISTS", junkKey }), 0);
+    // 7 - "abc" x 2 - "x"; the list deleted behind the store's back still
+    // counts (nobody knows how many values it had) until the set is gone.
+    QCOMPARE(m_client->command({ "GET", countKey }).string, QByteArray("4"));
+    QCOMPARE(m_client->command({ "ZRANGE", "l2met:readyz:0", "0", "-1" }).strings(),
+             QList<QByteArray> { readyAt });
+
+    QVERIFY(*store->acknowledge(0, *read.value).value);
+    QVERIFY(keys(*m_client).isEmpty());
+}
+
+void Tst_redisstore::readAndAcknowledgeRoundTrips()
+{
+    // One script call reads a partition (up to the limit); one pipelined
+    // exchange acknowledges thousands of buckets.
+    constexpr int kBuckets = 5000;
+    const std::unique_ptr<RedisStore> store = makeStore(1);
+    const qint64 now = storeNow(*store);
+    QVERIFY(store->put(readyBuckets(now, kBuckets)).ok());
+    QVERIFY(*store->lockPartition(0, "reader", 60000).value);
+
+    quint64 trips = store->roundTrips();
+    QElapsedTimer timer;
+    timer.start();
+    const StoreResult<std::vector<Bucket>> part = store->readReady(0, now, 1200);
+    QVERIFY(part.ok());
+    QCOMPARE(part.value->size(), size_t(1200));
+    const StoreResult<std::vector<Bucket>> read = store->readReady(0, now, kBuckets);
+    const qint64 readMs = timer.elapsed();
+    QVERIFY(read.ok());
+    QCOMPARE(read.value->size(), size_t(kBuckets));
+    QCOMPARE(store->roundTrips() - trips, quint64(2));
+
+    trips = store->roundTrips();
+    timer.restart();
+    QVERIFY(*store->acknowledge(0, *read.value, "reader").value);
+    const qint64 ackMs = timer.elapsed();
+    QCOMPARE(store->roundTrips() - trips, quint64(1));
+    QCOMPARE(keys(*m_client), QSet<QByteArray> { "l2met:lock:0" });
+    qDebug("at=redis.read_ack buckets=%d read_ms=%lld ack_ms=%lld", kBuckets, readMs, ackMs);
+}
+
+void Tst_redisstore::scriptsReloadedAfterFlush()
+{
+    // A restarted Redis (or SCRIPT FLUSH) forgets the scripts: EVALSHA
+    // answers NOSCRIPT, nothing ran, and the store sends them again.
+    const std::unique_ptr<RedisStore> store = makeStore(1);
+    const qint64 now = storeNow(*store);
+    const BucketId id = makeId(now - 5, 1, "flushed");
+    QVERIFY(store->put({ Bucket(id, { 1, 2 }) }).ok());
+    QVERIFY(*store->lockPartition(0, "reader", 60000).value);
+    for (int round = 0; round < 2; ++round) {
+        QCOMPARE(m_client->command({ "SCRIPT", "FLUSH" }).string, QByteArray("OK"));
+        QVERIFY(*store->refreshLock(0, "reader", 60000).value);
+        QCOMPARE(m_client->command({ "SCRIPT", "FLUSH" }).string, QByteArray("OK"));
+        const StoreResult<std::vector<Bucket>> read = store->readReady(0, now, 10);
+        QVERIFY2(read.ok(), qPrintable(read.error.message));
+        QCOMPARE(read.value->size(), size_t(round == 0 ? 1 : 0));
+        QCOMPARE(m_client->command({ "SCRIPT", "FLUSH" }).string, QByteArray("OK"));
+        const StoreResult<bool> acked = store->acknowledge(0, *read.value, "reader");
+        QVERIFY2(acked.ok(), qPrintable(acked.error.message));
+        QVERIFY(*acked.value);
+    }
+    QCOMPARE(keys(*m_client), QSet<QByteArray> { "l2met:lock:0" });
 }
 
 QTEST_GUILESS_MAIN(Tst_redisstore)

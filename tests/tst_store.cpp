@@ -3,6 +3,12 @@
 // the Store interface only. A new backend is one row there and one branch in
 // makeStore().
 //
+// Reading and acknowledging (acknowledge after delivery, store.h) have
+// their own part: reads remove nothing, an acknowledgement removes exactly
+// what its read returned and nothing put since, a reader whose lock ran out
+// removes nothing, compacted buckets stay exact, and readers racing a writer
+// lose nothing (exactly once with the lock, at least once without it).
+//
 // Time never comes from sleeps or the local clock: bucket times are relative
 // to store->now() with wide margins (resolution 1, time = now - 5 is ready,
 // time = now + 100 is not), so a second ticking during a test changes
@@ -33,6 +39,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 using namespace l2met;
@@ -66,6 +73,21 @@ std::unique_ptr<Store> makeStore(const QString &backend, int partitions)
         test::RedisClient client(g_redis->port());
         if (client.command({ "FLUSHALL" }).isError())
             qFatal("FLUSHALL failed: %s", qPrintable(client.errorString()));
+        QString error;
+        std::unique_ptr<Store> store = RedisStore::create(g_redis->url(), partitions, &error);
+        if (!store)
+            qFatal("RedisStore::create failed: %s", qPrintable(error));
+        return store;
+    }
+    return nullptr;
+}
+
+// Another client of the same store, as a second process would have: a new
+// RedisStore on the same server, or for a single-process backend the same
+// object (nullptr: use `store`).
+std::unique_ptr<Store> secondClient(const QString &backend, int partitions)
+{
+    if (backend == QLatin1String("redis") && g_redis) {
         QString error;
         std::unique_ptr<Store> store = RedisStore::create(g_redis->url(), partitions, &error);
         if (!store)
@@ -181,6 +203,55 @@ PartitionState partitionState(Store &store, int partition)
     return stats.partitions.value(partition);
 }
 
+// readReady, failing the test (and returning nullopt) when it fails.
+std::optional<std::vector<Bucket>> readOk(Store &store, int partition, qint64 upTo,
+                                          int limit = 100000)
+{
+    StoreResult<std::vector<Bucket>> result = store.readReady(partition, upTo, limit);
+    if (!result.ok()) {
+        QTest::qFail(qPrintable(QStringLiteral("readReady(%1) failed: %2")
+                                    .arg(partition)
+                                    .arg(result.error.message)),
+                     __FILE__, __LINE__);
+        return std::nullopt;
+    }
+    return std::move(*result.value);
+}
+
+// acknowledge succeeded and answered true.
+bool ackOk(Store &store, int partition, const std::vector<Bucket> &read,
+           const QByteArray &owner = {})
+{
+    const StoreResult<bool> result = store.acknowledge(partition, read, owner);
+    return result.ok() && *result.value;
+}
+
+// Encoded id -> the values of a read (arrival order; compacted ones first,
+// as Bucket::expandedValues gives them).
+QHash<QByteArray, QList<quint64>> valuesById(const std::vector<Bucket> &buckets)
+{
+    QHash<QByteArray, QList<quint64>> out;
+    for (const Bucket &bucket : buckets) {
+        const QByteArray key = bucket.id().encode();
+        if (out.contains(key))
+            qFatal("one read returned an id twice");
+        out.insert(key, bits(bucket.expandedValues()));
+    }
+    return out;
+}
+
+// Same count, multiset (bit for bit) and last value: what a compacted bucket
+// keeps of its values.
+bool sameValues(const Bucket &got, const Bucket &want)
+{
+    QList<quint64> gotBits = bits(got.expandedValues());
+    QList<quint64> wantBits = bits(want.expandedValues());
+    std::sort(gotBits.begin(), gotBits.end());
+    std::sort(wantBits.begin(), wantBits.end());
+    return got.valueCount() == want.valueCount() && gotBits == wantBits
+        && std::bit_cast<quint64>(got.last()) == std::bit_cast<quint64>(want.last());
+}
+
 } // namespace
 
 class Tst_store : public QObject
@@ -209,6 +280,23 @@ private Q_SLOTS:
     void invalidArguments();
     void statsCounts();
     void concurrentPutAndTake();
+
+    void readIsNonDestructive();
+    void acknowledgeRemovesWhatWasRead();
+    void valuesPutAfterTheReadSurvive();
+    void lostLockAcknowledgesNothing();
+    void acknowledgingAgainIsHarmless();
+    void compactedBucketsAcknowledgedExactly();
+    void readMissedSecondsOldestFirstWithinLimit();
+    void refreshLockNeverTakesALock();
+    void readAndAcknowledgeInvalidArguments();
+    void lockedReadersRacingAWriterExactlyOnce();
+    void unlockedReadersRacingAWriterAtLeastOnce();
+
+private:
+    // Two readers (each its own client of the store) read and acknowledge
+    // while a writer puts; see the two tests above.
+    void readersRacingAWriter(bool useLock);
 };
 
 void Tst_store::initTestCase_data()
@@ -828,6 +916,503 @@ void Tst_store::concurrentPutAndTake()
     QCOMPARE(stats.values, 0);
     QVERIFY(takes >= kBatches / kHandshake); // each handshake's pass took something
     qDebug("at=store.concurrency backend=%s takes=%d", qPrintable(backend), takes);
+}
+
+void Tst_store::readIsNonDestructive()
+{
+    MAKE_STORE(store, 1);
+    const qint64 now = storeNow(*store);
+    const BucketId a = makeId(now - 5, 1, "a");
+    const BucketId b = makeId(now - 20, 1, "b", "web.1", "ms", BucketType::Counter);
+    const BucketId later = makeId(now + 100, 1, "later");
+    QVERIFY(put(*store, { Bucket(a, { 1, 2, -0.0 }), Bucket(b, { 4 }), Bucket(later, { 7 }) }));
+
+    const std::optional<std::vector<Bucket>> first = readOk(*store, 0, now);
+    QVERIFY(first);
+    const std::optional<std::vector<Bucket>> second = readOk(*store, 0, now);
+    QVERIFY(second);
+    const QHash<QByteArray, QList<quint64>> expected {
+        { a.encode(), bits({ 1, 2, -0.0 }) },
+        { b.encode(), bits({ 4 }) },
+    };
+    QCOMPARE(valuesById(*first), expected);
+    QCOMPARE(valuesById(*second), expected);
+    for (const Bucket &bucket : *first)
+        QVERIFY(bucket.id() == a || bucket.id() == b); // every field, not just the encoding
+    const StoreStats stats = store->stats();
+    QCOMPARE(stats.buckets, 3);
+    QCOMPARE(stats.values, 5);
+    QCOMPARE(stats.partitions.at(0).readyBuckets, 2);
+
+    // Nothing was removed: a take still finds every value.
+    Taken taken;
+    QVERIFY(takeAll(*store, now, taken));
+    QCOMPARE(taken.size(), 2);
+    QCOMPARE(bits(taken.value(a.encode())), bits({ 1, 2, -0.0 }));
+    QCOMPARE(bits(taken.value(b.encode())), bits({ 4 }));
+}
+
+void Tst_store::acknowledgeRemovesWhatWasRead()
+{
+    constexpr int kPartitions = 3;
+    MAKE_STORE(store, kPartitions);
+    const qint64 now = storeNow(*store);
+    std::vector<Bucket> buckets;
+    qint64 readyValues = 0;
+    for (int i = 0; i < 30; ++i) {
+        buckets.emplace_back(makeId(now - 5 - i % 4, 1, "m." + QByteArray::number(i)),
+                             std::vector<double>(size_t(i % 3 + 1), double(i)));
+        readyValues += i % 3 + 1;
+    }
+    const BucketId later = makeId(now + 100, 1, "later");
+    buckets.emplace_back(later, std::vector<double> { 1, 2 });
+    QVERIFY(put(*store, buckets));
+    QCOMPARE(store->stats().values, readyValues + 2);
+
+    qint64 read = 0;
+    for (int p = 0; p < kPartitions; ++p) {
+        const std::optional<std::vector<Bucket>> got = readOk(*store, p, now);
+        QVERIFY(got);
+        read += qint64(got->size());
+        QVERIFY(ackOk(*store, p, *got));
+        const std::optional<std::vector<Bucket>> again = readOk(*store, p, now);
+        QVERIFY(again);
+        QVERIFY(again->empty());
+    }
+    QCOMPARE(read, 30);
+    const StoreStats stats = store->stats();
+    QCOMPARE(stats.buckets, 1);
+    QCOMPARE(stats.values, 2);
+    for (const PartitionState &state : stats.partitions)
+        QCOMPARE(state.readyBuckets, 0);
+    Taken taken;
+    QVERIFY(takeAll(*store, later.readyAt(), taken));
+    QCOMPARE(taken.keys(), QList<QByteArray> { later.encode() });
+}
+
+void Tst_store::valuesPutAfterTheReadSurvive()
+{
+    MAKE_STORE(store, 1);
+    const qint64 now = storeNow(*store);
+    const BucketId a = makeId(now - 5, 1, "a");
+    const BucketId b = makeId(now - 5, 1, "b");
+    const BucketId c = makeId(now - 6, 1, "c");
+    QVERIFY(put(*store, { Bucket(a, { 1, 2 }), Bucket(c, { 9 }) }));
+    const std::optional<std::vector<Bucket>> read = readOk(*store, 0, now);
+    QVERIFY(read);
+    QCOMPARE(valuesById(*read),
+             (QHash<QByteArray, QList<quint64>> { { a.encode(), bits({ 1, 2 }) },
+                                                  { c.encode(), bits({ 9 }) } }));
+
+    // The delivery is on its way; values arrive for a read id and a new one.
+    QVERIFY(put(*store, { Bucket(a, { 3, 4 }), Bucket(b, { 5 }) }));
+    // A read meanwhile sees them all (still non-destructive)...
+    const std::optional<std::vector<Bucket>> meanwhile = readOk(*store, 0, now);
+    QVERIFY(meanwhile);
+    QCOMPARE(valuesById(*meanwhile),
+             (QHash<QByteArray, QList<quint64>> { { a.encode(), bits({ 1, 2, 3, 4 }) },
+                                                  { b.encode(), bits({ 5 }) },
+                                                  { c.encode(), bits({ 9 }) } }));
+    QVERIFY(put(*store, { Bucket(a, { 6 }) }));
+
+    // ...and acknowledging the first read removes exactly what it read.
+    QVERIFY(ackOk(*store, 0, *read));
+    QCOMPARE(store->stats().values, 4);
+    const std::optional<std::vector<Bucket>> next = readOk(*store, 0, now);
+    QVERIFY(next);
+    QCOMPARE(valuesById(*next),
+             (QHash<QByteArray, QList<quint64>> { { a.encode(), bits({ 3, 4, 6 }) },
+                                                  { b.encode(), bits({ 5 }) } }));
+    QVERIFY(ackOk(*store, 0, *next));
+    QCOMPARE(store->stats().buckets, 0);
+    QCOMPARE(store->stats().values, 0);
+    QCOMPARE(partitionState(*store, 0).readyBuckets, 0);
+}
+
+void Tst_store::lostLockAcknowledgesNothing()
+{
+    // Reader A reads under a lock that runs out before its delivery is done;
+    // B takes the partition over, reads the same values, delivers and
+    // acknowledges them; new values arrive for the same id. A's late
+    // acknowledgement, fenced by its lock, must remove nothing of them.
+    MAKE_STORE(store, 1);
+    const qint64 now = storeNow(*store);
+    const BucketId a = makeId(now - 5, 1, "a");
+    QVERIFY(put(*store, { Bucket(a, { 1, 2 }) }));
+
+    QVERIFY(lockOk(*store, 0, "A", 200));
+    const std::optional<std::vector<Bucket>> readA = readOk(*store, 0, now);
+    QVERIFY(readA);
+    QCOMPARE(readA->size(), size_t(1));
+
+    QTRY_VERIFY_WITH_TIMEOUT(lockOk(*store, 0, "B", 60000), 5000);
+    const StoreResult<bool> refreshed = store->refreshLock(0, "A", 60000);
+    QVERIFY(refreshed.ok());
+    QVERIFY(!*refreshed.value); // A learns it lost the lock
+    const std::optional<std::vector<Bucket>> readB = readOk(*store, 0, now);
+    QVERIFY(readB);
+    QCOMPARE(valuesById(*readB), valuesById(*readA));
+    QVERIFY(ackOk(*store, 0, *readB, "B"));
+    QVERIFY(unlockOk(*store, 0, "B"));
+
+    // Free now, yet A's refresh does not take it back.
+    const StoreResult<bool> again = store->refreshLock(0, "A", 60000);
+    QVERIFY(again.ok());
+    QVERIFY(!*again.value);
+    QVERIFY(partitionState(*store, 0).lockOwner.isEmpty());
+
+    QVERIFY(put(*store, { Bucket(a, { 3 }) }));
+    const StoreResult<bool> late = store->acknowledge(0, *readA, "A");
+    QVERIFY2(late.ok(), qPrintable(late.error.message));
+    QVERIFY(!*late.value);
+    // Also while somebody else holds the lock.
+    QVERIFY(lockOk(*store, 0, "C", 60000));
+    QVERIFY(!ackOk(*store, 0, *readA, "A"));
+    QVERIFY(!ackOk(*store, 0, *readB, "B"));
+    QVERIFY(unlockOk(*store, 0, "C"));
+
+    const std::optional<std::vector<Bucket>> rest = readOk(*store, 0, now);
+    QVERIFY(rest);
+    QCOMPARE(valuesById(*rest),
+             (QHash<QByteArray, QList<quint64>> { { a.encode(), bits({ 3 }) } }));
+    QCOMPARE(store->stats().values, 1);
+}
+
+void Tst_store::acknowledgingAgainIsHarmless()
+{
+    // Under the lock, an acknowledgement repeated with nothing put in between
+    // (or of buckets already gone) removes nothing more and does not fail.
+    MAKE_STORE(store, 1);
+    const qint64 now = storeNow(*store);
+    const BucketId a = makeId(now - 5, 1, "a");
+    const BucketId b = makeId(now - 5, 1, "b");
+    QVERIFY(put(*store, { Bucket(a, { 1, 2 }), Bucket(b, { 3 }) }));
+    QVERIFY(lockOk(*store, 0, "A", 60000));
+    const std::optional<std::vector<Bucket>> read = readOk(*store, 0, now);
+    QVERIFY(read);
+    QVERIFY(ackOk(*store, 0, *read, "A"));
+    QVERIFY(ackOk(*store, 0, *read, "A"));
+    QVERIFY(ackOk(*store, 0, *read));
+    QVERIFY(ackOk(*store, 0, {}, "A"));
+    QCOMPARE(store->stats().buckets, 0);
+    QCOMPARE(partitionState(*store, 0).lockOwner, QByteArray("A")); // acknowledging keeps the lock
+
+    // The ids work as new afterwards.
+    QVERIFY(put(*store, { Bucket(a, { 4 }) }));
+    const std::optional<std::vector<Bucket>> next = readOk(*store, 0, now);
+    QVERIFY(next);
+    QCOMPARE(valuesById(*next), (QHash<QByteArray, QList<quint64>> { { a.encode(), bits({ 4 }) } }));
+    QVERIFY(ackOk(*store, 0, *next, "A"));
+    QVERIFY(unlockOk(*store, 0, "A"));
+    QCOMPARE(store->stats().values, 0);
+}
+
+void Tst_store::compactedBucketsAcknowledgedExactly()
+{
+    // A compacted bucket (counts of distinct values) is read whole and
+    // acknowledged exactly, however the store keeps it; values put after the
+    // read, compacted or not, come back alone on the next read.
+    MAKE_STORE(store, 1);
+    const qint64 now = storeNow(*store);
+    const BucketId id = makeId(now - 5, 1, "compacted", {}, {}, BucketType::Sample);
+    const auto filled = [&id](int n, double first, double last) {
+        Bucket bucket(id);
+        for (int i = 0; i < n; ++i)
+            bucket.append(first + i % 5);
+        bucket.append(last);
+        bucket.compact();
+        return bucket;
+    };
+    Bucket before = filled(999, 1.5, 2.5); // counts only, last inside them
+    before.append(-0.0); // then a raw value
+    before.append(3.5);
+    QVERIFY(put(*store, { before }));
+    const std::optional<std::vector<Bucket>> read = readOk(*store, 0, now);
+    QVERIFY(read);
+    QCOMPARE(read->size(), size_t(1));
+    QCOMPARE(read->front().valueCount(), 1002);
+    QVERIFY(sameValues(read->front(), before));
+
+    // After the read: a compacted part and raw values, with a last value of
+    // their own.
+    Bucket after = filled(400, 10, 11.5);
+    Bucket afterRaw(id, { 0.0, 10 });
+    QVERIFY(put(*store, { after, afterRaw }));
+    after.merge(afterRaw);
+    QCOMPARE(store->stats().values, 1002 + after.valueCount());
+
+    QVERIFY(ackOk(*store, 0, *read));
+    QCOMPARE(store->stats().values, after.valueCount());
+    const std::optional<std::vector<Bucket>> next = readOk(*store, 0, now);
+    QVERIFY(next);
+    QCOMPARE(next->size(), size_t(1));
+    QVERIFY(sameValues(next->front(), after));
+    const Statistics want = after.statistics();
+    const Statistics have = next->front().statistics();
+    QCOMPARE(have.count, want.count);
+    QVERIFY(have.sum == want.sum && have.median == want.median && have.perc99 == want.perc99);
+    QCOMPARE(bits({ have.last }), bits({ 10 }));
+    QVERIFY(ackOk(*store, 0, *next));
+    QCOMPARE(store->stats().buckets, 0);
+    QCOMPARE(store->stats().values, 0);
+}
+
+void Tst_store::readMissedSecondsOldestFirstWithinLimit()
+{
+    // A reader that was away finds every missed second; with a limit, the
+    // oldest seconds come first (nothing starves), and reading and
+    // acknowledging in rounds returns every bucket exactly once.
+    MAKE_STORE(store, 1);
+    const qint64 now = storeNow(*store);
+    std::vector<Bucket> buckets;
+    QHash<QByteArray, qint64> readyAt;
+    const QList<int> agos { 1, 2, 3, 7, 30, 59, 61, 120, 199 };
+    for (int ago : agos) {
+        for (int k = 0; k < 3; ++k) {
+            const BucketId id = makeId(now - ago - 1, 1,
+                                       "ago." + QByteArray::number(ago) + '.' + QByteArray::number(k));
+            buckets.emplace_back(id, std::vector<double> { double(ago), double(k) });
+            readyAt.insert(id.encode(), id.readyAt());
+        }
+    }
+    const BucketId minute = makeId((now - 200) / 60 * 60, 60, "minute"); // ready <= now - 140
+    buckets.emplace_back(minute, std::vector<double> { 60 });
+    readyAt.insert(minute.encode(), minute.readyAt());
+    QVERIFY(put(*store, buckets));
+
+    const std::optional<std::vector<Bucket>> all = readOk(*store, 0, now);
+    QVERIFY(all);
+    QCOMPARE(all->size(), buckets.size());
+
+    constexpr int kLimit = 4;
+    QSet<QByteArray> seen;
+    for (int round = 0; round < 20 && seen.size() < readyAt.size(); ++round) {
+        const std::optional<std::vector<Bucket>> read = readOk(*store, 0, now, kLimit);
+        QVERIFY(read);
+        QCOMPARE(qsizetype(read->size()), std::min<qsizetype>(kLimit, readyAt.size() - seen.size()));
+        qint64 newest = 0;
+        for (const Bucket &bucket : *read) {
+            const QByteArray key = bucket.id().encode();
+            QVERIFY2(!seen.contains(key), "read again after its acknowledgement");
+            seen.insert(key);
+            newest = std::max(newest, bucket.id().readyAt());
+        }
+        for (auto it = readyAt.cbegin(); it != readyAt.cend(); ++it) {
+            if (!seen.contains(it.key()))
+                QVERIFY2(it.value() >= newest, "an older second was left behind");
+        }
+        QVERIFY(ackOk(*store, 0, *read));
+    }
+    QCOMPARE(seen.size(), readyAt.size());
+    QCOMPARE(store->stats().buckets, 0);
+}
+
+void Tst_store::refreshLockNeverTakesALock()
+{
+    MAKE_STORE(store, 2);
+    const auto refreshed = [&store](const QByteArray &owner, int ttlMs) {
+        const StoreResult<bool> result = store->refreshLock(0, owner, ttlMs);
+        return result.ok() && *result.value;
+    };
+    QVERIFY(!refreshed("A", 60000)); // free: not taken
+    QVERIFY(partitionState(*store, 0).lockOwner.isEmpty());
+
+    QVERIFY(lockOk(*store, 0, "A", 200));
+    QVERIFY(refreshed("A", 60000));
+    QVERIFY(partitionState(*store, 0).lockTtlMs > 1000);
+    QVERIFY(!refreshed("B", 60000));
+    QCOMPARE(partitionState(*store, 0).lockOwner, QByteArray("A"));
+    QVERIFY(refreshed("A", 5000)); // the new ttl replaces the old one
+    QVERIFY(partitionState(*store, 0).lockTtlMs <= 5000);
+    QVERIFY(partitionState(*store, 1).lockOwner.isEmpty()); // one partition only
+    QVERIFY(unlockOk(*store, 0, "A"));
+    QVERIFY(!refreshed("A", 60000));
+
+    QVERIFY(lockOk(*store, 0, "A", 50));
+    QTRY_VERIFY_WITH_TIMEOUT(partitionState(*store, 0).lockOwner.isEmpty(), 5000);
+    QVERIFY(!refreshed("A", 60000)); // ran out: gone for good
+    QVERIFY(partitionState(*store, 0).lockOwner.isEmpty());
+}
+
+void Tst_store::readAndAcknowledgeInvalidArguments()
+{
+    MAKE_STORE(store, 2);
+    const qint64 now = storeNow(*store);
+    QVERIFY(!store->readReady(-1, now, 10).ok());
+    QVERIFY(!store->readReady(2, now, 10).ok());
+    QVERIFY(!store->readReady(0, now, 0).ok());
+    QVERIFY(!store->readReady(0, now, -1).error.message.isEmpty());
+    QVERIFY(!store->acknowledge(2, {}).ok());
+    QVERIFY(!store->acknowledge(-1, {}, "A").ok());
+    QVERIFY(!store->refreshLock(2, "A", 1000).ok());
+    QVERIFY(!store->refreshLock(0, QByteArray(), 1000).ok());
+    QVERIFY(!store->refreshLock(0, "A", 0).ok());
+    QVERIFY(ackOk(*store, 0, {})); // nothing to do
+    // None of them took the lock.
+    QVERIFY(lockOk(*store, 0, "B", 1000));
+    QVERIFY(unlockOk(*store, 0, "B"));
+}
+
+void Tst_store::readersRacingAWriter(bool useLock)
+{
+    // A writer puts at full speed while two readers, each with its own client
+    // (as two processes), read and acknowledge the same partitions.
+    // With the lock, the writer appends to a few ids that the readers keep
+    // reading: every value must come back exactly once, and the values of an
+    // id in the order they were put, across acknowledgements. Without the
+    // lock, readers may read the same values (and both deliver them): every
+    // id is put once only, as acknowledging a read twice would otherwise
+    // remove values put between (store.h), and every value must come back at
+    // least once, whole.
+    QFETCH_GLOBAL(QString, backend);
+    constexpr int kPartitions = 4;
+    constexpr int kBatches = 150;
+    constexpr int kPerBatch = 20;
+    constexpr int kIds = 50;
+    constexpr int kLimit = 7; // small: reads leave some ready buckets for later
+    const std::unique_ptr<Store> store = makeStore(backend, kPartitions);
+    if (!store)
+        QSKIP(qPrintable(QStringLiteral("backend %1 not available here: %2").arg(backend, g_redisError)));
+    const std::unique_ptr<Store> other = secondClient(backend, kPartitions);
+    const qint64 now = storeNow(*store);
+    const auto idOf = [now](int batch, int i) {
+        const int k = (batch * 7 + i) % kIds;
+        const QByteArray name = "r." + QByteArray::number(k);
+        return makeId(now - 10 - k % 3, 1, name, "s");
+    };
+    const auto uniqueIdOf = [now](int batch, int i) {
+        return makeId(now - 10 - i % 3, 1, "u." + QByteArray::number(batch * kPerBatch + i), "s");
+    };
+
+    std::atomic<bool> writerDone { false };
+    std::atomic<int> passes { 0 };
+    std::atomic<int> readersLeft { 2 };
+    std::mutex mutex;
+    QStringList errors;
+    QHash<QByteArray, std::vector<double>> delivered; // encoded id -> values, acknowledgement order
+    qint64 duplicates = 0;
+    qint64 reads = 0;
+    QHash<QByteArray, int> readsOf; // encoded id -> reads that returned it
+    const auto fail = [&](const QString &message) {
+        const std::lock_guard<std::mutex> guard(mutex);
+        errors.append(message);
+    };
+
+    std::thread writer([&] {
+        for (int batch = 0; batch < kBatches; ++batch) {
+            std::vector<Bucket> buckets;
+            for (int i = 0; i < kPerBatch; ++i) {
+                buckets.emplace_back(useLock ? idOf(batch, i) : uniqueIdOf(batch, i),
+                                     std::vector<double> { double(batch * 1000 + i) });
+            }
+            size_t written = 0;
+            const StoreResult<bool> result = store->put(buckets, &written);
+            if (!result.ok() || written != buckets.size())
+                fail(QStringLiteral("put failed: ") + result.error.message);
+            // Every ten batches, wait for two reader passes that started
+            // after this put, so that reads interleave with puts.
+            if (batch % 10 == 0) {
+                const int seen = passes.load();
+                while (passes.load() < seen + 2 && readersLeft.load() > 0)
+                    std::this_thread::yield();
+            }
+        }
+        writerDone = true;
+    });
+
+    const auto reader = [&](Store *client, const QByteArray &owner) {
+        for (;;) {
+            const bool last = writerDone.load(); // everything is stored once this is true
+            bool readSomething = false;
+            for (int p = 0; p < kPartitions; ++p) {
+                if (useLock) {
+                    const StoreResult<bool> locked = client->lockPartition(p, owner, 60000);
+                    if (!locked.ok()) {
+                        fail(QStringLiteral("lock failed: ") + locked.error.message);
+                        return;
+                    }
+                    if (!*locked.value)
+                        continue;
+                }
+                const StoreResult<std::vector<Bucket>> read = client->readReady(p, now, kLimit);
+                if (!read.ok()) {
+                    fail(QStringLiteral("read failed: ") + read.error.message);
+                    return;
+                }
+                readSomething = readSomething || !read.value->empty();
+                {
+                    // "Delivered" before the acknowledgement, as the Reader does.
+                    const std::lock_guard<std::mutex> guard(mutex);
+                    ++reads;
+                    for (const Bucket &bucket : *read.value) {
+                        std::vector<double> &all = delivered[bucket.id().encode()];
+                        ++readsOf[bucket.id().encode()];
+                        if (useLock || all.empty()) {
+                            all.insert(all.end(), bucket.values().begin(), bucket.values().end());
+                        } else {
+                            ++duplicates; // without the lock: both readers got it
+                            if (bits(all) != bits(bucket.values()))
+                                errors.append(QStringLiteral("a duplicate differs"));
+                        }
+                    }
+                }
+                const StoreResult<bool> acked
+                    = client->acknowledge(p, *read.value, useLock ? owner : QByteArray());
+                if (!acked.ok() || !*acked.value)
+                    fail(QStringLiteral("acknowledge failed: ") + acked.error.message);
+                if (useLock && !unlockOk(*client, p, owner))
+                    fail(QStringLiteral("unlock failed"));
+            }
+            ++passes;
+            if (last && !readSomething)
+                return;
+        }
+    };
+    const auto run = [&](Store *client, const QByteArray &owner) {
+        reader(client, owner);
+        --readersLeft;
+    };
+    std::thread a(run, store.get(), QByteArray("reader-a"));
+    std::thread b(run, other ? other.get() : store.get(), QByteArray("reader-b"));
+    writer.join();
+    a.join();
+    b.join();
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.join(u'\n')));
+
+    QHash<QByteArray, std::vector<double>> expected;
+    for (int batch = 0; batch < kBatches; ++batch) {
+        for (int i = 0; i < kPerBatch; ++i) {
+            const BucketId id = useLock ? idOf(batch, i) : uniqueIdOf(batch, i);
+            expected[id.encode()].push_back(double(batch * 1000 + i));
+        }
+    }
+    QCOMPARE(delivered.size(), expected.size());
+    for (auto it = expected.cbegin(); it != expected.cend(); ++it) {
+        QVERIFY(delivered.contains(it.key()));
+        QCOMPARE(bits(delivered.value(it.key())), bits(it.value()));
+    }
+    const StoreStats stats = store->stats();
+    QCOMPARE(stats.buckets, 0);
+    QCOMPARE(stats.values, 0);
+    // With the lock, ids put again after an acknowledgement were read again:
+    // the writer really ran between reads.
+    const qint64 readAgain = std::count_if(readsOf.cbegin(), readsOf.cend(), [](int n) { return n > 1; });
+    if (useLock) {
+        QCOMPARE(duplicates, 0);
+        QVERIFY(readAgain > 0);
+    }
+    qDebug("at=store.readers backend=%s lock=%d reads=%lld duplicates=%lld ids_read_again=%lld",
+           qPrintable(backend), useLock, reads, duplicates, readAgain);
+}
+
+void Tst_store::lockedReadersRacingAWriterExactlyOnce()
+{
+    readersRacingAWriter(true);
+}
+
+void Tst_store::unlockedReadersRacingAWriterAtLeastOnce()
+{
+    readersRacingAWriter(false);
 }
 
 QTEST_GUILESS_MAIN(Tst_store)

@@ -22,6 +22,9 @@
 #include <QThread>
 #include <QTimer>
 
+#include <atomic>
+#include <functional>
+
 Q_LOGGING_CATEGORY(lcEngine, "l2met.engine")
 
 namespace l2met {
@@ -41,6 +44,21 @@ void runIn(QObject *obj, Fn &&fn)
 int remaining(const QDeadlineTimer &deadline)
 {
     return int(std::max<qint64>(0, deadline.remainingTime()));
+}
+
+// Runs this thread's events until condition() holds, looking every 10 ms.
+void waitFor(const std::function<bool()> &condition)
+{
+    if (condition())
+        return;
+    QEventLoop loop;
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (condition())
+            loop.quit();
+    });
+    poll.start(10);
+    loop.exec();
 }
 
 } // namespace
@@ -118,10 +136,23 @@ bool Engine::start(QString *error)
             + QByteArray::number(QCoreApplication::applicationPid()) + ':'
             + QByteArray::number(QRandomGenerator::system()->generate64(), 16);
         LibratoOutlet *outlet = m_outlet;
-        m_reader = new Reader(m_store.get(), m_metrics.get(), m_config.outletIntervalMs, owner,
-                              [outlet](std::vector<Bucket> buckets) {
+        Reader::Options readerOptions;
+        readerOptions.intervalMs = m_config.outletIntervalMs;
+        // The longest one batch can take: every attempt timing out, and the
+        // back-off before each retry at its cap (a Retry-After may ask for
+        // that much), plus slack. Past it the reader gives up on the delivery
+        // without acknowledging it: the buckets are delivered again.
+        readerOptions.deliveryTimeoutMs = (m_config.outletRetry + 1) * m_config.outletTtlMs
+            + m_config.outletRetry * options.maxBackoffMs + 5000;
+        // The outlet runs done in its thread once the buckets' batches ended;
+        // the reader acknowledges them then (acknowledge after delivery).
+        m_reader = new Reader(m_store.get(), m_metrics.get(), readerOptions, owner,
+                              [outlet](std::vector<Bucket> buckets, Reader::Done done) {
                                   QMetaObject::invokeMethod(
-                                      outlet, [outlet, b = std::move(buckets)]() mutable { outlet->deliver(std::move(b)); },
+                                      outlet,
+                                      [outlet, b = std::move(buckets), d = std::move(done)]() mutable {
+                                          outlet->deliver(std::move(b), std::move(d));
+                                      },
                                       Qt::QueuedConnection);
                               });
         m_reader->moveToThread(m_readerThread);
@@ -133,7 +164,7 @@ bool Engine::start(QString *error)
         m_register = std::make_unique<Register>();
         m_parsers = std::make_unique<ParserPool>(m_inbox.get(), m_register.get(), m_metrics.get(),
                                                  m_problems.get());
-        m_parsers->start(m_config.effectiveConcurrency());
+        m_parsers->start(m_config.effectiveConcurrency(), m_parserNice);
 
         m_storeThread = makeThread(QStringLiteral("l2met-store"));
         m_writer = new StoreWriter(m_register.get(), m_store.get(), m_metrics.get(),
@@ -225,36 +256,38 @@ void Engine::shutdown(int timeoutMs)
         stopThread(m_storeThread);
         m_storeThread = nullptr;
     }
-    // 4. Let the outlet deliver what is ready; a memory store dies with us,
-    //    so everything in it is delivered now rather than lost.
+    // 4. Let the outlet deliver what is ready and acknowledge it in the
+    //    store; a memory store dies with us, so everything in it is
+    //    delivered now rather than lost. The reader waits for the outlet in
+    //    its own thread, and stops waiting at the deadline (what it did not
+    //    acknowledge stays in Redis for another process; in memory it is
+    //    counted below as left). This thread waits with an event loop, not a
+    //    blocking call: it may serve other things meanwhile (the window
+    //    repaints; a test's fake Librato answers).
     qint64 undelivered = 0;
     if (m_reader) {
         const bool everything = m_store->kind() == QLatin1String("memory");
-        runIn(m_reader, [this, everything] {
-            m_reader->stopTimer();
-            m_reader->scan(everything);
-            delete m_reader;
-        });
+        m_reader->finishBy(deadline);
+        std::atomic<bool> drained { false };
+        QMetaObject::invokeMethod(
+            m_reader,
+            [this, everything, &drained] {
+                m_reader->stopTimer();
+                m_reader->drain(everything);
+                drained = true;
+            },
+            Qt::QueuedConnection);
+        waitFor([&drained] { return drained.load(); }); // the reader keeps to the deadline
+        runIn(m_reader, [this] { delete m_reader; });
         m_reader = nullptr;
         stopThread(m_readerThread);
         m_readerThread = nullptr;
     }
+    // 5. Batches still on their way (a delivery the reader gave up on at the
+    //    deadline) get what is left of it, then the outlet stops.
     if (m_outlet) {
-        // The reader's last deliveries are queued to the outlet thread; an
-        // empty blocking call behind them makes sure they have started.
-        runIn(m_outlet, [] {});
-        // Wait with an event loop, not a sleep: this thread may serve other
-        // things meanwhile (the window repaints; a test's fake Librato answers).
-        if (m_outlet->inFlight() > 0) {
-            QEventLoop loop;
-            QTimer poll;
-            connect(&poll, &QTimer::timeout, &loop, [&] {
-                if (m_outlet->inFlight() == 0 || deadline.hasExpired())
-                    loop.quit();
-            });
-            poll.start(10);
-            loop.exec();
-        }
+        runIn(m_outlet, [] {}); // what was queued to the outlet thread has started
+        waitFor([this, &deadline] { return m_outlet->inFlight() == 0 || deadline.hasExpired(); });
         undelivered = m_outlet->inFlight();
         runIn(m_outlet, [this] { delete m_outlet; });
         m_outlet = nullptr;

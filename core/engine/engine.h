@@ -4,7 +4,9 @@
 //        | Inbox (bounded: bodies and bytes)
 //   "l2met-parse-N"   ParserPool: bodies -> buckets -> Register (sharded)
 //   "l2met-store"     StoreWriter: every flush interval, Register -> outbox -> Store
-//   "l2met-reader"    Reader: every outlet interval, ready buckets per partition (locked)
+//   "l2met-reader"    Reader: every outlet interval, per partition under its lock:
+//                     read ready buckets -> deliver -> acknowledge (at least once;
+//                     Librato replaces a gauge re-sent for the same time)
 //   "l2met-outlet"    LibratoOutlet: statistics, batches per credentials, retries
 //
 // Data crosses threads as values through the bounded inbox, the register and

@@ -162,10 +162,16 @@ LibratoOutlet::~LibratoOutlet()
     }
     m_requestsById.clear();
     m_queue.clear();
+    m_deliveries.clear(); // their done never runs: nothing confirmed them
     m_inFlight.store(0);
 }
 
 void LibratoOutlet::deliver(std::vector<Bucket> buckets)
+{
+    deliver(std::move(buckets), {});
+}
+
+void LibratoOutlet::deliver(std::vector<Bucket> buckets, std::function<void()> done)
 {
     const Conversion conversion = Converter::convert(buckets, *m_fernet);
     if (conversion.undeliverableGauges > 0) {
@@ -180,16 +186,27 @@ void LibratoOutlet::deliver(std::vector<Bucket> buckets)
     if (m_options.preview) {
         for (const OutletBatch &batch : conversion.batches)
             keepPreview(batch);
+    }
+    if (m_options.preview || conversion.batches.empty()) {
+        if (done)
+            done();
         return;
     }
 
+    quint64 delivery = 0;
+    if (done) {
+        delivery = m_nextDelivery++;
+        m_deliveries.emplace(
+            delivery, Delivery { static_cast<int>(conversion.batches.size()), std::move(done) });
+    }
     // Every batch is counted in flight before any is sent, so that idle()
-    // cannot fire between two batches of this call.
+    // (and done) cannot fire between two batches of this call.
     for (const OutletBatch &batch : conversion.batches) {
         Request request;
         request.credentials = batch.credentials;
         request.body = batch.payload();
         request.gauges = static_cast<int>(batch.gauges.size());
+        request.delivery = delivery;
         const quint64 id = m_nextId++;
         m_requestsById.emplace(id, std::move(request));
         m_inFlight.fetch_add(1);
@@ -389,10 +406,22 @@ void LibratoOutlet::finish(quint64 id, bool delivered, int status, const QString
                        + logfmtValue(error));
     }
 
+    std::function<void()> completed; // the delivery's done, when this was its last batch
+    if (request.delivery != 0) {
+        const auto delivery = m_deliveries.find(request.delivery);
+        Q_ASSERT(delivery != m_deliveries.end());
+        if (delivery != m_deliveries.end() && --delivery->second.batches == 0) {
+            completed = std::move(delivery->second.done);
+            m_deliveries.erase(delivery);
+        }
+    }
+
     m_inFlight.fetch_sub(1);
     // A slot may delete the outlet or deliver more; look before touching it.
     const QPointer<LibratoOutlet> guard(this);
     Q_EMIT batchFinished(request.credentials.user, delivered, request.gauges, status);
+    if (completed)
+        completed(); // owns nothing of the outlet: fine even if a slot deleted it
     if (guard && m_inFlight.load() == 0)
         Q_EMIT idle();
 }

@@ -30,6 +30,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -89,6 +90,14 @@ public:
 
     // Converts and sends (or, in preview, keeps). Call in the outlet thread.
     void deliver(std::vector<l2met::Bucket> buckets);
+    // The same, and runs done once, in the outlet thread, when every batch
+    // made of these buckets has ended: delivered, or failed for good
+    // (permanent error, retries exhausted). The Reader acknowledges the
+    // buckets in the store then. With nothing to send (no buckets, only
+    // undeliverable tokens, preview mode) done runs before deliver returns.
+    // A delivery cut short by the outlet's destruction never runs done: no
+    // answer confirmed it, so its buckets must stay in the store.
+    void deliver(std::vector<l2met::Bucket> buckets, std::function<void()> done);
 
     QList<DeliveryStats> stats() const;
     QList<PreviewPayload> previews() const;
@@ -112,6 +121,13 @@ private:
         int attempt = 0; // 0: first attempt
         QNetworkReply *reply = nullptr;
         qint64 sentAtNs = 0; // m_clock time of the current attempt
+        quint64 delivery = 0; // key in m_deliveries; 0: nobody waits for it
+    };
+    // A deliver() call with a done callback, until its last batch ends.
+    struct Delivery
+    {
+        int batches = 0; // not ended yet
+        std::function<void()> done;
     };
 
     void enqueue(quint64 id); // to be sent when a slot is free
@@ -146,6 +162,8 @@ private:
     quint64 m_nextId = 1;
     std::map<quint64, Request> m_requestsById; // outlet thread only
     std::deque<quint64> m_queue; // ids waiting for a free slot
+    quint64 m_nextDelivery = 1;
+    std::map<quint64, Delivery> m_deliveries; // outlet thread only
     int m_onTheWire = 0;
 
     mutable QMutex m_mutex; // guards m_stats and m_previews

@@ -45,6 +45,34 @@ bool MemoryStore::validPartition(int partition) const
     return partition >= 0 && partition < m_partitionCount;
 }
 
+Bucket MemoryStore::Stored::merged() const
+{
+    if (read.empty())
+        return open;
+    Bucket out = read.front();
+    for (size_t i = 1; i < read.size(); ++i)
+        out.merge(read[i]);
+    if (!open.isEmpty())
+        out.merge(open);
+    return out;
+}
+
+bool MemoryStore::Partition::heldBy(const QByteArray &owner, qint64 nowMs) const
+{
+    return !owner.isEmpty() && lockOwner == owner && lockExpiresMs > nowMs;
+}
+
+void MemoryStore::Partition::unfile(QHash<BucketId, Stored>::iterator it)
+{
+    const qint64 readyAt = it.key().readyAt();
+    byReadyAt.erase(IndexKey { readyAt, it->order });
+    const auto count = bucketsAt.find(readyAt);
+    Q_ASSERT(count != bucketsAt.end());
+    if (count != bucketsAt.end() && --count->second <= 0)
+        bucketsAt.erase(count);
+    buckets.erase(it);
+}
+
 StoreResult<bool> MemoryStore::put(const std::vector<Bucket> &buckets, size_t *written)
 {
     // One bucket at a time under its partition's mutex: a large flush never
@@ -56,13 +84,18 @@ StoreResult<bool> MemoryStore::put(const std::vector<Bucket> &buckets, size_t *w
         Q_ASSERT(id.resolution > 0);
         Partition &p = *m_partitions[size_t(id.partition(m_partitionCount))];
         QMutexLocker locker(&p.mutex);
-        auto it = p.values.find(id);
-        if (it == p.values.end()) {
-            p.values.insert(id, bucket);
-            p.byReadyAt[id.readyAt()].push_back(id);
+        auto it = p.buckets.find(id);
+        if (it == p.buckets.end()) {
+            Stored stored;
+            stored.open = bucket;
+            stored.order = p.nextOrder++;
+            p.byReadyAt.emplace(IndexKey { id.readyAt(), stored.order }, id);
+            ++p.bucketsAt[id.readyAt()];
+            p.buckets.insert(id, std::move(stored));
         } else {
-            it->merge(bucket);
-            it->maybeCompact();
+            // Into the open part only: what a read covered stays as it was.
+            it->open.merge(bucket);
+            it->open.maybeCompact();
         }
         p.valueCount += bucket.valueCount();
     }
@@ -97,6 +130,25 @@ StoreResult<bool> MemoryStore::lockPartition(int partition, const QByteArray &ow
     return StoreResult<bool>::success(true);
 }
 
+StoreResult<bool> MemoryStore::refreshLock(int partition, const QByteArray &owner, int ttlMs)
+{
+    if (!validPartition(partition))
+        return StoreResult<bool>::failure(
+            QStringLiteral("partition %1 out of range").arg(partition));
+    if (owner.isEmpty())
+        return StoreResult<bool>::failure(QStringLiteral("empty lock owner"));
+    if (ttlMs <= 0)
+        return StoreResult<bool>::failure(QStringLiteral("lock ttl must be positive"));
+
+    Partition &p = *m_partitions[size_t(partition)];
+    const qint64 nowMs = steadyMs();
+    QMutexLocker locker(&p.mutex);
+    if (!p.heldBy(owner, nowMs))
+        return StoreResult<bool>::success(false);
+    p.lockExpiresMs = nowMs + ttlMs;
+    return StoreResult<bool>::success(true);
+}
+
 StoreResult<bool> MemoryStore::unlockPartition(int partition, const QByteArray &owner)
 {
     if (!validPartition(partition))
@@ -107,7 +159,7 @@ StoreResult<bool> MemoryStore::unlockPartition(int partition, const QByteArray &
     const qint64 nowMs = steadyMs();
     QMutexLocker locker(&p.mutex);
     // An expired lock belongs to nobody, as in Redis where its key is gone.
-    if (owner.isEmpty() || p.lockOwner != owner || p.lockExpiresMs <= nowMs)
+    if (!p.heldBy(owner, nowMs))
         return StoreResult<bool>::success(false);
     p.lockOwner.clear();
     p.lockExpiresMs = 0;
@@ -123,17 +175,86 @@ StoreResult<std::vector<Bucket>> MemoryStore::takeReady(int partition, qint64 up
     Partition &p = *m_partitions[size_t(partition)];
     std::vector<Bucket> taken;
     QMutexLocker locker(&p.mutex);
-    const auto end = p.byReadyAt.upper_bound(upTo);
-    for (auto second = p.byReadyAt.begin(); second != end; ++second) {
-        for (BucketId &id : second->second) {
-            Bucket bucket = p.values.take(id);
-            Q_ASSERT(!bucket.isEmpty());
-            p.valueCount -= bucket.valueCount();
-            taken.push_back(std::move(bucket));
-        }
+    while (!p.byReadyAt.empty() && p.byReadyAt.begin()->first.first <= upTo) {
+        const auto it = p.buckets.find(p.byReadyAt.begin()->second);
+        Q_ASSERT(it != p.buckets.end());
+        Bucket bucket = it->merged();
+        Q_ASSERT(!bucket.isEmpty());
+        p.valueCount -= bucket.valueCount();
+        taken.push_back(std::move(bucket));
+        p.unfile(it);
     }
-    p.byReadyAt.erase(p.byReadyAt.begin(), end);
     return StoreResult<std::vector<Bucket>>::success(std::move(taken));
+}
+
+StoreResult<std::vector<Bucket>> MemoryStore::readReady(int partition, qint64 upTo, int limit)
+{
+    using Result = StoreResult<std::vector<Bucket>>;
+    if (!validPartition(partition))
+        return Result::failure(QStringLiteral("partition %1 out of range").arg(partition));
+    if (limit < 1)
+        return Result::failure(QStringLiteral("read limit must be positive"));
+
+    Partition &p = *m_partitions[size_t(partition)];
+    std::vector<Bucket> read;
+    QMutexLocker locker(&p.mutex);
+    for (auto index = p.byReadyAt.cbegin();
+         index != p.byReadyAt.cend() && index->first.first <= upTo && int(read.size()) < limit;
+         ++index) {
+        const auto it = p.buckets.find(index->second);
+        Q_ASSERT(it != p.buckets.end());
+        Stored &stored = *it;
+        if (!stored.open.isEmpty()) {
+            // Seal what this read covers: an acknowledgement of it ends here.
+            stored.read.push_back(std::exchange(stored.open, Bucket(it.key())));
+        }
+        read.push_back(stored.merged());
+    }
+    return Result::success(std::move(read));
+}
+
+StoreResult<bool> MemoryStore::acknowledge(int partition, const std::vector<Bucket> &read,
+                                           const QByteArray &lockOwner)
+{
+    if (!validPartition(partition))
+        return StoreResult<bool>::failure(
+            QStringLiteral("partition %1 out of range").arg(partition));
+
+    Partition &p = *m_partitions[size_t(partition)];
+    const qint64 nowMs = steadyMs();
+    QMutexLocker locker(&p.mutex);
+    if (!lockOwner.isEmpty() && !p.heldBy(lockOwner, nowMs))
+        return StoreResult<bool>::success(false);
+    bool exact = true;
+    for (const Bucket &bucket : read) {
+        const auto it = p.buckets.find(bucket.id());
+        if (it == p.buckets.end())
+            continue; // acknowledged already (or never stored)
+        Stored &stored = *it;
+        qint64 left = bucket.valueCount();
+        qint64 removed = 0;
+        while (left > 0 && !stored.read.empty() && stored.read.front().valueCount() <= left) {
+            const qint64 n = stored.read.front().valueCount();
+            stored.read.pop_front();
+            left -= n;
+            removed += n;
+        }
+        if (left > 0 && !stored.read.empty()) {
+            // Ends inside a segment: no read returned this count.
+            Bucket &front = stored.read.front();
+            if (front.counts().empty()) {
+                std::vector<double> &values = front.values();
+                values.erase(values.begin(), values.begin() + left);
+                removed += left;
+            } else {
+                exact = false; // compacted: which values came first is not known
+            }
+        }
+        p.valueCount -= removed;
+        if (stored.read.empty() && stored.open.isEmpty())
+            p.unfile(it);
+    }
+    return StoreResult<bool>::success(exact);
 }
 
 std::vector<Bucket> MemoryStore::peek(int limit)
@@ -141,10 +262,10 @@ std::vector<Bucket> MemoryStore::peek(int limit)
     std::vector<Bucket> out;
     for (const std::unique_ptr<Partition> &partition : m_partitions) {
         QMutexLocker locker(&partition->mutex);
-        for (auto it = partition->values.cbegin(); it != partition->values.cend(); ++it) {
+        for (auto it = partition->buckets.cbegin(); it != partition->buckets.cend(); ++it) {
             if (int(out.size()) >= limit)
                 return out;
-            out.push_back(it.value());
+            out.push_back(it->merged());
         }
     }
     return out;
@@ -171,11 +292,11 @@ StoreStats MemoryStore::stats()
             state.lockOwner = p.lockOwner;
             state.lockTtlMs = p.lockExpiresMs - nowMs;
         }
-        const auto end = p.byReadyAt.upper_bound(nowSecs);
-        for (auto second = p.byReadyAt.begin(); second != end; ++second)
-            state.readyBuckets += qint64(second->second.size());
-        state.waitingBuckets = p.values.size();
-        stats.buckets += p.values.size();
+        const auto end = p.bucketsAt.upper_bound(nowSecs);
+        for (auto second = p.bucketsAt.cbegin(); second != end; ++second)
+            state.readyBuckets += second->second;
+        state.waitingBuckets = p.buckets.size();
+        stats.buckets += p.buckets.size();
         stats.values += p.valueCount;
         locker.unlock();
         stats.partitions.append(std::move(state));

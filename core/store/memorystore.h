@@ -1,23 +1,43 @@
 // MemoryStore: the single-process Store (the default without REDIS_URL).
-// Buckets live in memory until an outlet of this process takes them; nothing
-// survives a restart (shutdown drains the store instead, SPEC section 8).
+// Buckets live in memory until the reader of this process acknowledges them;
+// nothing survives a restart (shutdown drains the store instead, SPEC
+// section 8).
 //
-// Each partition holds a hash from id to values and an index ordered by ready
-// second, so takeReady() finds every bucket ready up to a second, however
-// long ago, in O(taken + log n) and returns them by ready second, then in the
-// order their ids were first put. Values keep their exact bits (-0.0 and
-// subnormals included).
+// Each partition holds a hash from id to values and an index ordered by
+// (ready second, first put), so readReady() and takeReady() find every bucket
+// ready up to a second, however long ago, in O(read + log n) and return them
+// by ready second, then in the order their ids were first put. Values keep
+// their exact bits (-0.0 and subnormals included).
+//
+// Acknowledging exactly, with compacted values: a stored bucket keeps the
+// values no read has covered yet ("open", compacted as it grows) apart from
+// those a read has covered ("read" segments, one per read that found new
+// values, oldest first, never merged with each other). A read seals the open
+// values into a segment and returns all segments merged; an acknowledgement
+// of n values pops whole segments from the front while they fit in n. Every
+// read ends on a segment boundary, so n is always a whole number of
+// segments, and values put after the read (the open part, or a later
+// segment) are not touched by its acknowledgement; nor by a repeated one
+// until a later read covers them. Compaction happens only inside a segment,
+// where arrival order no longer matters. An acknowledgement whose count ends
+// inside a segment (a bucket that no read returned) cuts that segment when
+// its values are still raw (their arrival order is known), and otherwise
+// leaves it and answers false.
 //
 // Partition locks follow SET NX PX: a lock is free, held by one owner until
 // its ttl runs out (measured on a steady clock, so wall-clock jumps neither
 // extend nor cut it), refreshed when its owner takes it again, and released
-// only by its owner. now() is the injected clock, in unix seconds.
+// only by its owner; refreshLock() extends only a lock still held.
+// acknowledge() with a lock owner checks the lock under the partition's mutex,
+// the same one the removal holds. now() is the injected clock, in unix
+// seconds.
 //
 // Thread-safe. Every partition has its own mutex, held only while one bucket
-// is filed or while one partition is taken, locked or counted: the store
-// writer's put() and the reader's takeReady() meet only when they touch the
-// same partition at the same moment. stats() locks one partition at a time,
-// so its totals are a sum of per-partition snapshots, not one atomic view.
+// is filed or while one partition is read, acknowledged, taken, locked or
+// counted: the store writer's put() and the reader meet only when they touch
+// the same partition at the same moment. stats() locks one partition at a
+// time, so its totals are a sum of per-partition snapshots, not one atomic
+// view.
 #pragma once
 
 #include "store/store.h"
@@ -25,9 +45,11 @@
 #include <QHash>
 #include <QMutex>
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <utility>
 
 namespace l2met {
 
@@ -51,22 +73,41 @@ public:
     // Fail for a partition out of range, an empty owner or ttlMs <= 0.
     StoreResult<bool> lockPartition(int partition, const QByteArray &owner, int ttlMs) override;
     StoreResult<bool> unlockPartition(int partition, const QByteArray &owner) override;
-    // Fails for a partition out of range.
+    StoreResult<bool> refreshLock(int partition, const QByteArray &owner, int ttlMs) override;
+    // Fail for a partition out of range (readReady also for limit < 1).
     StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo) override;
+    StoreResult<std::vector<Bucket>> readReady(int partition, qint64 upTo, int limit) override;
+    StoreResult<bool> acknowledge(int partition, const std::vector<Bucket> &read,
+                                  const QByteArray &lockOwner = {}) override;
 
     std::vector<Bucket> peek(int limit) override;
     bool healthy() override;
     StoreStats stats() override;
 
 private:
+    // One bucket id's values (see the header comment).
+    struct Stored
+    {
+        std::deque<Bucket> read; // covered by reads, oldest first
+        Bucket open; // put since the last read; compacted as it grows
+        quint64 order = 0; // first put, for the index
+        Bucket merged() const; // what a read returns
+    };
+    using IndexKey = std::pair<qint64, quint64>; // ready second, first put
+
     struct Partition
     {
         mutable QMutex mutex;
-        QHash<BucketId, Bucket> values; // compacted as they grow (Bucket::maybeCompact)
-        std::map<qint64, std::vector<BucketId>> byReadyAt; // ready second -> ids, first put first
+        QHash<BucketId, Stored> buckets;
+        std::map<IndexKey, BucketId> byReadyAt;
+        std::map<qint64, qint64> bucketsAt; // ready second -> buckets, for stats()
+        quint64 nextOrder = 0;
         qint64 valueCount = 0;
         QByteArray lockOwner; // empty = never locked or released
         qint64 lockExpiresMs = 0; // steady clock
+
+        bool heldBy(const QByteArray &owner, qint64 nowMs) const;
+        void unfile(QHash<BucketId, Stored>::iterator it); // mutex held
     };
 
     bool validPartition(int partition) const;

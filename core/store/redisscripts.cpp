@@ -8,7 +8,7 @@ namespace l2met {
 
 namespace {
 
-constexpr size_t kScriptCount = 3;
+constexpr size_t kScriptCount = 7;
 
 const char *const kBodies[kScriptCount] = {
     // Lock
@@ -43,6 +43,73 @@ const char *const kBodies[kScriptCount] = {
     "end\n"
     "out[1] = left\n"
     "return out\n",
+    // Refresh
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+    "  redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+    "  return 1\n"
+    "end\n"
+    "return 0\n",
+    // Read: the index is cleaned before SRANDMEMBER, as writes that follow a
+    // random command need effects replication.
+    "local seconds = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])\n"
+    "local live = {}\n"
+    "for _, at in ipairs(seconds) do\n"
+    "  if redis.call('EXISTS', ARGV[4] .. at .. ARGV[5]) == 1 then\n"
+    "    live[#live + 1] = at\n"
+    "  else\n"
+    "    redis.call('ZREM', KEYS[1], at)\n"
+    "  end\n"
+    "end\n"
+    "local limit = tonumber(ARGV[2])\n"
+    "local out = {}\n"
+    "local count = 0\n"
+    "for _, at in ipairs(live) do\n"
+    "  if count >= limit then break end\n"
+    "  local ids = redis.call('SRANDMEMBER', ARGV[4] .. at .. ARGV[5], limit - count)\n"
+    "  for _, id in ipairs(ids) do\n"
+    "    local values = redis.pcall('LRANGE', ARGV[3] .. id, 0, -1)\n"
+    "    if type(values) ~= 'table' or values.err then values = {} end\n"
+    "    out[#out + 1] = at\n"
+    "    out[#out + 1] = id\n"
+    "    out[#out + 1] = values\n"
+    "    count = count + 1\n"
+    "  end\n"
+    "end\n"
+    "return out\n",
+    // Acknowledge
+    "if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end\n"
+    "local removed = 0\n"
+    "for i = 6, #ARGV, 3 do\n"
+    "  local at = ARGV[i]\n"
+    "  local id = ARGV[i + 1]\n"
+    "  local list = ARGV[2] .. id\n"
+    "  local set = ARGV[3] .. at .. ARGV[5]\n"
+    "  local counter = ARGV[4] .. at .. ARGV[5]\n"
+    "  local len = redis.pcall('LLEN', list)\n"
+    "  if type(len) ~= 'number' then\n"
+    "    redis.call('DEL', list)\n"
+    "    len = 0\n"
+    "  end\n"
+    "  local n = math.min(tonumber(ARGV[i + 2]), len)\n"
+    "  if n >= len then\n"
+    "    if len > 0 then redis.call('DEL', list) end\n"
+    "    redis.call('SREM', set, id)\n"
+    "  elseif n > 0 then\n"
+    "    redis.call('LTRIM', list, n, -1)\n"
+    "  end\n"
+    "  removed = removed + n\n"
+    "  if redis.call('SCARD', set) == 0 then\n"
+    "    redis.call('DEL', set, counter)\n"
+    "    redis.call('ZREM', KEYS[2], at)\n"
+    "  elseif n > 0 and redis.call('EXISTS', counter) == 1 then\n"
+    "    redis.call('DECRBY', counter, n)\n"
+    "  end\n"
+    "end\n"
+    "return removed\n",
+    // DropJunk
+    "local n = redis.call('LREM', KEYS[1], ARGV[2], ARGV[1])\n"
+    "if n > 0 and redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DECRBY', KEYS[2], n) end\n"
+    "return n\n",
 };
 
 } // namespace

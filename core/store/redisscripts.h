@@ -25,6 +25,31 @@ enum class RedisScript {
     // {ids left, id, {values}, id, {values}, ...}; a list that is gone or is
     // not a list gives no values.
     Take,
+    // KEYS[1] lock; ARGV[1] owner, ARGV[2] ttl ms. PEXPIRE only when the
+    // owner holds the lock (never takes a free one). 1 when extended.
+    Refresh,
+    // KEYS[1] ready index (zset); ARGV[1] upTo, ARGV[2] most ids to read,
+    // ARGV[3] bucket key prefix, ARGV[4] ready set prefix, ARGV[5] ready set
+    // suffix (":P"). First drops from the index the seconds up to upTo whose
+    // set is gone (expired), then reads ids of the others, oldest second
+    // first (SRANDMEMBER: distinct ids, any of them) and LRANGEs their lists.
+    // Writes nothing else. Returns {second, id, {values}, second, id,
+    // {values}, ...}; a list that is gone or is not a list gives no values.
+    Read,
+    // KEYS[1] lock, KEYS[2] ready index; ARGV[1] lock owner ("" = no check),
+    // ARGV[2] bucket key prefix, ARGV[3] ready set prefix, ARGV[4] values
+    // counter prefix, ARGV[5] suffix (":P"), then (second, id, n) triples.
+    // With an owner that does not hold the lock, returns -1 and changes
+    // nothing. Else, per triple: removes the first min(n, LLEN) values of the
+    // list (LTRIM n -1, or DEL when that is all of them) and DECRBYs the
+    // counter; when the list is then empty or gone, SREMs the id, and once
+    // the set is empty DELs it and its counter and ZREMs the second. Returns
+    // the values removed.
+    Acknowledge,
+    // KEYS[1] bucket list, KEYS[2] its values counter; ARGV[1] an element
+    // that is not a number, ARGV[2] how many of it. LREMs them from the head
+    // (a read saw them there) and DECRBYs the counter. Returns the count.
+    DropJunk,
 };
 
 struct RedisScriptText

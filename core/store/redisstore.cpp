@@ -12,6 +12,7 @@
 #include <bit>
 #include <charconv>
 #include <chrono>
+#include <map>
 #include <utility>
 
 Q_LOGGING_CATEGORY(lcRedis, "l2met.store.redis")
@@ -35,15 +36,22 @@ qint64 steadyMs()
 
 // Key names (the layout is in the header).
 const QByteArray kBucketPrefix = QByteArrayLiteral("l2met:b:");
+const QByteArray kReadyPrefix = QByteArrayLiteral("l2met:ready:");
+const QByteArray kValuesPrefix = QByteArrayLiteral("l2met:values:");
+
+QByteArray partitionSuffix(int partition)
+{
+    return ':' + QByteArray::number(partition);
+}
 
 QByteArray readyKey(QByteArrayView readyAt, int partition)
 {
-    return QByteArrayLiteral("l2met:ready:") + readyAt + ':' + QByteArray::number(partition);
+    return kReadyPrefix + readyAt + partitionSuffix(partition);
 }
 
 QByteArray valuesKey(QByteArrayView readyAt, int partition)
 {
-    return QByteArrayLiteral("l2met:values:") + readyAt + ':' + QByteArray::number(partition);
+    return kValuesPrefix + readyAt + partitionSuffix(partition);
 }
 
 QByteArray readyIndexKey(int partition)
@@ -445,6 +453,70 @@ StoreResult<bool> RedisStore::unlockPartition(int partition, const QByteArray &o
     return StoreResult<bool>::success(*result.value == 1);
 }
 
+StoreResult<bool> RedisStore::refreshLock(int partition, const QByteArray &owner, int ttlMs)
+{
+    if (!validPartition(partition))
+        return StoreResult<bool>::failure(
+            QStringLiteral("partition %1 out of range").arg(partition));
+    if (owner.isEmpty())
+        return StoreResult<bool>::failure(QStringLiteral("empty lock owner"));
+    if (ttlMs <= 0)
+        return StoreResult<bool>::failure(QStringLiteral("lock ttl must be positive"));
+
+    RedisConnection &c = connection();
+    QString error;
+    if (!ensureConnected(c, &error))
+        return StoreResult<bool>::failure(error);
+    const StoreResult<qint64> result
+        = runScript(c, RedisScript::Refresh, lockKey(partition), owner, QByteArray::number(ttlMs));
+    if (!result.ok())
+        return StoreResult<bool>::failure(result.error.message);
+    return StoreResult<bool>::success(*result.value == 1);
+}
+
+std::vector<RedisReply> RedisStore::runScripts(RedisConnection &c, RedisScript script, int keys,
+                                               const std::vector<std::vector<QByteArray>> &calls,
+                                               QString *error)
+{
+    const RedisScriptText &text = redisScript(script);
+    const QByteArray keyCount = QByteArray::number(keys);
+    std::vector<RedisReply> replies(calls.size());
+    std::vector<size_t> pending(calls.size());
+    for (size_t i = 0; i < calls.size(); ++i)
+        pending[i] = i;
+    for (const bool bySha : { true, false }) {
+        for (const size_t i : pending) {
+            c.begin();
+            c.arg(bySha ? QByteArrayView("EVALSHA") : QByteArrayView("EVAL"));
+            c.arg(bySha ? text.sha : text.body);
+            c.arg(keyCount);
+            for (const QByteArray &arg : calls[i])
+                c.arg(arg);
+            c.end();
+        }
+        ++m_roundTrips;
+        std::vector<size_t> unknown; // NOSCRIPT: nothing ran; sent again by EVAL
+        for (const size_t i : pending) {
+            RedisReply reply = c.next();
+            if (!reply) {
+                *error = c.error();
+                while (c.pending() > 0)
+                    c.next(); // a broken connection answers nullptr at once
+                fail(c, *error);
+                return {};
+            }
+            if (bySha && isNoScript(reply.get()))
+                unknown.push_back(i);
+            else
+                replies[i] = std::move(reply);
+        }
+        pending.swap(unknown);
+        if (pending.empty())
+            break;
+    }
+    return replies;
+}
+
 bool RedisStore::collectTaken(const redisReply *reply, std::vector<Bucket> &taken, qint64 *left)
 {
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 1)
@@ -568,6 +640,183 @@ StoreResult<std::vector<Bucket>> RedisStore::takeReady(int partition, qint64 upT
                                         .arg(taken.size())
                                         .arg(error);
     return Result::success(std::move(taken));
+}
+
+StoreResult<std::vector<Bucket>> RedisStore::readReady(int partition, qint64 upTo, int limit)
+{
+    using Result = StoreResult<std::vector<Bucket>>;
+    if (!validPartition(partition))
+        return Result::failure(QStringLiteral("partition %1 out of range").arg(partition));
+    if (limit < 1)
+        return Result::failure(QStringLiteral("read limit must be positive"));
+
+    RedisConnection &c = connection();
+    QString error;
+    if (!ensureConnected(c, &error))
+        return Result::failure(error);
+
+    const QByteArray suffix = partitionSuffix(partition);
+    std::vector<RedisReply> replies
+        = runScripts(c, RedisScript::Read, 1,
+                     { { readyIndexKey(partition), QByteArray::number(upTo),
+                         QByteArray::number(limit), kBucketPrefix, kReadyPrefix, suffix } },
+                     &error);
+    if (replies.empty())
+        return Result::failure(error);
+    const redisReply *reply = replies.front().get();
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 3 != 0) {
+        error = replyError(QStringLiteral("read"), reply);
+        markOutcome(false, error);
+        return Result::failure(error);
+    }
+
+    // What cannot be delivered is removed here, or it would be read again on
+    // every pass: members that are not ids or have no list left (expired),
+    // and elements that are not numbers. They count as skipped.
+    std::vector<QByteArray> cleanup; // (second, id, n) triples for the Acknowledge script
+    std::vector<std::vector<QByteArray>> drops; // DropJunk calls
+    std::vector<size_t> dropsOf; // index in read of each drop's bucket
+    std::vector<Bucket> read;
+    read.reserve(reply->elements / 3);
+    for (size_t i = 0; i + 2 < reply->elements; i += 3) {
+        const redisReply *atReply = reply->element[i];
+        const redisReply *idReply = reply->element[i + 1];
+        const redisReply *valuesReply = reply->element[i + 2];
+        if (atReply->type != REDIS_REPLY_STRING || idReply->type != REDIS_REPLY_STRING
+            || valuesReply->type != REDIS_REPLY_ARRAY) {
+            ++m_skipped;
+            continue;
+        }
+        const QByteArray at = replyBytes(atReply).toByteArray();
+        const QByteArray encoded = replyBytes(idReply).toByteArray();
+        std::optional<BucketId> id = BucketId::decode(encoded);
+        if (!id) {
+            ++m_skipped;
+            cleanup.insert(cleanup.end(),
+                           { at, encoded, QByteArray::number(qint64(valuesReply->elements)) });
+            continue;
+        }
+        std::vector<double> values;
+        values.reserve(valuesReply->elements);
+        std::map<QByteArray, qint64> junk;
+        for (size_t v = 0; v < valuesReply->elements; ++v) {
+            const redisReply *value = valuesReply->element[v];
+            double parsed = 0;
+            const char *end = value->str + value->len;
+            if (value->type != REDIS_REPLY_STRING
+                || std::from_chars(value->str, end, parsed).ptr != end) {
+                ++m_skipped;
+                ++junk[replyBytes(value).toByteArray()];
+                continue;
+            }
+            values.push_back(parsed);
+        }
+        if (values.empty()) {
+            // Gone (expired), or nothing but junk: remove all of it.
+            ++m_skipped;
+            cleanup.insert(cleanup.end(),
+                           { at, encoded, QByteArray::number(qint64(valuesReply->elements)) });
+            continue;
+        }
+        const QByteArray list = kBucketPrefix + encoded;
+        const QByteArray counter = kValuesPrefix + at + suffix;
+        for (const auto &[element, count] : junk) {
+            drops.push_back({ list, counter, element, QByteArray::number(count) });
+            dropsOf.push_back(read.size());
+        }
+        read.emplace_back(std::move(*id), std::move(values));
+    }
+
+    if (!drops.empty() || !cleanup.empty()) {
+        std::vector<bool> keep(read.size(), true);
+        if (!drops.empty()) {
+            const std::vector<RedisReply> dropped
+                = runScripts(c, RedisScript::DropJunk, 2, drops, &error);
+            for (size_t d = 0; d < drops.size(); ++d) {
+                // Not dropped: its values no longer start where the read
+                // says; it is read again next time.
+                if (dropped.empty() || dropped[d]->type != REDIS_REPLY_INTEGER)
+                    keep[dropsOf[d]] = false;
+            }
+        }
+        if (!cleanup.empty() && c.isOpen()) {
+            std::vector<QByteArray> call { lockKey(partition), readyIndexKey(partition), {},
+                                           kBucketPrefix, kReadyPrefix, kValuesPrefix, suffix };
+            call.insert(call.end(), cleanup.begin(), cleanup.end());
+            const std::vector<RedisReply> cleaned
+                = runScripts(c, RedisScript::Acknowledge, 2, { call }, &error);
+            if (!cleaned.empty() && cleaned.front()->type != REDIS_REPLY_INTEGER)
+                error = replyError(QStringLiteral("cleanup"), cleaned.front().get());
+        }
+        if (std::find(keep.begin(), keep.end(), false) != keep.end()) {
+            std::vector<Bucket> kept;
+            for (size_t b = 0; b < read.size(); ++b) {
+                if (keep[b])
+                    kept.push_back(std::move(read[b]));
+            }
+            read.swap(kept);
+        }
+        if (!error.isEmpty()) {
+            qCWarning(lcRedis).noquote()
+                << QStringLiteral("at=redis.read partition=%1 cleanup=failed error=\"%2\"")
+                       .arg(partition)
+                       .arg(error);
+        }
+    }
+    if (c.isOpen())
+        succeeded(c);
+    return Result::success(std::move(read));
+}
+
+StoreResult<bool> RedisStore::acknowledge(int partition, const std::vector<Bucket> &read,
+                                          const QByteArray &lockOwner)
+{
+    if (!validPartition(partition))
+        return StoreResult<bool>::failure(
+            QStringLiteral("partition %1 out of range").arg(partition));
+    if (read.empty())
+        return StoreResult<bool>::success(true);
+
+    RedisConnection &c = connection();
+    QString error;
+    if (!ensureConnected(c, &error))
+        return StoreResult<bool>::failure(error);
+
+    // One script call per kTakeChunk buckets, pipelined; each checks the lock.
+    const std::vector<QByteArray> head { lockKey(partition), readyIndexKey(partition), lockOwner,
+                                         kBucketPrefix, kReadyPrefix, kValuesPrefix,
+                                         partitionSuffix(partition) };
+    std::vector<std::vector<QByteArray>> calls;
+    // The ready set is the one of the partition given, where the read found
+    // the id (a fleet whose processes disagree on -partitions files ids
+    // elsewhere than hash(id) mod partitions says).
+    for (const Bucket &bucket : read) {
+        const BucketId &id = bucket.id();
+        if (calls.empty() || calls.back().size() >= head.size() + 3 * size_t(kTakeChunk))
+            calls.push_back(head);
+        calls.back().insert(calls.back().end(),
+                            { QByteArray::number(id.readyAt()), id.encode(),
+                              QByteArray::number(bucket.valueCount()) });
+    }
+    const std::vector<RedisReply> replies
+        = runScripts(c, RedisScript::Acknowledge, 2, calls, &error);
+    if (replies.empty())
+        return StoreResult<bool>::failure(error);
+    bool held = true;
+    for (const RedisReply &reply : replies) {
+        if (reply->type != REDIS_REPLY_INTEGER) {
+            if (error.isEmpty())
+                error = replyError(QStringLiteral("acknowledge"), reply.get());
+        } else if (reply->integer < 0) {
+            held = false;
+        }
+    }
+    if (!error.isEmpty()) {
+        markOutcome(false, error);
+        return StoreResult<bool>::failure(error);
+    }
+    succeeded(c);
+    return StoreResult<bool>::success(held);
 }
 
 void RedisStore::ping()

@@ -17,15 +17,28 @@
 // and pipelines a whole chunk of buckets per round trip. The three per-bucket keys expire 300 s
 // after the bucket is ready, or 300 s after the write when it is written later than its ready
 // second (a late bucket would otherwise expire as it is written, which would lose data the receiver
-// accepted). The zset never expires: takeReady removes a second from it when that second's set is
-// empty or gone.
+// accepted). The zset never expires: takeReady and acknowledge remove a second from it when that
+// second's set is empty, and readReady when the set is gone (expired).
 //
 // Why a zset index: a reader must find every ready second up to "now",
 // including seconds it missed (late data, a process that was down). SCAN
 // walks the whole keyspace on every pass and may return keys twice; the
 // per-partition zset gives them with one ZRANGEBYSCORE -inf upTo, in
 // O(log n + seconds), and is kept exact because it is written in the
-// bucket's MULTI and cleaned in the take script.
+// bucket's MULTI and cleaned in the take, read and acknowledge scripts.
+//
+// readReady() is one Lua script (Read) per call: it walks the partition's
+// ready seconds up to upTo, oldest first, takes up to `limit` ids of their
+// sets (SRANDMEMBER) and LRANGEs their lists, removing no value, so what it
+// returns is one atomic snapshot. acknowledge() runs the Acknowledge script
+// per 1,000 buckets: for each, LTRIM list n -1 (n = the values read; values
+// RPUSHed since are behind them and stay); once the list is empty it SREMs
+// the id, and once the set is empty it deletes the set, its counter and its
+// index entry. With a lock owner it first checks that the owner still holds
+// the partition's lock, in the same script, so a reader whose lock ran out
+// removes nothing. Members that cannot be delivered (not an id, no list left)
+// and list elements that are not numbers are removed by readReady itself and
+// counted as skipped; otherwise they would be read again on every pass.
 //
 // takeReady() runs a Lua script per ready set that SPOPs up to 1,000 ids,
 // LRANGEs and DELs their lists, and drops the set, its counter and its index
@@ -33,12 +46,13 @@
 // whole by exactly one caller, even without the partition lock, and a put
 // racing a take lands either entirely before it (taken now) or entirely after
 // it (a new list, taken next time): no value is lost or read twice. The
-// scripts touch keys they do not declare (the lists): fine on a single Redis
-// or a replicated one, not on Redis Cluster. Needs Redis >= 5 (effects
-// replication of the SPOP in a script).
+// scripts touch keys they do not declare (the lists, sets and counters):
+// fine on a single Redis or a replicated one, not on Redis Cluster. Needs
+// Redis >= 5 (effects replication of SPOP and SRANDMEMBER in a script).
 //
 // Locks: one script does SET NX PX, or PEXPIRE when the same owner holds it;
-// unlock is compare-and-delete in a script. now() is Redis TIME.
+// refreshLock is PEXPIRE only when the owner holds it; unlock is
+// compare-and-delete in a script. now() is Redis TIME.
 //
 // Threads: every thread that calls the store gets its own redisContext
 // (hiredis contexts are not thread-safe), created on first use and kept until
@@ -70,7 +84,14 @@
 // values twice. Each bucket is all or nothing: a MULTI cut short is
 // discarded. A take whose reply is lost after its script ran loses the
 // buckets of that script. A take that fails after some scripts answered
-// returns what it took (success) rather than dropping it.
+// returns what it took (success) rather than dropping it. An acknowledgement
+// whose reply is lost may or may not have removed its buckets: the next read
+// returns what is left, so a delivery is at worst repeated, never lost. One
+// corner is not covered: a list that expires between a read and its
+// acknowledgement and is written again before the acknowledgement loses up
+// to the count read of its new values. That takes a write more than 300 s
+// after the bucket's previous one (a resolution of 150 s or more, late data
+// at the edge of recv-deadline) while a delivery of it is on its way.
 #pragma once
 
 #include "store/redisurl.h"
@@ -91,6 +112,8 @@ struct redisReply;
 namespace l2met {
 
 class RedisConnection;
+struct RedisReplyDeleter;
+using RedisReply = std::unique_ptr<redisReply, RedisReplyDeleter>; // as in redisconnection.h
 enum class RedisScript;
 
 struct RedisStoreOptions
@@ -110,8 +133,9 @@ class RedisStore final : public Store
 public:
     using Options = RedisStoreOptions;
 
-    // Buckets a put writes per pipelined round trip, and ids a take script
-    // removes per call (bounds how long one script blocks Redis).
+    // Buckets a put writes per pipelined round trip, and ids a take or an
+    // acknowledge script removes per call (bounds how long one script blocks
+    // Redis; a read script reads at most its limit).
     static constexpr int kPutChunk = 1000;
     static constexpr int kTakeChunk = 1000;
     // Seconds the bucket keys live after the bucket is ready (SPEC section 6).
@@ -136,7 +160,11 @@ public:
     StoreResult<qint64> now() override;
     StoreResult<bool> lockPartition(int partition, const QByteArray &owner, int ttlMs) override;
     StoreResult<bool> unlockPartition(int partition, const QByteArray &owner) override;
+    StoreResult<bool> refreshLock(int partition, const QByteArray &owner, int ttlMs) override;
     StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo) override;
+    StoreResult<std::vector<Bucket>> readReady(int partition, qint64 upTo, int limit) override;
+    StoreResult<bool> acknowledge(int partition, const std::vector<Bucket> &read,
+                                  const QByteArray &lockOwner = {}) override;
 
     bool healthy() override;
     // Two pipelined round trips; on failure healthy = false and zero counts.
@@ -162,6 +190,13 @@ private:
     StoreResult<qint64> redisTime(RedisConnection &c);
     StoreResult<qint64> runScript(RedisConnection &c, RedisScript script, const QByteArray &key,
                                   const QByteArray &arg1, const QByteArray &arg2 = {});
+    // Runs script once per call (its keys, then its arguments), pipelined:
+    // EVALSHA, then EVAL for what the server did not know. The replies in
+    // order (error replies included); empty, with *error, when the
+    // connection broke (then failed and closed).
+    std::vector<RedisReply> runScripts(RedisConnection &c, RedisScript script, int keys,
+                                       const std::vector<std::vector<QByteArray>> &calls,
+                                       QString *error);
     // Appends the buckets of one take script's reply; false when it is not one.
     bool collectTaken(const redisReply *reply, std::vector<Bucket> &taken, qint64 *left);
     void ping();

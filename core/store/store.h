@@ -1,11 +1,33 @@
-// Store: where flushed buckets wait until they are ready and an outlet takes
-// them (SPEC sections 1 and 6). Each bucket is filed under its partition,
-// hash(id) mod partitions, and under the second it becomes ready. A bucket
-// put again (same id) gets the new values appended.
+// Store: where flushed buckets wait until they are ready and an outlet
+// delivers them (SPEC sections 1 and 6). Each bucket is filed under its
+// partition, hash(id) mod partitions, and under the second it becomes ready. A
+// bucket put again (same id) gets the new values appended.
 //
-// The reader of each process, every outlet interval, takes the lock of a
-// partition, takes (reads and removes) every bucket ready up to the store's
-// "now", and releases the lock, so exactly one outlet computes a bucket.
+// Acknowledge after delivery. The reader of each process, every outlet
+// interval, takes the lock of a partition, reads (without removing) the
+// buckets ready up to the store's "now", hands them to the outlet, keeps the
+// lock alive (refreshLock) until Librato answered, and only then acknowledges
+// them (removes exactly the values it read) and releases the lock. A process
+// killed anywhere in between removed nothing: its lock expires and another
+// reader reads the same values again. So delivery is at least once: a
+// bucket is delivered twice when its delivery went through but its
+// acknowledgement did not (killed after Librato's 2xx, Redis unreachable, the
+// lock lost). That is harmless: Librato keeps one value per gauge name, source
+// and measure_time, so the second POST of the same values replaces the first
+// with the same numbers. What is never possible is a loss: values are removed
+// only by an acknowledgement of a read that included them.
+//
+// Exactly one reader at a time reads and acknowledges a partition while it
+// holds the lock, and acknowledge(..., lockOwner) checks the lock atomically
+// with the removal, so a reader whose lock ran out (a stall longer than the
+// ttl) cannot remove values that another reader has read since. Without a
+// lock owner, acknowledge trusts its caller: two unlocked readers that
+// acknowledge the same read both remove it, and the second removes values
+// put after the first (see acknowledge()).
+//
+// takeReady() is the older destructive read (read and remove in one step):
+// exactly once under a lock, but what it took is gone even if delivery never
+// happens. Tests and tools use it; the Reader does not.
 //
 // Implementations are thread-safe: put() is called from the store writer
 // thread, the partition calls from the reader thread, health() and stats()
@@ -87,11 +109,48 @@ public:
     // nobody, so its former owner gets false.
     virtual StoreResult<bool> unlockPartition(int partition, const QByteArray &owner) = 0;
 
+    // Extends the lock's ttl when owner holds it now (true). Unlike
+    // lockPartition it never takes a lock that is free: false tells the
+    // caller that its lock ran out since it last had it (someone else may
+    // have read and acknowledged in between), so it must not acknowledge.
+    virtual StoreResult<bool> refreshLock(int partition, const QByteArray &owner, int ttlMs) = 0;
+
     // Removes and returns every bucket of the partition whose ready time is
     // <= upTo (missed seconds included: nothing is skipped). Each bucket's
     // values are in the order they were put; the order of the buckets is
     // unspecified.
     virtual StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo) = 0;
+
+    // Reads, without removing anything, up to limit (>= 1) buckets of the
+    // partition whose ready time is <= upTo (missed seconds included). Each
+    // bucket holds exactly the values stored for its id at that moment, in
+    // the order they were put (a compacted bucket keeps its multiset and its
+    // last value); its valueCount() is what acknowledge() will remove. Two
+    // reads with nothing acknowledged or put in between return the same
+    // buckets (when there are more than limit, which ones is unspecified).
+    virtual StoreResult<std::vector<Bucket>> readReady(int partition, qint64 upTo, int limit) = 0;
+
+    // For each bucket of read (as readReady returned it), removes the first
+    // bucket.valueCount() values stored under its id, in arrival order: what
+    // was read, while values put since the read stay, ready for the next
+    // read. An id left without values is unfiled. A bucket whose values are
+    // already gone (acknowledged, expired) removes what is left of them only.
+    //
+    // lockOwner not empty: only while lockOwner holds the partition's lock,
+    // checked atomically with the removal; when it does not, nothing more is
+    // removed and the value is false. That makes an acknowledgement by a
+    // reader that lost its lock harmless. Empty: no check (tests, tools).
+    // Then two readers that read the same values and both acknowledge them
+    // remove them twice: values put after the first acknowledgement are lost
+    // (MemoryStore removes only values that a read has covered, so there it
+    // takes a third read in between). Hold the lock, as the Reader does.
+    //
+    // Fails for a partition out of range. A failure may have removed some
+    // buckets' values and not others' (each bucket's whole or not at all):
+    // never acknowledge that read again (it could remove values put since);
+    // read again, which returns what is left, and deliver that.
+    virtual StoreResult<bool> acknowledge(int partition, const std::vector<Bucket> &read,
+                                          const QByteArray &lockOwner = {}) = 0;
 
     // Copies of up to limit buckets waiting in the store, without taking
     // them (for the GUI's live table). Stores where this is costly may
