@@ -45,10 +45,16 @@ HttpReceiver::HttpReceiver(Options options, std::shared_ptr<const Fernet> fernet
     , m_metrics(metrics)
     , m_problems(problems)
     , m_hooks(std::move(hooks))
+    , m_dedup(m_options.dedupWindowMs, m_options.dedupMaxEntries)
 {
+    m_clock.start();
     m_requests = &m_metrics->counter("http_requests", "HTTP requests answered");
     m_bodyBytes = &m_metrics->counter("http_body_bytes", "bytes of /logs bodies accepted");
     m_bodiesAccepted = &m_metrics->counter("bodies_accepted", "/logs bodies put on the inbox");
+    m_bodiesDuplicate = &m_metrics->counter(
+        "bodies_duplicate", "/logs bodies answered 200 but dropped: a retry of an accepted Logplex-Frame-Id");
+    m_linesDuplicate = &m_metrics->counter(
+        "lines_duplicate", "lines of duplicate bodies (their Logplex-Msg-Count), never parsed");
     for (const int status : { 200, 400, 401, 404, 405, 408, 413, 431, 503 })
         m_byStatus.insert(status,
                           &m_metrics->counter("http_responses", "HTTP responses by status code",
@@ -173,6 +179,17 @@ QHttpServerResponse HttpReceiver::handleLogs(const QHttpServerRequest &request)
     const QString queryError = parseQuery(request.query(), &item.options);
     if (!queryError.isEmpty())
         return reject(400, "http_400", queryError.toUtf8(), credentials.user);
+    // A retry of a batch already on the inbox is done as far as logplex is
+    // concerned, whatever the back-pressure: 200, and not parsed again.
+    const QByteArray frameId = request.value(QByteArrayLiteral("logplex-frame-id")).trimmed();
+    if (!frameId.isEmpty() && m_dedup.contains(basic.user, frameId, m_clock.elapsed())) {
+        bool ok = false;
+        const quint64 lines = request.value(QByteArrayLiteral("logplex-msg-count")).trimmed().toULongLong(&ok);
+        m_bodiesDuplicate->add();
+        m_linesDuplicate->add(ok ? lines : 0);
+        countStatus(200);
+        return QHttpServerResponse(QByteArray(), StatusCode::Ok);
+    }
     // While the store is down the outbox holds what is flushed; only when
     // it is full does the store count as down for ingest (a short outage
     // costs no 503s, a long one makes logplex keep the data).
@@ -188,6 +205,8 @@ QHttpServerResponse HttpReceiver::handleLogs(const QHttpServerRequest &request)
     item.receivedAt = QDateTime::currentSecsSinceEpoch();
     if (!m_inbox->tryPush(item))
         return reject(503, "http_503", "inbox full; retry later", credentials.user);
+    if (!frameId.isEmpty()) // only once it is on the inbox: a 503'd batch must be taken on retry
+        m_dedup.add(basic.user, frameId, m_clock.elapsed());
     m_bodyBytes->add(quint64(size));
     m_bodiesAccepted->add();
     countStatus(200);

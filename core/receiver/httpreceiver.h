@@ -5,15 +5,19 @@
 //
 // Lives in the HTTP thread (created there by the Engine); start() and stop()
 // run in that thread. Verified drain tokens are cached (bounded) so a busy
-// drain costs one Fernet verification, not one per request.
+// drain costs one Fernet verification, not one per request. Accepted
+// (token, Logplex-Frame-Id) pairs are remembered (FrameDedup) so a batch
+// that logplex retries is answered 200 without being parsed twice.
 #pragma once
 
 #include "auth/credentials.h"
 #include "auth/fernet.h"
 #include "parser/ingestoptions.h"
 #include "receiver/connectionguard.h"
+#include "receiver/framededup.h"
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QHostAddress>
 #include <QObject>
@@ -47,6 +51,10 @@ public:
         int maxConnections = 4096;
         int recvDeadline = 2;
         QList<QByteArray> secretKeys; // the configured keys, for /sign
+        // Retried batches (same token and Logplex-Frame-Id) are dropped
+        // within this window and up to this many remembered batches.
+        qint64 dedupWindowMs = FrameDedup::kDefaultWindowMs;
+        int dedupMaxEntries = FrameDedup::kDefaultMaxEntries;
     };
     struct Hooks
     {
@@ -89,10 +97,14 @@ private:
     quint16 m_port = 0;
     QHash<QByteArray, Credentials> m_tokenCache; // HTTP thread only
     static constexpr int kTokenCacheSize = 4096;
+    FrameDedup m_dedup; // HTTP thread only
+    QElapsedTimer m_clock; // monotonic time for m_dedup
 
     Counter *m_requests = nullptr;
     Counter *m_bodyBytes = nullptr;
     Counter *m_bodiesAccepted = nullptr;
+    Counter *m_bodiesDuplicate = nullptr;
+    Counter *m_linesDuplicate = nullptr;
     QHash<int, Counter *> m_byStatus;
 };
 
