@@ -138,6 +138,7 @@ private Q_SLOTS:
     void readRemovesWhatCannotBeDelivered();
     void readAndAcknowledgeRoundTrips();
     void scriptsReloadedAfterFlush();
+    void peekIsReadOnlyAndRateLimited();
 
 private:
     std::unique_ptr<RedisStore> makeStore(int partitions, RedisStore::Options options = {});
@@ -365,6 +366,30 @@ void Tst_redisstore::bigAndCompactedBuckets()
             QCOMPARE(bucket.last(), 1.0);
         }
     }
+}
+
+// The GUI's live table: peek shows ready and future buckets, takes nothing,
+// and asks Redis at most once per kPeekIntervalMs.
+void Tst_redisstore::peekIsReadOnlyAndRateLimited()
+{
+    const std::unique_ptr<RedisStore> store = makeStore(4);
+    const qint64 now = storeNow(*store);
+    std::vector<Bucket> buckets = readyBuckets(now, 30);
+    BucketId future = buckets.front().id();
+    future.name = "future";
+    future.time = now + 600;
+    buckets.emplace_back(future, std::vector<double> { 1, 2, 3 });
+    QVERIFY(store->put(buckets).ok());
+
+    const std::vector<Bucket> peeked = store->peek(1000);
+    QCOMPARE(peeked.size(), buckets.size());
+    QVERIFY(std::any_of(peeked.begin(), peeked.end(),
+                        [](const Bucket &b) { return b.id().name == "future" && b.valueCount() == 3; }));
+    QCOMPARE(store->stats().buckets, qint64(buckets.size())); // nothing taken
+    const quint64 trips = store->roundTrips();
+    QCOMPARE(store->peek(1000).size(), peeked.size()); // the kept copy
+    QCOMPARE(store->roundTrips(), trips);
+    QCOMPARE(store->peek(5).size(), size_t(5)); // the copy, cut to the limit
 }
 
 void Tst_redisstore::pipelinedPut()

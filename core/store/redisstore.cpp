@@ -3,6 +3,7 @@
 #include "store/redisconnection.h"
 #include "store/redisscripts.h"
 
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QLoggingCategory>
 #include <QMutexLocker>
@@ -12,6 +13,8 @@
 #include <bit>
 #include <charconv>
 #include <chrono>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -955,6 +958,26 @@ StoreStats RedisStore::stats()
         succeeded(c);
     stats.healthy = m_healthy.load();
     return stats;
+}
+
+std::vector<Bucket> RedisStore::peek(int limit)
+{
+    QMutexLocker lock(&m_peekMutex);
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    if (m_peekAtMs >= 0 && nowMs - m_peekAtMs < kPeekIntervalMs && nowMs >= m_peekAtMs)
+        return std::vector<Bucket>(m_peeked.begin(),
+                                   m_peeked.begin() + std::min<ptrdiff_t>(limit, ptrdiff_t(m_peeked.size())));
+    std::vector<Bucket> out;
+    for (int p = 0; p < m_partitionCount && int(out.size()) < limit; ++p) {
+        StoreResult<std::vector<Bucket>> read
+            = readReady(p, std::numeric_limits<qint64>::max(), limit - int(out.size()));
+        if (!read.ok())
+            break;
+        std::move(read.value->begin(), read.value->end(), std::back_inserter(out));
+    }
+    m_peekAtMs = nowMs;
+    m_peeked = out;
+    return out;
 }
 
 } // namespace l2met

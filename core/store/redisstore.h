@@ -64,7 +64,10 @@
 // call) sends a PING. Only the very first healthy() call pings synchronously.
 // stats() makes two pipelined round trips (O(partitions + ready seconds)) on
 // the calling thread: call it from a worker thread, not the GUI thread.
-// peek() is not implemented (Store's default: no buckets).
+// peek() reads buckets with readReady (non-destructive) over every
+// partition, ready or not, at most once every kPeekIntervalMs (the GUI asks
+// a few times a second; a shared Redis must not pay for that): in between it
+// answers the copy it kept.
 //
 // When Redis is down or slow: connects time out after connectTimeoutMs and
 // commands after commandTimeoutMs; every failure is a StoreResult failure
@@ -166,6 +169,9 @@ public:
     StoreResult<bool> acknowledge(int partition, const std::vector<Bucket> &read,
                                   const QByteArray &lockOwner = {}) override;
 
+    std::vector<Bucket> peek(int limit) override;
+    static constexpr int kPeekIntervalMs = 2000;
+
     bool healthy() override;
     // Two pipelined round trips; on failure healthy = false and zero counts.
     StoreStats stats() override;
@@ -220,6 +226,10 @@ private:
     QWaitCondition m_healthWake;
     bool m_stopping = false; // under m_healthMutex
     QThread *m_healthThread = nullptr;
+
+    QMutex m_peekMutex;
+    qint64 m_peekAtMs = -1; // steady clock of the last real peek
+    std::vector<Bucket> m_peeked;
 };
 
 } // namespace l2met
