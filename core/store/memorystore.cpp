@@ -111,13 +111,8 @@ StoreResult<qint64> MemoryStore::now()
 
 StoreResult<bool> MemoryStore::lockPartition(int partition, const QByteArray &owner, int ttlMs)
 {
-    if (!validPartition(partition))
-        return StoreResult<bool>::failure(
-            QStringLiteral("partition %1 out of range").arg(partition));
-    if (owner.isEmpty())
-        return StoreResult<bool>::failure(QStringLiteral("empty lock owner"));
-    if (ttlMs <= 0)
-        return StoreResult<bool>::failure(QStringLiteral("lock ttl must be positive"));
+    if (const QString error = lockArgumentsError(partition, owner, ttlMs); !error.isEmpty())
+        return StoreResult<bool>::failure(error);
 
     Partition &p = *m_partitions[size_t(partition)];
     const qint64 nowMs = steadyMs();
@@ -132,13 +127,8 @@ StoreResult<bool> MemoryStore::lockPartition(int partition, const QByteArray &ow
 
 StoreResult<bool> MemoryStore::refreshLock(int partition, const QByteArray &owner, int ttlMs)
 {
-    if (!validPartition(partition))
-        return StoreResult<bool>::failure(
-            QStringLiteral("partition %1 out of range").arg(partition));
-    if (owner.isEmpty())
-        return StoreResult<bool>::failure(QStringLiteral("empty lock owner"));
-    if (ttlMs <= 0)
-        return StoreResult<bool>::failure(QStringLiteral("lock ttl must be positive"));
+    if (const QString error = lockArgumentsError(partition, owner, ttlMs); !error.isEmpty())
+        return StoreResult<bool>::failure(error);
 
     Partition &p = *m_partitions[size_t(partition)];
     const qint64 nowMs = steadyMs();

@@ -419,13 +419,8 @@ StoreResult<qint64> RedisStore::now()
 
 StoreResult<bool> RedisStore::lockPartition(int partition, const QByteArray &owner, int ttlMs)
 {
-    if (!validPartition(partition))
-        return StoreResult<bool>::failure(
-            QStringLiteral("partition %1 out of range").arg(partition));
-    if (owner.isEmpty())
-        return StoreResult<bool>::failure(QStringLiteral("empty lock owner"));
-    if (ttlMs <= 0)
-        return StoreResult<bool>::failure(QStringLiteral("lock ttl must be positive"));
+    if (const QString error = lockArgumentsError(partition, owner, ttlMs); !error.isEmpty())
+        return StoreResult<bool>::failure(error);
 
     RedisConnection &c = connection();
     QString error;
@@ -458,13 +453,8 @@ StoreResult<bool> RedisStore::unlockPartition(int partition, const QByteArray &o
 
 StoreResult<bool> RedisStore::refreshLock(int partition, const QByteArray &owner, int ttlMs)
 {
-    if (!validPartition(partition))
-        return StoreResult<bool>::failure(
-            QStringLiteral("partition %1 out of range").arg(partition));
-    if (owner.isEmpty())
-        return StoreResult<bool>::failure(QStringLiteral("empty lock owner"));
-    if (ttlMs <= 0)
-        return StoreResult<bool>::failure(QStringLiteral("lock ttl must be positive"));
+    if (const QString error = lockArgumentsError(partition, owner, ttlMs); !error.isEmpty())
+        return StoreResult<bool>::failure(error);
 
     RedisConnection &c = connection();
     QString error;

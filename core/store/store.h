@@ -159,6 +159,11 @@ public:
 
     virtual bool healthy() = 0;
     virtual StoreStats stats() = 0;
+
+protected:
+    // The argument checks every lock call makes: the error text, or empty
+    // when the partition is in range, the owner non-empty and the ttl positive.
+    QString lockArgumentsError(int partition, const QByteArray &owner, int ttlMs) const;
 };
 
 } // namespace l2met
