@@ -35,26 +35,6 @@ bool Inbox::pop(InboxItem *item, int timeoutMs)
     *item = std::move(m_items.front());
     m_items.pop_front();
     m_bytes -= item->body.size();
-    ++m_busy;
-    return true;
-}
-
-void Inbox::markDone()
-{
-    QMutexLocker lock(&m_mutex);
-    --m_busy;
-    if (m_busy == 0 && m_items.empty())
-        m_idle.wakeAll();
-}
-
-bool Inbox::waitIdle(int timeoutMs)
-{
-    QMutexLocker lock(&m_mutex);
-    QDeadlineTimer deadline(timeoutMs);
-    while (m_busy > 0 || !m_items.empty()) {
-        if (!m_idle.wait(&m_mutex, deadline))
-            return false;
-    }
     return true;
 }
 
@@ -70,12 +50,6 @@ void Inbox::setPaused(bool paused)
     QMutexLocker lock(&m_mutex);
     m_paused = paused;
     m_notEmpty.wakeAll();
-}
-
-bool Inbox::isPaused() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_paused;
 }
 
 bool Inbox::isClosed() const

@@ -37,13 +37,9 @@ public:
     // No more pushes; pops drain what is left, then return false.
     void close();
     bool isClosed() const;
-    // Waits until the inbox is empty and every popped item was marked done.
-    bool waitIdle(int timeoutMs);
-    void markDone();
     // While paused, pop() hands out nothing (the inbox fills up and the
     // receiver answers 503), for inspection and back-pressure tests.
     void setPaused(bool paused);
-    bool isPaused() const;
 
     int depth() const;
     qint64 bytes() const;
@@ -55,10 +51,8 @@ private:
     const qint64 m_maxBytes;
     mutable QMutex m_mutex;
     QWaitCondition m_notEmpty;
-    QWaitCondition m_idle;
     std::deque<InboxItem> m_items;
     qint64 m_bytes = 0;
-    int m_busy = 0; // popped, not yet done
     bool m_closed = false;
     bool m_paused = false;
 };

@@ -98,7 +98,6 @@ void ParserPool::run(int nice)
         record(counters, item, made, added);
         m_parseTime->record(timer.nsecsElapsed() / 1000);
         item = InboxItem();
-        m_inbox->markDone();
     }
 }
 
@@ -118,14 +117,6 @@ void ParserPool::record(const ParseCounters &counters, const InboxItem &item, si
                            "user=\"" + Metrics::labelValue(item.user) + '"')
             .add(dropped);
     }
-}
-
-ParseCounters ParserPool::totals() const
-{
-    ParseCounters out;
-    for (size_t i = 0; i < ParseCounters::kCount; ++i)
-        out.values[i] = m_counters[i]->value();
-    return out;
 }
 
 } // namespace l2met

@@ -40,8 +40,6 @@ public:
     // Returns once the inbox is closed and drained and every worker ended.
     void join();
 
-    // Sums of the outcome counters since start.
-    ParseCounters totals() const;
 
 private:
     void run(int nice);
