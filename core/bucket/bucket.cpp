@@ -6,6 +6,8 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <cstdint>
+#include <bit>
 #include <numeric>
 #include <utility>
 
@@ -132,19 +134,30 @@ void Bucket::compact()
     if (m_values.empty())
         return;
     m_last = m_values.back();
-    std::sort(m_values.begin(), m_values.end(),
-              [](double a, double b) { return a < b || (a == b && std::signbit(a) && !std::signbit(b)); });
+    // Sort by a key that orders doubles as numbers, -0.0 just before 0.0:
+    // integer compares, and equal keys are equal bits (exact grouping).
+    std::vector<std::uint64_t> keys(m_values.size());
+    std::transform(m_values.begin(), m_values.end(), keys.begin(), [](double v) {
+        const auto bits = std::bit_cast<std::uint64_t>(v);
+        return (bits >> 63) ? ~bits : (bits | (std::uint64_t(1) << 63));
+    });
+    std::sort(keys.begin(), keys.end());
     std::vector<ValueCount> fresh;
-    for (const double v : m_values) {
-        if (!fresh.empty() && fresh.back().value == v && std::signbit(fresh.back().value) == std::signbit(v))
+    for (size_t i = 0; i < keys.size(); ++i) {
+        if (i > 0 && keys[i] == keys[i - 1]) {
             ++fresh.back().count;
-        else
-            fresh.push_back({ v, 1 });
+            continue;
+        }
+        const std::uint64_t k = keys[i];
+        fresh.push_back({ std::bit_cast<double>((k >> 63) ? (k & ~(std::uint64_t(1) << 63)) : ~k), 1 });
     }
     m_compacted += m_values.size();
     m_counts = m_counts.empty() ? std::move(fresh) : mergeCounts(m_counts, fresh);
     m_values.clear();
-    m_values.shrink_to_fit();
+    // Keep the buffer for the next values unless it grew large (values that
+    // hardly repeat): then give the memory back.
+    if (m_values.capacity() > 4 * kCompactAt)
+        m_values.shrink_to_fit();
 }
 
 void Bucket::maybeCompact()

@@ -55,7 +55,7 @@ public:
     // Folds every raw value into the counts now.
     void compact();
     // Raw values at which maybeCompact() compacts (the first time).
-    static constexpr size_t kCompactAt = 256;
+    static constexpr size_t kCompactAt = 128;
 
     Statistics statistics() const;
 
