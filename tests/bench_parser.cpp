@@ -9,6 +9,7 @@
 #include "benchbody.h"
 #include "parser/bodyparser.h"
 #include "parser/bucketaccumulator.h"
+#include "receiver/register.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -17,16 +18,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
-#include <unordered_map>
 
 using namespace l2met;
-
-namespace {
-struct IdHash
-{
-    size_t operator()(const BucketId &id) const noexcept { return qHash(id); }
-};
-} // namespace
 
 int main(int argc, char **argv)
 {
@@ -48,7 +41,7 @@ int main(int argc, char **argv)
 
     BodyParser parser;
     BucketAccumulator accumulator;
-    std::unordered_map<BucketId, Bucket, IdHash> registry;
+    Register registry;
     ParseCounters total;
     quint64 bodies = 0;
 
@@ -59,13 +52,10 @@ int main(int argc, char **argv)
         for (int i = 0; i < 100; ++i) {
             accumulator.reset(options.token, options.resolution);
             total += parser.parse(view, options, now, accumulator);
-            for (Bucket &b : accumulator.takeBuckets()) {
-                auto [it, inserted] = registry.try_emplace(b.id(), std::move(b));
-                if (!inserted)
-                    it->second.merge(b);
-            }
+            std::vector<Bucket> buckets = accumulator.takeBuckets();
+            registry.merge(buckets);
             if (++bodies % 1000 == 0)
-                registry.clear();
+                registry.takeAll(); // as a flush would
         }
     }
     const double elapsed = static_cast<double>(timer.nsecsElapsed()) / 1e9;
