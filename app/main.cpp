@@ -8,6 +8,7 @@
 #include "auth/fernet.h"
 
 #include <QCoreApplication>
+#include <QDebug>
 #include <QHostInfo>
 #include <QLoggingCategory>
 #include <QProcessEnvironment>
@@ -21,9 +22,49 @@
 
 #include <cstdio>
 
+#include <sys/resource.h>
+
 using namespace l2met;
 
 namespace {
+
+// Each HTTP connection is a file descriptor: --max-connections (4096 by
+// default) plus Redis, Librato and files must fit under the soft limit,
+// which is often 1024. Raised to the hard limit; a warning when still short.
+void raiseFileLimit(int maxConnections)
+{
+    rlimit limit {};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+        getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const rlim_t needed = rlim_t(maxConnections) + 256;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+        qWarning().noquote() << QStringLiteral(
+            "at=startup.file-limit open-files=%1 needed=%2: connections past it are refused by the kernel; "
+            "raise LimitNOFILE / ulimit -n or lower --max-connections")
+                                    .arg(quint64(limit.rlim_cur))
+                                    .arg(quint64(needed));
+    }
+}
+
+// Qt HttpServer's debug output (qt.httpserver*) prints each request with its
+// URL and headers: drain tokens and, for /sign, a secret key. It stays off
+// whatever QT_LOGGING_RULES says; every other category keeps its rules.
+QLoggingCategory::CategoryFilter defaultCategoryFilter = nullptr;
+
+void categoryFilter(QLoggingCategory *category)
+{
+    if (defaultCategoryFilter)
+        defaultCategoryFilter(category);
+    if (QByteArrayView(category->categoryName()).startsWith("qt.httpserver")) {
+        category->setEnabled(QtDebugMsg, false);
+        category->setEnabled(QtInfoMsg, false);
+    }
+}
 
 void printLine(FILE *stream, const QString &line)
 {
@@ -96,6 +137,7 @@ int runHeadless(int argc, char **argv, const LoadResult &loaded)
         qInfo().noquote() << QStringLiteral("at=signal signal=%1 action=shutdown").arg(signal);
         metricsLog.stop();
         engine.shutdown(30000);
+        logMetrics(engine); // the final counters: what every line and gauge came to
         app.quit();
     });
     return app.exec();
@@ -133,6 +175,7 @@ int runDesktop(int argc, char **argv, const LoadResult &loaded)
 int main(int argc, char **argv)
 {
     qSetMessagePattern(QStringLiteral("time=%{time yyyy-MM-ddThh:mm:ss.zzz} level=%{type} %{message}"));
+    defaultCategoryFilter = QLoggingCategory::installFilter(categoryFilter);
     QCoreApplication::setApplicationName(QStringLiteral("l2met"));
     QCoreApplication::setOrganizationDomain(QStringLiteral("l2met.github.io"));
     QCoreApplication::setApplicationVersion(QStringLiteral(L2MET_VERSION));
@@ -146,6 +189,8 @@ int main(int argc, char **argv)
         printLine(stdout, loaded.output);
         return 0;
     }
+    if (loaded.config)
+        raiseFileLimit(loaded.config->maxConnections);
     if (!loaded.config) {
         printLine(stderr, QStringLiteral("l2met: %1").arg(loaded.error));
         return 2;

@@ -281,6 +281,8 @@ void Tst_config::flags_data()
                 with([](Config &c) { c.metchanUrl = u"https://u:t@metrics.example.com"_s; }));
     addFlagRows(u"max-body"_s, u"1M"_s, with([](Config &c) { c.maxBodyBytes = 1 << 20; }));
     addFlagRows(u"inbox-bytes"_s, u"128M"_s, with([](Config &c) { c.inboxBytes = 128LL << 20; }));
+    addFlagRows(u"max-buffered"_s, u"1G"_s, with([](Config &c) { c.maxBufferedBytes = 1LL << 30; }));
+    addFlagRows(u"max-connections"_s, u"100"_s, with([](Config &c) { c.maxConnections = 100; }));
     addFlagRows(u"outbox"_s, u"5"_s, with([](Config &c) { c.outboxFlushes = 5; }));
 
     QTest::newRow("several") << QStringList { u"-outlet"_s, u"-partitions"_s, u"4"_s,
@@ -579,6 +581,11 @@ void Tst_config::errors_data()
     flag("outlet-ttl 11m", { u"-outlet-ttl"_s, u"11m"_s }, { u"-outlet-ttl \"11m\""_s });
     flag("max-body 1023", { u"--max-body"_s, u"1023"_s },
          { u"--max-body \"1023\""_s, u"between 1K and 1G"_s });
+    flag("max-buffered below max-body", { u"--max-buffered"_s, u"8M"_s },
+         { u"--max-buffered \"8M\""_s, u"at least --max-body (8M) + 128K"_s });
+    file("max-buffered below max-body in file", "[l2met]\nmax-buffered = 1M\n",
+         { u"max-buffered \"1M\" in "_s, u"line 2"_s, u"at least --max-body"_s });
+    flag("max-connections 0", { u"--max-connections"_s, u"0"_s }, { u"--max-connections \"0\""_s });
     flag("max-body 2G", { u"--max-body"_s, u"2G"_s, u"--inbox-bytes"_s, u"4G"_s },
          { u"--max-body \"2G\""_s });
     flag("inbox-bytes below max-body", { u"--inbox-bytes"_s, u"4M"_s },
@@ -865,7 +872,8 @@ void Tst_config::byteSizes()
 
     // A large inbox so that only --max-body's own rules apply.
     const LoadResult result
-        = load({ u"--inbox-bytes"_s, u"2G"_s, u"--max-body"_s, text }, makeEnv({}));
+        = load({ u"--inbox-bytes"_s, u"2G"_s, u"--max-buffered"_s, u"2G"_s, u"--max-body"_s, text },
+               makeEnv({}));
     if (bytes >= 0) {
         QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
         QCOMPARE(result.config->maxBodyBytes, bytes);

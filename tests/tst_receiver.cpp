@@ -164,6 +164,9 @@ struct Setup
     int idleTimeoutMs = kIdleTimeoutMs;
     qint64 dedupWindowMs = FrameDedup::kDefaultWindowMs;
     int dedupMaxEntries = FrameDedup::kDefaultMaxEntries;
+    int requestTimeoutMs = kRequestTimeoutMs;
+    int evictIdleAfterMs = 60000; // no eviction unless a test asks
+    qint64 maxBufferedBytes = 64LL << 20;
 };
 
 } // namespace
@@ -195,9 +198,11 @@ private:
         options.port = 0;
         options.limits.maxBodyBytes = kMaxBodyBytes;
         options.limits.maxHeaderBytes = kMaxHeaderBytes;
-        options.limits.requestTimeoutMs = kRequestTimeoutMs;
+        options.limits.requestTimeoutMs = setup.requestTimeoutMs;
         options.limits.idleTimeoutMs = setup.idleTimeoutMs;
-        options.maxConnections = kMaxConnections;
+        options.server.maxConnections = kMaxConnections;
+        options.server.evictIdleAfterMs = setup.evictIdleAfterMs;
+        options.server.maxBufferedBytes = setup.maxBufferedBytes;
         options.secretKeys = { m_key };
         options.dedupWindowMs = setup.dedupWindowMs;
         options.dedupMaxEntries = setup.dedupMaxEntries;
@@ -720,6 +725,139 @@ private Q_SLOTS:
             more.back()->send(request("GET", "/health"));
             QCOMPARE(more.back()->next().status, 200);
         }
+    }
+
+    // At the limit, a new connection takes the place of the one silent
+    // longest: an idle keep-alive connection closes without a word, a
+    // half-sent request is answered 503.
+    void evictsSilentConnections()
+    {
+        startReceiver({ .idleTimeoutMs = 10000, .requestTimeoutMs = 10000, .evictIdleAfterMs = 300 });
+        std::vector<std::unique_ptr<Client>> clients;
+        clients.push_back(std::make_unique<Client>(m_port));
+        clients.back()->send(request("GET", "/health")); // then idle
+        QCOMPARE(clients.back()->next().status, 200);    // the server has seen it
+        QElapsedTimer sinceOldest;
+        sinceOldest.start();
+        while (int(clients.size()) < kMaxConnections) {
+            clients.push_back(std::make_unique<Client>(m_port));
+            clients.back()->send("POST /logs HTTP/1.1\r\nHost: x\r\n"); // half a request
+        }
+        // All silent for less than 300 ms: no room yet.
+        if (sinceOldest.elapsed() < 250) {
+            Client early(m_port);
+            QCOMPARE(early.next().status, 503);
+        }
+        QTest::qWait(std::max<qint64>(0, 350 - sinceOldest.elapsed()));
+        // The idle connection has been silent longest: closed without a word.
+        Client first(m_port);
+        first.send(postLogs(logBody()));
+        QCOMPARE(first.next().status, 200);
+        QVERIFY(clients[0]->waitClosed());
+        QCOMPARE(clients[0]->pending(), QByteArray());
+        // Then one of the half-sent requests: answered 503.
+        Client second(m_port);
+        second.send(postLogs(logBody()));
+        QCOMPARE(second.next().status, 200);
+        const auto evicted = [&clients] {
+            int n = 0;
+            for (size_t i = 1; i < clients.size(); ++i)
+                n += clients[i]->isClosed() ? 1 : 0;
+            return n;
+        };
+        QTRY_COMPARE(evicted(), 1);
+        for (size_t i = 1; i < clients.size(); ++i) {
+            if (clients[i]->isClosed()) {
+                const Response r = clients[i]->next();
+                QCOMPARE(r.status, 503);
+                QVERIFY(r.body.contains("connection limit"));
+            }
+        }
+        QCOMPARE(counter("connections_evicted"), 2.0);
+        QCOMPARE(m_inbox->depth(), 2);
+    }
+
+    // A client busy sending is never the one evicted, however old.
+    void busyConnectionsStay()
+    {
+        startReceiver({ .idleTimeoutMs = 10000, .evictIdleAfterMs = 200 });
+        std::vector<std::unique_ptr<Client>> clients;
+        for (int i = 0; i < kMaxConnections; ++i)
+            clients.push_back(std::make_unique<Client>(m_port));
+        // The oldest keeps posting; the others fall silent.
+        Client &busy = *clients[0];
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 300) {
+            busy.send(postLogs(logBody()));
+            QCOMPARE(busy.next().status, 200);
+        }
+        Client fresh(m_port);
+        fresh.send(request("GET", "/health"));
+        QCOMPARE(fresh.next().status, 200);
+        QVERIFY(!busy.isClosed());
+        busy.send(postLogs(logBody()));
+        QCOMPARE(busy.next().status, 200);
+        QCOMPARE(counter("connections_evicted"), 1.0);
+    }
+
+    // Requests of all connections share one byte budget: a body that would
+    // pass it is answered 503 before it is sent, and the budget comes back
+    // when a request is done.
+    void bufferBudget()
+    {
+        startReceiver({ .maxBufferedBytes = kMaxBodyBytes + (kMaxBodyBytes / 2) });
+        const QByteArray body = logBody(600).left(kMaxBodyBytes / 2 + 100);
+        QCOMPARE(body.size(), kMaxBodyBytes / 2 + 100);
+        const QByteArray head = "POST /logs HTTP/1.1\r\nHost: x\r\n" + authHeader(m_token)
+            + "\r\nContent-Length: " + QByteArray::number(kMaxBodyBytes) + "\r\n\r\n";
+        Client big(m_port);
+        big.send(head + QByteArray(1000, 'x')); // holds kMaxBodyBytes from now on
+        Client other(m_port);
+        other.send("POST /logs HTTP/1.1\r\nHost: x\r\n" + authHeader(m_token)
+                   + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n");
+        const Response r = other.next();
+        QCOMPARE(r.status, 503);
+        QVERIFY(r.body.contains("request buffers full"));
+        QVERIFY(other.waitClosed());
+        QCOMPARE(m_inbox->depth(), 0);
+        big.send(QByteArray(kMaxBodyBytes - 1000, 'x'));
+        QCOMPARE(big.next().status, 200);
+        // Returned: the same request now fits.
+        Client again(m_port);
+        again.send(postLogs(body));
+        QCOMPARE(again.next().status, 200);
+        Client m(m_port);
+        m.send(request("GET", "/metrics"));
+        QCOMPARE(m.next().status, 200);
+        QCOMPARE(counter("http_buffered_bytes"), 0.0);
+        QCOMPARE(m_inbox->depth(), 2);
+    }
+
+    // Many requests pipelined by a client that reads no answer: dropped
+    // once the unsent answers pass the bound; others are still served.
+    void unreadAnswers()
+    {
+        QTcpSocket greedy;
+        greedy.setReadBufferSize(4096); // reads (almost) nothing of the answers
+        greedy.connectToHost(QHostAddress::LocalHost, m_port);
+        QVERIFY(greedy.waitForConnected(2000));
+        bool closed = false;
+        connect(&greedy, &QTcpSocket::disconnected, &greedy, [&closed] { closed = true; });
+        QByteArray burst;
+        for (int i = 0; i < 100; ++i)
+            burst += request("GET", "/metrics");
+        QElapsedTimer clock;
+        clock.start();
+        while (!closed && clock.elapsed() < 10000) {
+            if (greedy.bytesToWrite() < burst.size())
+                greedy.write(burst);
+            QTest::qWait(5);
+        }
+        QVERIFY2(closed, "a client that reads no answer keeps its connection");
+        Client c(m_port);
+        c.send(postLogs(logBody()));
+        QCOMPARE(c.next().status, 200);
     }
 
     void unauthorized_data()

@@ -22,6 +22,8 @@ struct Config
     int buffer = 1024;                        // -buffer: bodies the inbox holds
     qint64 inboxBytes = 64LL << 20;           // --inbox-bytes: byte budget of the inbox
     qint64 maxBodyBytes = 8LL << 20;          // --max-body: larger bodies get 413
+    int maxConnections = 4096;                // --max-connections
+    qint64 maxBufferedBytes = 256LL << 20;    // --max-buffered: request bytes all connections hold
     int recvDeadline = 2;                     // -recv-deadline, in resolutions
 
     // Register and store

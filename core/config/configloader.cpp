@@ -98,6 +98,12 @@ const std::array kSettings {
               1024 * kGiB, "Bytes the inbox holds; at least --max-body" },
     Setting { "max-body", "--max-body", nullptr, Kind::Bytes, &Config::maxBodyBytes, kKiB, kGiB,
               "Largest request body; larger ones get 413" },
+    Setting { "max-connections", "--max-connections", nullptr, Kind::Int, &Config::maxConnections, 1,
+              1000000, "Open HTTP connections at most; past it, the longest-silent one is closed or "
+              "the new one gets 503" },
+    Setting { "max-buffered", "--max-buffered", nullptr, Kind::Bytes, &Config::maxBufferedBytes,
+              kKiB, 1024 * kGiB, "Bytes of requests all connections may hold before parsing; "
+              "past it, 503; at least --max-body + 128K" },
     Setting { "recv-deadline", "-recv-deadline", nullptr, Kind::Int, &Config::recvDeadline, 1, 1000,
               "Resolutions after which late (or early) data is dropped" },
     Setting { "outbox", "--outbox", nullptr, Kind::Int, &Config::outboxFlushes, 1, 10000,
@@ -443,6 +449,24 @@ QString redactUserInfo(const QString &text)
     return text.left(start) + QStringLiteral("***") + text.mid(at);
 }
 
+// Text l2met did not expect (a positional argument, an unknown flag, key or
+// section) is quoted in its error, unless it is long: then it is likely a
+// secret put where it does not belong (a Fernet key has 43 characters, a
+// Librato API token 64, a drain token over 100), and only its length is shown.
+constexpr qsizetype kMaxQuotedLength = 24;
+
+bool mayBeSecret(QStringView text)
+{
+    return text.size() > kMaxQuotedLength;
+}
+
+QString quotedUnlessLong(const QString &text)
+{
+    if (mayBeSecret(text))
+        return QStringLiteral("(%1 characters, not shown: it may be a secret)").arg(text.size());
+    return QLatin1Char('"') + text + QLatin1Char('"');
+}
+
 QString invalid(const Origin &origin, const Setting &s, const QString &value, const QString &reason)
 {
     QString shown;
@@ -547,13 +571,24 @@ QString checkValue(const Setting &s, const Config &c)
     }
 }
 
-QString checkBetweenSettings(const Config &c, const Origin &inboxOrigin)
+QString checkBetweenSettings(const Config &c, const QHash<QString, Origin> &origins)
 {
-    if (c.inboxBytes >= c.maxBodyBytes)
-        return {};
-    return invalid(
-        inboxOrigin, setting("inbox-bytes"), formatBytes(c.inboxBytes),
-        QStringLiteral("must be at least --max-body (%1)").arg(formatBytes(c.maxBodyBytes)));
+    const auto originOf = [&origins](const QString &key) {
+        return origins.value(key, { u"--"_s + key, QString() });
+    };
+    if (c.inboxBytes < c.maxBodyBytes) {
+        return invalid(
+            originOf(u"inbox-bytes"_s), setting("inbox-bytes"), formatBytes(c.inboxBytes),
+            QStringLiteral("must be at least --max-body (%1)").arg(formatBytes(c.maxBodyBytes)));
+    }
+    // One request of the largest size, with a large head, must fit.
+    if (c.maxBufferedBytes < c.maxBodyBytes + (128 << 10)) {
+        return invalid(originOf(u"max-buffered"_s), setting("max-buffered"),
+                       formatBytes(c.maxBufferedBytes),
+                       QStringLiteral("must be at least --max-body (%1) + 128K")
+                           .arg(formatBytes(c.maxBodyBytes)));
+    }
+    return {};
 }
 
 int editDistance(QStringView a, QStringView b)
@@ -629,7 +664,8 @@ FileContents readEntries(const QString &path)
                 = trimmed.endsWith(u']') ? trimmed.mid(1, trimmed.size() - 2).trimmed() : trimmed;
             if (section != u"l2met") {
                 out.error = QStringLiteral("unknown section %1%2 (expected [l2met])")
-                                .arg(trimmed, where(path, line));
+                                .arg(mayBeSecret(trimmed) ? quotedUnlessLong(trimmed) : trimmed,
+                                     where(path, line));
                 return out;
             }
             inSection = true;
@@ -643,13 +679,13 @@ FileContents readEntries(const QString &path)
         const QString key = trimmed.left(equals).trimmed();
         const Setting *s = settingForKey(key);
         if (!s) {
-            out.error = QStringLiteral("unknown key \"%1\"%2%3")
-                            .arg(key, where(path, line), unknownKeyHint(key));
+            out.error = QStringLiteral("unknown key %1%2%3")
+                            .arg(quotedUnlessLong(key), where(path, line), unknownKeyHint(key));
             return out;
         }
         if (!inSection) {
-            out.error = QStringLiteral("key \"%1\" is outside the [l2met] section%2")
-                            .arg(key, where(path, line));
+            out.error = QStringLiteral("key %1 is outside the [l2met] section%2")
+                            .arg(quotedUnlessLong(key), where(path, line));
             return out;
         }
         if (const int first = seen.value(key); first != 0) {
@@ -973,6 +1009,14 @@ LoadResult ConfigLoader::load(const QStringList &arguments, const QProcessEnviro
     parser.addOptions({ noGui, configOption, signOption, versionOption, helpOption });
     if (!parser.parse(args)) {
         QString error = parser.errorText();
+        const QStringList unknown = parser.unknownOptionNames();
+        if (std::any_of(unknown.cbegin(), unknown.cend(), mayBeSecret)) {
+            QStringList shown;
+            for (const QString &name : unknown)
+                shown << (mayBeSecret(name) ? quotedUnlessLong(name) : name);
+            error = QStringLiteral("Unknown option%1 %2")
+                        .arg(unknown.size() > 1 ? u"s:"_s : QString(), shown.join(u", "_s));
+        }
         if (error.endsWith(u'.'))
             error.chop(1);
         return fail(error + QStringLiteral(" (see --help)"));
@@ -989,8 +1033,8 @@ LoadResult ConfigLoader::load(const QStringList &arguments, const QProcessEnviro
     }
     if (!parser.positionalArguments().isEmpty()) {
         return fail(
-            QStringLiteral("unexpected argument \"%1\" (flags start with - or --; see --help)")
-                .arg(parser.positionalArguments().constFirst()));
+            QStringLiteral("unexpected argument %1 (flags start with - or --; see --help)")
+                .arg(quotedUnlessLong(parser.positionalArguments().constFirst())));
     }
     if (parser.isSet(signOption)) {
         // USER:TOKEN holds an API token: never shown, not even when wrong.
@@ -1043,8 +1087,7 @@ LoadResult ConfigLoader::load(const QStringList &arguments, const QProcessEnviro
     }
     c.noGui = parser.isSet(noGui);
 
-    const Origin inboxOrigin = origins.value(u"inbox-bytes"_s, { u"--inbox-bytes"_s, QString() });
-    if (const QString error = checkBetweenSettings(c, inboxOrigin); !error.isEmpty())
+    if (const QString error = checkBetweenSettings(c, origins); !error.isEmpty())
         return fail(error);
 
     if (const QString warning = roleWarning(c); !warning.isEmpty())
@@ -1080,7 +1123,7 @@ QString ConfigLoader::validate(const Config &c)
         if (!reason.isEmpty())
             return invalid({ latin1(s.flag), QString() }, s, valueText(s, c), reason);
     }
-    return checkBetweenSettings(c, { u"--inbox-bytes"_s, QString() });
+    return checkBetweenSettings(c, {});
 }
 
 bool ConfigLoader::save(const Config &c, const QString &path, QString *error)

@@ -176,6 +176,8 @@ bool Engine::start(QString *error)
         options.address = QHostAddress(m_config.bind);
         options.port = quint16(m_config.port);
         options.limits.maxBodyBytes = m_config.maxBodyBytes;
+        options.server.maxConnections = m_config.maxConnections;
+        options.server.maxBufferedBytes = m_config.maxBufferedBytes;
         options.recvDeadline = m_config.recvDeadline;
         options.secretKeys = m_config.secrets.split(':');
         HttpReceiver::Hooks hooks;

@@ -4,13 +4,30 @@
 
 namespace l2met {
 
-BoundedTcpServer::BoundedTcpServer(const ConnectionLimits &limits, int maxConnections,
+BoundedTcpServer::BoundedTcpServer(const ConnectionLimits &limits, const ServerLimits &serverLimits,
                                    std::function<void(int, const QByteArray &)> rejected, QObject *parent)
     : QTcpServer(parent)
     , m_limits(limits)
-    , m_maxConnections(maxConnections)
+    , m_serverLimits(serverLimits)
     , m_rejected(std::move(rejected))
+    , m_budget(std::make_shared<RequestBudget>(serverLimits.maxBufferedBytes))
 {
+}
+
+bool BoundedTcpServer::evictOne()
+{
+    ConnectionGuard *oldest = nullptr;
+    for (ConnectionGuard *g : std::as_const(m_guards)) {
+        if (g->canEvict() && g->idleMs() >= m_serverLimits.evictIdleAfterMs
+            && (!oldest || g->idleMs() > oldest->idleMs()))
+            oldest = g;
+    }
+    if (!oldest)
+        return false;
+    m_guards.remove(oldest);
+    oldest->evict();
+    Q_EMIT evicted();
+    return true;
 }
 
 void BoundedTcpServer::incomingConnection(qintptr handle)
@@ -20,7 +37,7 @@ void BoundedTcpServer::incomingConnection(qintptr handle)
         delete socket;
         return;
     }
-    if (m_open >= m_maxConnections) {
+    if (m_guards.size() >= m_serverLimits.maxConnections && !evictOne()) {
         socket->write(ConnectionGuard::response(503, "too many connections"));
         socket->disconnectFromHost();
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
@@ -28,12 +45,12 @@ void BoundedTcpServer::incomingConnection(qintptr handle)
             m_rejected(503, "too many connections");
         return;
     }
-    ++m_open;
-    connect(socket, &QObject::destroyed, this, [this] { --m_open; });
     // Qt HttpServer keeps a request in the socket buffer until it is whole:
     // the cap must leave room for the largest accepted request.
     socket->setReadBufferSize(m_limits.maxBodyBytes + m_limits.maxHeaderBytes + (64 << 10));
-    new ConnectionGuard(socket, m_limits, m_rejected);
+    auto *guard = new ConnectionGuard(socket, m_limits, m_budget, m_rejected);
+    m_guards.insert(guard);
+    connect(guard, &QObject::destroyed, this, [this, guard] { m_guards.remove(guard); });
     addPendingConnection(socket);
 }
 

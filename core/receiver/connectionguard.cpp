@@ -5,16 +5,61 @@
 namespace l2met {
 
 ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &limits,
+                                 std::shared_ptr<RequestBudget> budget,
                                  std::function<void(int, const QByteArray &)> rejected)
     : QObject(socket)
     , m_socket(socket)
     , m_limits(limits)
+    , m_budget(std::move(budget))
     , m_rejected(std::move(rejected))
 {
+    m_lastActivity.start();
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &ConnectionGuard::onTimeout);
     connect(socket, &QTcpSocket::readyRead, this, &ConnectionGuard::onReadyRead);
     m_timer.start(m_limits.idleTimeoutMs);
+}
+
+ConnectionGuard::~ConnectionGuard()
+{
+    releaseHeld();
+}
+
+bool ConnectionGuard::canEvict() const
+{
+    return m_state != State::Refused && m_socket->bytesToWrite() == 0;
+}
+
+void ConnectionGuard::evict()
+{
+    if (m_inRequest) {
+        refuse(503, "server at its connection limit; retry");
+        return;
+    }
+    m_state = State::Refused;
+    m_timer.stop();
+    releaseHeld();
+    m_socket->readAll();
+    m_socket->abort();
+}
+
+bool ConnectionGuard::hold(qint64 bytes)
+{
+    if (!m_budget || bytes == 0)
+        return true;
+    if (!m_budget->reserve(bytes)) {
+        refuse(503, "server busy: request buffers full; retry");
+        return false;
+    }
+    m_held += bytes;
+    return true;
+}
+
+void ConnectionGuard::releaseHeld()
+{
+    if (m_budget)
+        m_budget->release(m_held);
+    m_held = 0;
 }
 
 QByteArray ConnectionGuard::response(int status, const QByteArray &text)
@@ -53,13 +98,24 @@ void ConnectionGuard::endRequest()
     m_state = State::Head;
     m_inRequest = false;
     m_ends.push_back(m_seen);
+    m_lastEnd = m_seen;
     m_timer.start(m_limits.idleTimeoutMs);
 }
 
 void ConnectionGuard::onReadyRead()
 {
+    m_lastActivity.restart();
     if (m_state == State::Refused) {
         m_socket->readAll(); // Qt HttpServer must not see the rest
+        return;
+    }
+    if (m_socket->bytesToWrite() > kMaxUnsentBytes) {
+        // Pipelining without reading the answers: they would pile up here.
+        m_state = State::Refused;
+        m_timer.stop();
+        releaseHeld();
+        m_socket->readAll();
+        QTimer::singleShot(0, m_socket, [socket = m_socket] { socket->abort(); });
         return;
     }
     // Bytes Qt HttpServer left unread after the last request it completed
@@ -76,6 +132,14 @@ void ConnectionGuard::onReadyRead()
         m_read = m_ends.front();
         m_ends.pop_front();
     }
+    // Whole requests Qt HttpServer has read are in its hands (and then the
+    // inbox's, which has its own bound): their reservations end.
+    const qint64 released = std::min(m_read, m_lastEnd);
+    if (released > m_released && m_budget) {
+        m_budget->release(released - m_released);
+        m_held -= released - m_released;
+    }
+    m_released = std::max(m_released, released);
 }
 
 namespace {
@@ -136,8 +200,12 @@ bool ConnectionGuard::consume(qint64 offset, qint64 available)
             qsizetype blanks = 0;
             while (blanks < peeked.size() && isBlank(peeked[blanks]))
                 ++blanks;
+            if (!hold(blanks))
+                return false;
             offset += blanks;
             m_seen += blanks;
+            if (!m_inRequest)
+                m_lastEnd = m_seen; // Qt HttpServer reads and forgets them too
             if (blanks == peeked.size())
                 continue;
             peeked.remove(0, blanks);
@@ -152,13 +220,15 @@ bool ConnectionGuard::consume(qint64 offset, qint64 available)
                 refuse(431, "request headers too large");
                 return false;
             }
+            if (!hold(peeked.size()))
+                return false;
             offset += peeked.size();
             m_seen += peeked.size();
             continue;
         }
         const qint64 headBytesInChunk = end - (m_head.size() - peeked.size());
         m_head.truncate(end);
-        if (!parseHead())
+        if (!hold(headBytesInChunk) || !parseHead())
             return false;
         offset += headBytesInChunk;
         m_seen += headBytesInChunk;
@@ -221,6 +291,8 @@ bool ConnectionGuard::parseHead()
         refuse(413, "body larger than " + QByteArray::number(m_limits.maxBodyBytes) + " bytes");
         return false;
     }
+    if (!hold(length))
+        return false;
     m_bodyLeft = length;
     return true;
 }
@@ -240,6 +312,7 @@ void ConnectionGuard::refuse(int status, const QByteArray &text)
 {
     m_state = State::Refused;
     m_timer.stop();
+    releaseHeld();
     m_socket->readAll(); // so Qt HttpServer does not parse what we refused
     m_socket->write(response(status, text));
     m_socket->disconnectFromHost();

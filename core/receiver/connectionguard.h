@@ -11,6 +11,14 @@
 //   408 when a request takes longer than the request timeout (slowloris),
 // and closes a keep-alive connection idle for longer than the idle timeout.
 //
+// Memory: every byte of a request that Qt HttpServer may still hold (blank
+// lines, head, and the whole body as soon as its Content-Length is known) is
+// reserved in a RequestBudget shared by all connections, and given back when
+// Qt HttpServer has read the whole request (or the connection goes). A
+// request the budget cannot hold is answered 503 (retry later) before its
+// body is sent. A client that sends while more than kMaxUnsentBytes of
+// answers wait for it (pipelining without reading) is dropped.
+//
 // It must find the same boundaries as Qt HttpServer 6.4, which skips blank
 // lines before a request line, ends the head at the first empty line (CRLF
 // or bare LF endings) and reads one request per readyRead: what it leaves
@@ -31,10 +39,35 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 
 class QTcpSocket;
 
 namespace l2met {
+
+// Bytes of requests all connections of one server may hold. HTTP thread only.
+class RequestBudget
+{
+public:
+    explicit RequestBudget(qint64 limit)
+        : m_limit(limit)
+    {
+    }
+    bool reserve(qint64 bytes)
+    {
+        if (bytes > m_limit - m_used)
+            return false;
+        m_used += bytes;
+        return true;
+    }
+    void release(qint64 bytes) { m_used -= bytes; }
+    qint64 used() const { return m_used; }
+    qint64 limit() const { return m_limit; }
+
+private:
+    qint64 m_limit;
+    qint64 m_used = 0;
+};
 
 struct ConnectionLimits
 {
@@ -49,9 +82,22 @@ class ConnectionGuard : public QObject
     Q_OBJECT
 
 public:
+    static constexpr qint64 kMaxUnsentBytes = 64 << 10;
+
     // rejected(status) is told of every request the guard refuses.
     ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &limits,
+                    std::shared_ptr<RequestBudget> budget,
                     std::function<void(int status, const QByteArray &reason)> rejected);
+    ~ConnectionGuard() override;
+
+    // Milliseconds since the client last sent anything (or connected).
+    qint64 idleMs() const { return m_lastActivity.elapsed(); }
+    // Whether closing the connection now loses no answer already given:
+    // not refused, and nothing waits to be sent.
+    bool canEvict() const;
+    // Closes the connection to make room for another: a request in progress
+    // is answered 503 (retry later), an idle connection is closed quietly.
+    void evict();
 
     // A whole answer that closes the connection (400, 408, 413, 431, 503).
     static QByteArray response(int status, const QByteArray &text);
@@ -64,6 +110,9 @@ private:
     bool consume(qint64 offset, qint64 available);
     bool parseHead();
     void refuse(int status, const QByteArray &text);
+    // Reserves bytes in the budget; false (and a 503) when it is full.
+    bool hold(qint64 bytes);
+    void releaseHeld();
     void startRequest();
     void endRequest();
 
@@ -71,6 +120,7 @@ private:
 
     QTcpSocket *m_socket;
     ConnectionLimits m_limits;
+    std::shared_ptr<RequestBudget> m_budget;
     std::function<void(int, const QByteArray &)> m_rejected;
     State m_state = State::Head;
     QByteArray m_head;       // bytes of the current request's head seen so far
@@ -81,6 +131,12 @@ private:
     qint64 m_seen = 0;
     qint64 m_read = 0;
     std::deque<qint64> m_ends;
+    // Budget: bytes reserved, the end of the last whole request, and the
+    // offset up to which reservations were given back.
+    qint64 m_held = 0;
+    qint64 m_lastEnd = 0;
+    qint64 m_released = 0;
+    QElapsedTimer m_lastActivity;
     QTimer m_timer;
 };
 

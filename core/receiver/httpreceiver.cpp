@@ -55,6 +55,8 @@ HttpReceiver::HttpReceiver(Options options, std::shared_ptr<const Fernet> fernet
         "bodies_duplicate", "/logs bodies answered 200 but dropped: a retry of an accepted Logplex-Frame-Id");
     m_linesDuplicate = &m_metrics->counter(
         "lines_duplicate", "lines of duplicate bodies (their Logplex-Msg-Count), never parsed");
+    m_evicted = &m_metrics->counter("connections_evicted",
+                                    "silent connections closed to make room at the connection limit");
     for (const int status : { 200, 400, 401, 404, 405, 408, 413, 431, 503 })
         m_byStatus.insert(status,
                           &m_metrics->counter("http_responses", "HTTP responses by status code",
@@ -81,7 +83,7 @@ void HttpReceiver::countStatus(int status)
 quint16 HttpReceiver::start(QString *error)
 {
     m_server = new QHttpServer(this);
-    m_tcp = new BoundedTcpServer(m_options.limits, m_options.maxConnections,
+    m_tcp = new BoundedTcpServer(m_options.limits, m_options.server,
                                  [this](int status, const QByteArray &reason) {
                                      countStatus(status);
                                      m_problems->add(Problem { {}, "http_" + QByteArray::number(status), {},
@@ -96,6 +98,7 @@ quint16 HttpReceiver::start(QString *error)
                          .arg(m_tcp->errorString());
         return 0;
     }
+    connect(m_tcp, &BoundedTcpServer::evicted, this, [this] { m_evicted->add(); });
     m_server->bind(m_tcp);
     m_port = m_tcp->serverPort();
 
@@ -252,6 +255,9 @@ QHttpServerResponse HttpReceiver::handleMetrics(const QHttpServerRequest &reques
     if (request.method() != QHttpServerRequest::Method::Get)
         return reject(405, "http_405", "use GET");
     countStatus(200);
+    m_metrics->gauge("http_connections", "open HTTP connections").set(m_tcp->openConnections());
+    m_metrics->gauge("http_buffered_bytes", "bytes of requests held before parsing (--max-buffered)")
+        .set(double(m_tcp->bufferedBytes()));
     return QHttpServerResponse(QByteArrayLiteral("text/plain; version=0.0.4"),
                                m_hooks.metricsText ? m_hooks.metricsText() : QByteArray());
 }

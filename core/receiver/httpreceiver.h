@@ -13,6 +13,7 @@
 #include "auth/credentials.h"
 #include "auth/fernet.h"
 #include "parser/ingestoptions.h"
+#include "receiver/boundedtcpserver.h"
 #include "receiver/connectionguard.h"
 #include "receiver/framededup.h"
 
@@ -32,7 +33,6 @@ class QHttpServerResponse;
 
 namespace l2met {
 
-class BoundedTcpServer;
 class Inbox;
 class Metrics;
 class ProblemLog;
@@ -48,7 +48,7 @@ public:
         QHostAddress address = QHostAddress::Any;
         quint16 port = 8080;
         ConnectionLimits limits;
-        int maxConnections = 4096;
+        ServerLimits server;
         int recvDeadline = 2;
         QList<QByteArray> secretKeys; // the configured keys, for /sign
         // Retried batches (same token and Logplex-Frame-Id) are dropped
@@ -105,6 +105,7 @@ private:
     Counter *m_bodiesAccepted = nullptr;
     Counter *m_bodiesDuplicate = nullptr;
     Counter *m_linesDuplicate = nullptr;
+    Counter *m_evicted = nullptr;
     QHash<int, Counter *> m_byStatus;
 };
 
