@@ -582,9 +582,9 @@ void Tst_config::errors_data()
     flag("max-body 1023", { u"--max-body"_s, u"1023"_s },
          { u"--max-body \"1023\""_s, u"between 1K and 1G"_s });
     flag("max-buffered below max-body", { u"--max-buffered"_s, u"8M"_s },
-         { u"--max-buffered \"8M\""_s, u"at least --max-body (8M) + 128K"_s });
+         { u"--max-buffered \"8M\""_s, u"at least 2 x (--max-body (8M) + 128K)"_s });
     file("max-buffered below max-body in file", "[l2met]\nmax-buffered = 1M\n",
-         { u"max-buffered \"1M\" in "_s, u"line 2"_s, u"at least --max-body"_s });
+         { u"max-buffered \"1M\" in "_s, u"line 2"_s, u"at least 2 x (--max-body"_s });
     flag("max-connections 0", { u"--max-connections"_s, u"0"_s }, { u"--max-connections \"0\""_s });
     flag("max-body 2G", { u"--max-body"_s, u"2G"_s, u"--inbox-bytes"_s, u"4G"_s },
          { u"--max-body \"2G\""_s });
@@ -872,7 +872,7 @@ void Tst_config::byteSizes()
 
     // A large inbox so that only --max-body's own rules apply.
     const LoadResult result
-        = load({ u"--inbox-bytes"_s, u"2G"_s, u"--max-buffered"_s, u"2G"_s, u"--max-body"_s, text },
+        = load({ u"--inbox-bytes"_s, u"2G"_s, u"--max-buffered"_s, u"4G"_s, u"--max-body"_s, text },
                makeEnv({}));
     if (bytes >= 0) {
         QVERIFY2(result.error.isEmpty(), qPrintable(result.error));

@@ -806,7 +806,7 @@ private Q_SLOTS:
     // when a request is done.
     void bufferBudget()
     {
-        startReceiver({ .maxBufferedBytes = kMaxBodyBytes + (kMaxBodyBytes / 2) });
+        startReceiver({ .maxBufferedBytes = 2 * (kMaxBodyBytes + (kMaxBodyBytes / 2)) }); // bytes count twice
         const QByteArray body = logBody(600).left(kMaxBodyBytes / 2 + 100);
         QCOMPARE(body.size(), kMaxBodyBytes / 2 + 100);
         const QByteArray head = "POST /logs HTTP/1.1\r\nHost: x\r\n" + authHeader(m_token)

@@ -102,8 +102,8 @@ const std::array kSettings {
               1000000, "Open HTTP connections at most; past it, the longest-silent one is closed or "
               "the new one gets 503" },
     Setting { "max-buffered", "--max-buffered", nullptr, Kind::Bytes, &Config::maxBufferedBytes,
-              kKiB, 1024 * kGiB, "Bytes of requests all connections may hold before parsing; "
-              "past it, 503; at least --max-body + 128K" },
+              kKiB, 1024 * kGiB, "Memory for requests being received, all connections together (each "
+              "request byte counts twice); past it, 503; at least 2 x (--max-body + 128K)" },
     Setting { "recv-deadline", "-recv-deadline", nullptr, Kind::Int, &Config::recvDeadline, 1, 1000,
               "Resolutions after which late (or early) data is dropped" },
     Setting { "outbox", "--outbox", nullptr, Kind::Int, &Config::outboxFlushes, 1, 10000,
@@ -581,11 +581,12 @@ QString checkBetweenSettings(const Config &c, const QHash<QString, Origin> &orig
             originOf(u"inbox-bytes"_s), setting("inbox-bytes"), formatBytes(c.inboxBytes),
             QStringLiteral("must be at least --max-body (%1)").arg(formatBytes(c.maxBodyBytes)));
     }
-    // One request of the largest size, with a large head, must fit.
-    if (c.maxBufferedBytes < c.maxBodyBytes + (128 << 10)) {
+    // One request of the largest size, with a large head, must fit (its
+    // bytes count twice, see ConnectionGuard).
+    if (c.maxBufferedBytes < 2 * (c.maxBodyBytes + (128 << 10))) {
         return invalid(originOf(u"max-buffered"_s), setting("max-buffered"),
                        formatBytes(c.maxBufferedBytes),
-                       QStringLiteral("must be at least --max-body (%1) + 128K")
+                       QStringLiteral("must be at least 2 x (--max-body (%1) + 128K)")
                            .arg(formatBytes(c.maxBodyBytes)));
     }
     return {};
@@ -1032,9 +1033,8 @@ LoadResult ConfigLoader::load(const QStringList &arguments, const QProcessEnviro
         return result;
     }
     if (!parser.positionalArguments().isEmpty()) {
-        return fail(
-            QStringLiteral("unexpected argument %1 (flags start with - or --; see --help)")
-                .arg(quotedUnlessLong(parser.positionalArguments().constFirst())));
+        return fail(QStringLiteral("unexpected argument %1 (flags start with - or --; see --help)")
+                        .arg(quotedUnlessLong(parser.positionalArguments().constFirst())));
     }
     if (parser.isSet(signOption)) {
         // USER:TOKEN holds an API token: never shown, not even when wrong.

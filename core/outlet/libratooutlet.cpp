@@ -40,13 +40,21 @@ QString logfmtValue(const QString &value)
     return quoted;
 }
 
-// Librato's error body as one line of text, without the API token (Librato
-// never echoes it, but the text ends up in logs and in the GUI).
-QString errorText(const QByteArray &body, const QByteArray &apiToken)
+// Librato's error body as one line of text, without the credentials
+// (Librato never echoes them, but a proxy or a look-alike API may quote the
+// API token or the whole Authorization header, and the text ends up in logs
+// and in the GUI).
+QString errorText(const QByteArray &body, const Credentials &credentials)
 {
     QString text = QString::fromUtf8(body).simplified();
-    if (!apiToken.isEmpty())
-        text.replace(QString::fromUtf8(apiToken), kRedacted);
+    if (!credentials.apiToken.isEmpty()) {
+        const QByteArray basic
+            = QByteArray(credentials.user + ':' + credentials.apiToken).toBase64();
+        // Longest first: the unpadded Basic credentials are a prefix of the padded.
+        for (const QByteArray &secret :
+             { basic, basic.chopped(basic.count('=')), credentials.apiToken })
+            text.replace(QString::fromUtf8(secret), kRedacted);
+    }
     if (text.size() > kMaxErrorLength)
         text = text.left(kMaxErrorLength - 3) + QLatin1String("...");
     return text;
@@ -307,11 +315,11 @@ void LibratoOutlet::onReplyFinished(quint64 id)
             ? QStringLiteral("timed out after %1 ms").arg(m_options.timeoutMs)
             : reply->errorString();
     } else if (status < 200 || status >= 300) {
-        error = errorText(reply->readAll(), request.credentials.apiToken);
+        error = errorText(reply->readAll(), request.credentials);
         const QByteArray location = reply->rawHeader(QByteArrayLiteral("Location"));
         if (status >= 300 && status < 400 && !location.isEmpty()) {
             error = QStringLiteral("redirected to %1 (not followed: set the Librato URL)")
-                        .arg(errorText(location, request.credentials.apiToken));
+                        .arg(errorText(location, request.credentials));
         } else if (error.isEmpty()) {
             const QString reason
                 = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();

@@ -38,9 +38,9 @@ void BoundedTcpServer::incomingConnection(qintptr handle)
         return;
     }
     if (m_guards.size() >= m_serverLimits.maxConnections && !evictOne()) {
-        socket->write(ConnectionGuard::response(503, "too many connections"));
-        socket->disconnectFromHost();
+        connect(socket, &QTcpSocket::readyRead, socket, [socket] { socket->readAll(); });
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        ConnectionGuard::answerAndClose(socket, ConnectionGuard::response(503, "too many connections"));
         if (m_rejected)
             m_rejected(503, "too many connections");
         return;

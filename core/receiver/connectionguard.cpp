@@ -2,6 +2,8 @@
 
 #include <QTcpSocket>
 
+#include <sys/socket.h>
+
 namespace l2met {
 
 ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &limits,
@@ -18,6 +20,17 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &lim
     connect(&m_timer, &QTimer::timeout, this, &ConnectionGuard::onTimeout);
     connect(socket, &QTcpSocket::readyRead, this, &ConnectionGuard::onReadyRead);
     m_timer.start(m_limits.idleTimeoutMs);
+}
+
+void ConnectionGuard::answerAndClose(QTcpSocket *socket, const QByteArray &answer)
+{
+    const auto shutWrite = [socket] {
+        if (socket->bytesToWrite() == 0 && socket->state() == QAbstractSocket::ConnectedState)
+            ::shutdown(int(socket->socketDescriptor()), SHUT_WR);
+    };
+    connect(socket, &QTcpSocket::bytesWritten, socket, shutWrite);
+    socket->write(answer);
+    QTimer::singleShot(kLingerMs, socket, [socket] { socket->abort(); });
 }
 
 ConnectionGuard::~ConnectionGuard()
@@ -47,6 +60,9 @@ bool ConnectionGuard::hold(qint64 bytes)
 {
     if (!m_budget || bytes == 0)
         return true;
+    // Counted twice: Qt HttpServer appends a body to a buffer as it comes,
+    // which may take up to twice its size while it grows.
+    bytes *= kBytesPerRequestByte;
     if (!m_budget->reserve(bytes)) {
         refuse(503, "server busy: request buffers full; retry");
         return false;
@@ -136,8 +152,9 @@ void ConnectionGuard::onReadyRead()
     // inbox's, which has its own bound): their reservations end.
     const qint64 released = std::min(m_read, m_lastEnd);
     if (released > m_released && m_budget) {
-        m_budget->release(released - m_released);
-        m_held -= released - m_released;
+        const qint64 bytes = (released - m_released) * kBytesPerRequestByte;
+        m_budget->release(bytes);
+        m_held -= bytes;
     }
     m_released = std::max(m_released, released);
 }
@@ -313,14 +330,11 @@ void ConnectionGuard::refuse(int status, const QByteArray &text)
     m_state = State::Refused;
     m_timer.stop();
     releaseHeld();
-    m_socket->readAll(); // so Qt HttpServer does not parse what we refused
-    m_socket->write(response(status, text));
-    m_socket->disconnectFromHost();
+    m_socket->readAll(); // so Qt HttpServer does not parse what we refused (nor what follows)
+    m_socket->setReadBufferSize(64 << 10); // what follows is read and dropped in small bites
+    answerAndClose(m_socket, response(status, text));
     if (m_rejected)
         m_rejected(status, text);
-    // A client that keeps sending must not keep the socket: give the answer
-    // a moment to leave, then drop the connection.
-    QTimer::singleShot(2000, m_socket, [socket = m_socket] { socket->abort(); });
 }
 
 } // namespace l2met

@@ -13,7 +13,8 @@
 //
 // Memory: every byte of a request that Qt HttpServer may still hold (blank
 // lines, head, and the whole body as soon as its Content-Length is known) is
-// reserved in a RequestBudget shared by all connections, and given back when
+// reserved (twice: what Qt's growing buffers may take) in a RequestBudget
+// shared by all connections, and given back when
 // Qt HttpServer has read the whole request (or the connection goes). A
 // request the budget cannot hold is answered 503 (retry later) before its
 // body is sent. A client that sends while more than kMaxUnsentBytes of
@@ -83,6 +84,8 @@ class ConnectionGuard : public QObject
 
 public:
     static constexpr qint64 kMaxUnsentBytes = 64 << 10;
+    // Budget bytes per byte of a request (see hold()).
+    static constexpr qint64 kBytesPerRequestByte = 2;
 
     // rejected(status) is told of every request the guard refuses.
     ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &limits,
@@ -101,6 +104,13 @@ public:
 
     // A whole answer that closes the connection (400, 408, 413, 431, 503).
     static QByteArray response(int status, const QByteArray &text);
+    // Sends the answer, then closes in two steps so that it reaches a client
+    // that is still sending: the sending side first (shutdown), reading
+    // and discarding until the client closes too or kLingerMs pass. (A plain
+    // close with unread bytes resets the connection, and a reset makes the
+    // client's kernel drop the answer it has not read yet.)
+    static void answerAndClose(QTcpSocket *socket, const QByteArray &answer);
+    static constexpr int kLingerMs = 2000;
 
 private:
     void onReadyRead();

@@ -112,6 +112,16 @@ quint16 HttpReceiver::start(QString *error)
     return m_port;
 }
 
+int HttpReceiver::openConnections() const
+{
+    return m_tcp ? m_tcp->openConnections() : 0;
+}
+
+qint64 HttpReceiver::bufferedBytes() const
+{
+    return m_tcp ? m_tcp->bufferedBytes() : 0;
+}
+
 void HttpReceiver::stop()
 {
     if (m_tcp)
@@ -255,9 +265,9 @@ QHttpServerResponse HttpReceiver::handleMetrics(const QHttpServerRequest &reques
     if (request.method() != QHttpServerRequest::Method::Get)
         return reject(405, "http_405", "use GET");
     countStatus(200);
-    m_metrics->gauge("http_connections", "open HTTP connections").set(m_tcp->openConnections());
+    m_metrics->gauge("http_connections", "open HTTP connections").set(openConnections());
     m_metrics->gauge("http_buffered_bytes", "bytes of requests held before parsing (--max-buffered)")
-        .set(double(m_tcp->bufferedBytes()));
+        .set(double(bufferedBytes()));
     return QHttpServerResponse(QByteArrayLiteral("text/plain; version=0.0.4"),
                                m_hooks.metricsText ? m_hooks.metricsText() : QByteArray());
 }

@@ -73,6 +73,9 @@ public:
     void stop();
 
     quint16 port() const { return m_port; }
+    // Open connections and the bytes of requests they hold (0 when stopped).
+    int openConnections() const;
+    qint64 bufferedBytes() const;
 
     // Parses /logs query options into *options; an error text when invalid.
     static QString parseQuery(const QUrlQuery &query, IngestOptions *options);

@@ -14,7 +14,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 build="${BUILD_DIR:-$root/build-fuzz}"
 jobs="${JOBS:-$(nproc)}"
-all_targets=(logplex logfmt number fernet bucketid config)
+all_targets=(logplex logfmt number fernet bucketid config http)
 
 seconds=30
 if [[ $# -gt 0 && "$1" =~ ^[0-9]+$ ]]; then
