@@ -14,6 +14,8 @@ if [[ "${1:-}" == "--test" ]]; then
   # packaging/check-package.sh: cpack's dpkg-shlibdeps, the desktop entry and
   # AppStream validators, man, file.
   packages+=(dpkg-dev desktop-file-utils appstream file man-db)
+  # tests/fuzz/run.sh: clang with libFuzzer and its sanitizer runtimes.
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 sudo=""
