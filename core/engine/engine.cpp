@@ -22,6 +22,8 @@
 #include <QThread>
 #include <QTimer>
 
+#include <openssl/crypto.h>
+
 #include <atomic>
 #include <functional>
 
@@ -80,6 +82,10 @@ QThread *Engine::makeThread(const QString &name)
 {
     auto *thread = new QThread;
     thread->setObjectName(name);
+    // OpenSSL keeps per-thread state (its error queue) that it frees only at
+    // thread exit through a handler that may not run before the process
+    // ends; freed here, in the thread, as it finishes.
+    connect(thread, &QThread::finished, thread, [] { OPENSSL_thread_stop(); }, Qt::DirectConnection);
     thread->start();
     return thread;
 }
