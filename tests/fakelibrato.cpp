@@ -227,6 +227,7 @@ void FakeLibrato::clear()
 {
     m_requests.clear();
     m_scripts.clear();
+    m_policy = {};
     m_delayMs = 0;
 }
 
@@ -411,9 +412,16 @@ void FakeLibrato::handle(QTcpSocket *socket, Connection &connection, Request req
 
     bool stalled = false;
     QByteArray retryAfter;
+    std::optional<Script> scripted;
     if (!m_scripts.empty()) {
-        const Script script = m_scripts.front();
+        scripted = m_scripts.front();
         m_scripts.pop_front();
+    } else if (m_policy) {
+        if (const std::optional<Fault> fault = m_policy(request))
+            scripted = Script { fault->stall, fault->status, fault->retryAfter, {} };
+    }
+    if (scripted) {
+        const Script script = *scripted;
         stalled = script.stall;
         request.status = script.status;
         retryAfter = script.retryAfter;

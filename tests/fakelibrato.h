@@ -23,6 +23,8 @@
 #include <QUrl>
 
 #include <deque>
+#include <functional>
+#include <optional>
 #include <utility>
 
 class QTcpSocket;
@@ -89,7 +91,20 @@ public:
     void stallNext(int count);
     // Answers are written delayMs after the request is complete.
     void setDelayMs(int delayMs) { m_delayMs = delayMs; }
-    // Forgets the recorded requests, the scripted answers and the delay.
+    // A fault decided per request (by its user, its arrival time...): to
+    // fail or stall requests for a while, or one account for good.
+    struct Fault
+    {
+        bool stall = false; // read and never answered, like stallNext
+        int status = 0; // else this status, with a Librato-style error body
+        QByteArray retryAfter;
+    };
+    using Policy = std::function<std::optional<Fault>(const Request &request)>;
+    // Consulted for each request that no failNext/stallNext script answers;
+    // nullopt validates it as usual. An empty policy removes it.
+    void setPolicy(Policy policy) { m_policy = std::move(policy); }
+    // Forgets the recorded requests, the scripted answers, the policy and
+    // the delay.
     void clear();
 
     // Librato's validation of a request: status and body of the answer. 404
@@ -141,6 +156,7 @@ private:
     QHash<QTcpSocket *, Connection> m_connections;
     QList<Request> m_requests;
     std::deque<Script> m_scripts;
+    Policy m_policy;
     int m_delayMs = 0;
     int m_connectionSerial = 0;
     quint64 m_answerSerial = 0;

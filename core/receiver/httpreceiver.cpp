@@ -11,6 +11,7 @@
 #include <QHttpServerRequest>
 #include <QHttpServerResponse>
 #include <QLoggingCategory>
+#include <QTcpSocket>
 #include <QUrlQuery>
 
 #include <openssl/crypto.h>
@@ -126,6 +127,14 @@ void HttpReceiver::stop()
 {
     if (m_tcp)
         m_tcp->close(); // deleting the HTTP server below closes every connection
+    // An answer waits in its socket's buffer until this thread's event loop
+    // writes it. Write the answers given so far now: closing would drop them,
+    // and a sender with no answer retries a body that is already on the
+    // inbox (to a restarted l2met, which would parse it twice).
+    if (m_server) {
+        for (QTcpSocket *socket : m_server->findChildren<QTcpSocket *>())
+            socket->flush();
+    }
     // bind() made the HTTP server the TCP server's parent: one delete does both.
     if (m_tcp && m_tcp->parent() != m_server)
         delete m_tcp;
