@@ -41,7 +41,7 @@ void StoreWriter::flush()
     m_flushes->add();
     if (!taken.empty()) {
         m_pending += qint64(taken.size());
-        m_outbox.push_back(std::move(taken));
+        m_outbox.push_back({ ++m_batchSerial, std::move(taken) });
     }
     writeOutbox();
 }
@@ -49,11 +49,11 @@ void StoreWriter::flush()
 bool StoreWriter::writeOutbox()
 {
     while (!m_outbox.empty()) {
-        std::vector<Bucket> &front = m_outbox.front();
+        std::vector<Bucket> &front = m_outbox.front().buckets;
         size_t written = 0;
         QElapsedTimer timer;
         timer.start();
-        const StoreResult<bool> result = m_store->put(front, &written);
+        const StoreResult<bool> result = m_store->put(front, &written, m_outbox.front().serial);
         m_putTime->record(timer.nsecsElapsed() / 1000);
         if (!result.ok()) {
             if (written > 0) {

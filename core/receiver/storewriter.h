@@ -51,7 +51,13 @@ private:
     int m_intervalMs;
     int m_maxFlushes;
     QTimer *m_timer = nullptr;
-    std::deque<std::vector<Bucket>> m_outbox;
+    struct Batch
+    {
+        quint64 serial; // Store::put's batch: the same on every retry
+        std::vector<Bucket> buckets;
+    };
+    std::deque<Batch> m_outbox;
+    quint64 m_batchSerial = 0;
     std::atomic<bool> m_full { false };
     std::atomic<qint64> m_pending { 0 };
     bool m_lastFailed = false;

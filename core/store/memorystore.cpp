@@ -73,7 +73,7 @@ void MemoryStore::Partition::unfile(QHash<BucketId, Stored>::iterator it)
     buckets.erase(it);
 }
 
-StoreResult<bool> MemoryStore::put(const std::vector<Bucket> &buckets, size_t *written)
+StoreResult<bool> MemoryStore::put(const std::vector<Bucket> &buckets, size_t *written, quint64)
 {
     // One bucket at a time under its partition's mutex: a large flush never
     // holds a partition away from the reader for longer than one insert.

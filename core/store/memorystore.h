@@ -68,7 +68,8 @@ public:
     int partitions() const override;
 
     // Never fails; *written = buckets.size().
-    StoreResult<bool> put(const std::vector<Bucket> &buckets, size_t *written = nullptr) override;
+    StoreResult<bool> put(const std::vector<Bucket> &buckets, size_t *written = nullptr,
+                                  quint64 batch = 0) override;
     StoreResult<qint64> now() override;
     // Fail for a partition out of range, an empty owner or ttlMs <= 0.
     StoreResult<bool> lockPartition(int partition, const QByteArray &owner, int ttlMs) override;

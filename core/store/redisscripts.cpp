@@ -8,7 +8,7 @@ namespace l2met {
 
 namespace {
 
-constexpr size_t kScriptCount = 7;
+constexpr size_t kScriptCount = 8;
 
 const char *const kBodies[kScriptCount] = {
     // Lock
@@ -110,6 +110,27 @@ const char *const kBodies[kScriptCount] = {
     "local n = redis.call('LREM', KEYS[1], ARGV[2], ARGV[1])\n"
     "if n > 0 and redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DECRBY', KEYS[2], n) end\n"
     "return n\n",
+    // Put
+    "if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end\n"
+    "local i = 2\n"
+    "while i <= #ARGV do\n"
+    "  local key, ready, counter, index = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]\n"
+    "  local id, at, expireAt = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]\n"
+    "  local n = tonumber(ARGV[i + 7])\n"
+    "  local first = i + 8\n"
+    "  local last = first + n - 1\n"
+    "  for from = first, last, 4096 do\n"
+    "    redis.call('RPUSH', key, unpack(ARGV, from, math.min(from + 4095, last)))\n"
+    "  end\n"
+    "  redis.call('SADD', ready, id)\n"
+    "  redis.call('ZADD', index, at, at)\n"
+    "  redis.call('INCRBY', counter, n)\n"
+    "  redis.call('EXPIREAT', key, expireAt)\n"
+    "  redis.call('EXPIREAT', ready, expireAt)\n"
+    "  redis.call('EXPIREAT', counter, expireAt)\n"
+    "  i = last + 1\n"
+    "end\n"
+    "return 1\n",
 };
 
 } // namespace

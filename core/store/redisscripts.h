@@ -50,6 +50,14 @@ enum class RedisScript {
     // that is not a number, ARGV[2] how many of it. LREMs them from the head
     // (a read saw them there) and DECRBYs the counter. Returns the count.
     DropJunk,
+    // KEYS[1] write token; ARGV[1] its ttl in seconds, then per bucket: list
+    // key, ready set, values counter, ready index, id, ready second, expiry
+    // (unix seconds), n, and n values. When the token is new (SET NX EX),
+    // per bucket: RPUSHes the values, SADDs the id, ZADDs the second, INCRBYs
+    // the counter by n and EXPIREATs the list, set and counter; returns 1.
+    // When the token exists (this chunk was written already: a retry of a
+    // write whose answer was lost), writes nothing and returns 0.
+    Put,
 };
 
 struct RedisScriptText

@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QLoggingCategory>
+#include <QRandomGenerator>
 #include <QMutexLocker>
 #include <QThread>
 
@@ -24,10 +25,6 @@ namespace l2met {
 
 namespace {
 
-// A bucket's MULTI: RPUSH (one per kValuesPerPush values), SADD, ZADD,
-// INCRBY and three EXPIREATs.
-constexpr size_t kCommandsBesidesPush = 6;
-constexpr size_t kValuesPerPush = 4096;
 constexpr int kMaxTakeRounds = 10000; // 10M buckets of one partition in one take
 constexpr qint64 kHealthPingMs = 1000;
 
@@ -41,6 +38,7 @@ qint64 steadyMs()
 const QByteArray kBucketPrefix = QByteArrayLiteral("l2met:b:");
 const QByteArray kReadyPrefix = QByteArrayLiteral("l2met:ready:");
 const QByteArray kValuesPrefix = QByteArrayLiteral("l2met:values:");
+const QByteArray kPutTokenPrefix = QByteArrayLiteral("l2met:put:");
 
 QByteArray partitionSuffix(int partition)
 {
@@ -109,6 +107,7 @@ RedisStore::RedisStore(RedisUrl url, int partitions, Options options)
 {
     Q_ASSERT(partitions >= 1);
     redisScript(RedisScript::Take); // hashed once, here rather than in a caller's hot path
+    m_putNonce = QByteArray::number(QRandomGenerator::system()->generate64(), 16);
 }
 
 RedisStore::RedisStore(RedisUrl url, int partitions)
@@ -279,7 +278,7 @@ StoreResult<qint64> RedisStore::runScript(RedisConnection &c, RedisScript script
     return StoreResult<qint64>::failure(QString());
 }
 
-StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *written)
+StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *written, quint64 batch)
 {
     size_t done = 0; // leading buckets stored (an empty one counts: nothing to file)
     const auto skipEmpty = [&buckets](size_t from, size_t to) {
@@ -295,6 +294,8 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
     done = skipEmpty(0, buckets.size());
     if (done == buckets.size())
         return finish(StoreResult<bool>::success(true));
+    if (batch == 0)
+        batch = m_anonymousBatch.fetch_add(1) | (quint64(1) << 63);
 
     RedisConnection &c = connection();
     QString error;
@@ -308,98 +309,80 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
     // Shortest round-trip decimals; to_chars(double) needs at most 24
     // characters ("-2.2250738585072014e-308").
     constexpr size_t kWidth = 32;
-    std::vector<char> numbers(kValuesPerPush * kWidth);
-    struct Sent
-    {
-        size_t index; // in buckets
-        size_t pushes; // RPUSH commands in its MULTI
-    };
-    std::vector<Sent> sent; // the buckets in this chunk's pipeline
-    size_t next = done;
-    while (next < buckets.size()) {
-        sent.clear();
-        for (; next < buckets.size() && sent.size() < size_t(kPutChunk); ++next) {
-            const Bucket &bucket = buckets[next];
+    char number[kWidth];
+    const RedisScriptText &script = redisScript(RedisScript::Put);
+    const QByteArray tokenTtl = QByteArray::number(kPutTokenSeconds);
+    // One Put script per chunk of buckets, under a token that names the
+    // chunk (this process, the batch, its first bucket): a chunk whose
+    // answer was lost and that Redis ran after all (it was paused, or slow
+    // past the command timeout) is not written twice by the retry.
+    while (done < buckets.size()) {
+        const QByteArray token = kPutTokenPrefix + m_putNonce + ':' + QByteArray::number(batch, 16) + ':'
+            + QByteArray::number(fnv1a64(buckets[done].id().encode()), 16);
+        // The script's arguments, in one buffer (the connection keeps views
+        // until the command is formatted).
+        QByteArray arena;
+        std::vector<std::pair<qsizetype, qsizetype>> spans;
+        const auto add = [&arena, &spans](QByteArrayView v) {
+            spans.emplace_back(arena.size(), v.size());
+            arena.append(v);
+        };
+        add(token);
+        add(tokenTtl);
+        int inChunk = 0;
+        size_t chunkEnd = done;
+        for (; chunkEnd < buckets.size() && inChunk < kPutChunk; ++chunkEnd) {
+            const Bucket &bucket = buckets[chunkEnd];
             if (bucket.isEmpty())
                 continue;
+            ++inChunk;
             const std::vector<double> values = listValues(bucket);
             const BucketId &id = bucket.id();
             Q_ASSERT(id.resolution > 0);
             const int partition = id.partition(m_partitionCount);
             const QByteArray encoded = id.encode();
-            const QByteArray key = kBucketPrefix + encoded;
             const QByteArray readyAt = QByteArray::number(id.readyAt());
-            const QByteArray ready = readyKey(readyAt, partition);
-            const QByteArray counter = valuesKey(readyAt, partition);
-            const QByteArray expireAt
-                = QByteArray::number(std::max(id.readyAt(), *serverNow.value) + kExpirySeconds);
-
-            c.append({ "MULTI" });
-            size_t pushes = 0;
-            for (size_t from = 0; from < values.size(); from += kValuesPerPush, ++pushes) {
-                c.begin();
-                c.arg("RPUSH");
-                c.arg(key);
-                const size_t to = std::min(values.size(), from + kValuesPerPush);
-                for (size_t i = from; i < to; ++i) {
-                    char *first = numbers.data() + (i - from) * kWidth;
-                    const std::to_chars_result r = std::to_chars(first, first + kWidth, values[i]);
-                    Q_ASSERT(r.ec == std::errc());
-                    c.arg(QByteArrayView(first, r.ptr - first));
-                }
-                c.end();
+            add(QByteArray(kBucketPrefix + encoded));
+            add(readyKey(readyAt, partition));
+            add(valuesKey(readyAt, partition));
+            add(readyIndexKey(partition));
+            add(encoded);
+            add(readyAt);
+            add(QByteArray::number(std::max(id.readyAt(), *serverNow.value) + kExpirySeconds));
+            add(QByteArray::number(qint64(values.size())));
+            for (const double v : values) {
+                const std::to_chars_result r = std::to_chars(number, number + kWidth, v);
+                Q_ASSERT(r.ec == std::errc());
+                add(QByteArrayView(number, r.ptr - number));
             }
-            c.append({ "SADD", ready, encoded });
-            c.append({ "EXPIREAT", key, expireAt });
-            c.append({ "EXPIREAT", ready, expireAt });
-            c.append({ "ZADD", readyIndexKey(partition), readyAt, readyAt });
-            c.append({ "INCRBY", counter, QByteArray::number(qint64(values.size())) });
-            c.append({ "EXPIREAT", counter, expireAt });
-            c.append({ "EXEC" });
-            sent.push_back({ next, pushes });
         }
-
-        // Every reply of the chunk is read, so the connection stays in step
-        // even when a transaction failed; `done` advances over the leading
-        // buckets whose EXEC ran all its commands.
-        ++m_roundTrips;
-        QString failure;
-        for (const Sent &bucket : sent) {
-            const size_t commands = bucket.pushes + kCommandsBesidesPush;
-            const size_t replies = commands + 2; // MULTI, QUEUED each, EXEC
-            QString why;
-            for (size_t k = 0; k < replies; ++k) {
-                const RedisReply reply = c.next();
-                if (!reply) {
-                    error = c.error();
-                    fail(c, error);
-                    return finish(StoreResult<bool>::failure(error));
-                }
-                if (!why.isEmpty())
-                    continue;
-                if (reply->type == REDIS_REPLY_ERROR) {
-                    why = replyText(reply.get()); // EXECABORT, or an error queuing
-                } else if (k == replies - 1) {
-                    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != commands)
-                        why = QStringLiteral("EXEC discarded");
-                    for (size_t e = 0; why.isEmpty() && e < reply->elements; ++e) {
-                        if (reply->element[e]->type == REDIS_REPLY_ERROR)
-                            why = replyText(reply->element[e]);
-                    }
-                }
-            }
-            if (!failure.isEmpty())
-                continue;
-            if (why.isEmpty())
-                done = skipEmpty(bucket.index + 1, next);
-            else
-                failure = QStringLiteral("redis: bucket write failed: ") + why;
+        const auto send = [&](bool bySha) {
+            c.begin();
+            c.arg(bySha ? QByteArrayView("EVALSHA") : QByteArrayView("EVAL"));
+            c.arg(bySha ? script.sha : script.body);
+            c.arg("1");
+            for (const auto &[offset, size] : spans)
+                c.arg(QByteArrayView(arena.constData() + offset, size));
+            c.end();
+            ++m_roundTrips;
+            return c.next();
+        };
+        RedisReply reply = send(true);
+        if (reply && isNoScript(reply.get()))
+            reply = send(false);
+        if (!reply) {
+            error = c.error();
+            fail(c, error);
+            return finish(StoreResult<bool>::failure(error));
         }
-        if (!failure.isEmpty()) {
+        if (reply->type != REDIS_REPLY_INTEGER) {
+            const QString failure = QStringLiteral("redis: bucket write failed: ") + replyText(reply.get());
             markOutcome(false, failure);
             return finish(StoreResult<bool>::failure(failure));
         }
-        done = skipEmpty(done, next);
+        if (reply->integer == 0)
+            ++m_putsAlreadyApplied;
+        done = skipEmpty(chunkEnd, buckets.size());
     }
     succeeded(c);
     return finish(StoreResult<bool>::success(true));

@@ -12,6 +12,9 @@
 //                                stats() needs no LLEN of every bucket
 //   l2met:readyz:P       zset    member R, score R: the ready seconds of P
 //   l2met:lock:P         string  the reader holding P (SET owner NX PX ttl)
+//   l2met:put:N:B:H      string  a chunk of a put was written (N: the store's
+//                                random nonce, B: batch, H: hash of the first
+//                                bucket's id); expires after 600 s
 // A put writes each bucket in one MULTI/EXEC (RPUSH, one per 4,096 values,
 // SADD, ZADD, INCRBY and an EXPIREAT on the list, the set and the counter),
 // and pipelines a whole chunk of buckets per round trip. The three per-bucket keys expire 300 s
@@ -143,6 +146,9 @@ public:
     static constexpr int kTakeChunk = 1000;
     // Seconds the bucket keys live after the bucket is ready (SPEC section 6).
     static constexpr qint64 kExpirySeconds = 300;
+    // How long a chunk's write token (l2met:put:...) is kept: longer than a
+    // write can wait in Redis or in the outbox before it is retried.
+    static constexpr qint64 kPutTokenSeconds = 600;
 
     // Does not connect: the first call of each thread does. partitions >= 1.
     RedisStore(RedisUrl url, int partitions, Options options);
@@ -159,7 +165,10 @@ public:
     QString kind() const override;
     int partitions() const override;
 
-    StoreResult<bool> put(const std::vector<Bucket> &buckets, size_t *written = nullptr) override;
+    StoreResult<bool> put(const std::vector<Bucket> &buckets, size_t *written = nullptr,
+                          quint64 batch = 0) override;
+    // Chunks a put found written already (a retry of a write Redis had run).
+    quint64 putsAlreadyApplied() const { return m_putsAlreadyApplied.load(); }
     StoreResult<qint64> now() override;
     StoreResult<bool> lockPartition(int partition, const QByteArray &owner, int ttlMs) override;
     StoreResult<bool> unlockPartition(int partition, const QByteArray &owner) override;
@@ -218,6 +227,9 @@ private:
     std::atomic<bool> m_healthy { false };
     std::atomic<qint64> m_lastOutcomeMs { 0 }; // steady clock; 0 = never talked to Redis
     std::atomic<quint64> m_roundTrips { 0 };
+    std::atomic<quint64> m_putsAlreadyApplied { 0 };
+    std::atomic<quint64> m_anonymousBatch { 1 };
+    QByteArray m_putNonce; // random per store: tokens of two processes never meet
     std::atomic<quint64> m_connects { 0 };
     std::atomic<quint64> m_skipped { 0 };
 

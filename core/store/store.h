@@ -93,7 +93,11 @@ public:
     // no values is not filed (nothing to deliver; a Redis list cannot be
     // empty) and counts as written. Values come back bit for bit (-0.0 and
     // subnormals included; NaN and infinities never reach a store).
-    virtual StoreResult<bool> put(const std::vector<Bucket> &buckets, size_t *written = nullptr) = 0;
+    // `batch` names the batch (non-zero, the same on every retry of it, never
+    // reused by this process): a store may use it to apply a retried write
+    // at most once (RedisStore does; 0 = a batch of its own).
+    virtual StoreResult<bool> put(const std::vector<Bucket> &buckets, size_t *written = nullptr,
+                                  quint64 batch = 0) = 0;
 
     // The store's clock in unix seconds (Redis TIME for Redis), so processes
     // on machines with different clocks agree on what is ready.
