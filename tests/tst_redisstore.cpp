@@ -17,6 +17,7 @@
 #include <bit>
 #include <cmath>
 #include <mutex>
+#include <numeric>
 #include <thread>
 
 using namespace l2met;
@@ -779,6 +780,22 @@ void Tst_redisstore::retriedBatchIsWrittenOnce()
     QCOMPARE(taken.size(), qsizetype(buckets.size()));
     for (size_t i = 0; i < buckets.size(); ++i)
         QCOMPARE(bits(taken.value(buckets[i].id().encode())), bits({ double(i) }));
+    // A bucket bigger than a chunk (65,536 values) spans chunks; retried
+    // whole, still written once.
+    std::vector<double> many(150000);
+    std::iota(many.begin(), many.end(), 0.0);
+    const std::vector<Bucket> big { Bucket(makeId(now - 5, 1, "big", "web.1"), many), buckets[0] };
+    const quint64 before = store->putsAlreadyApplied();
+    QVERIFY(store->put(big, nullptr, 9).ok());
+    QVERIFY(store->put(big, nullptr, 9).ok());
+    QCOMPARE(store->putsAlreadyApplied() - before, quint64(3));
+    taken.clear();
+    QVERIFY(takeInto(*store, now, taken));
+    const std::vector<double> bigValues = taken.value(big[0].id().encode());
+    QCOMPARE(bigValues.size(), many.size());
+    QCOMPARE(std::accumulate(bigValues.begin(), bigValues.end(), 0.0), 149999.0 * 150000.0 / 2);
+    QCOMPARE(bits(taken.value(buckets[0].id().encode())), bits({ 0.0 }));
+
     // Without a batch, every put is its own.
     QVERIFY(store->put(buckets).ok());
     QVERIFY(store->put(buckets).ok());

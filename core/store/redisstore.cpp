@@ -312,13 +312,21 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
     char number[kWidth];
     const RedisScriptText &script = redisScript(RedisScript::Put);
     const QByteArray tokenTtl = QByteArray::number(kPutTokenSeconds);
-    // One Put script per chunk of buckets, under a token that names the
-    // chunk (this process, the batch, its first bucket): a chunk whose
-    // answer was lost and that Redis ran after all (it was paused, or slow
-    // past the command timeout) is not written twice by the retry.
-    while (done < buckets.size()) {
+    // One Put script per chunk (kPutChunk buckets or kPutChunkValues values
+    // at most; a bigger bucket spans chunks), under a token that names the
+    // chunk (this process, the batch, where it starts): a chunk whose answer
+    // was lost and that Redis ran after all (it was paused, or slow past the
+    // command timeout) is not written twice by the retry. The chunks are a
+    // function of where the put starts, and `done` only moves to a chunk
+    // boundary that is also a bucket boundary, so a retry from `done` makes
+    // the same chunks under the same tokens.
+    std::vector<double> values; // of buckets[valuesOf]
+    size_t valuesOf = buckets.size();
+    size_t at = done; // the next chunk starts at value `part` of buckets[at]
+    size_t part = 0;
+    while (at < buckets.size()) {
         const QByteArray token = kPutTokenPrefix + m_putNonce + ':' + QByteArray::number(batch, 16) + ':'
-            + QByteArray::number(fnv1a64(buckets[done].id().encode()), 16);
+            + QByteArray::number(fnv1a64(buckets[at].id().encode()), 16) + ':' + QByteArray::number(part);
         // The script's arguments, in one buffer (the connection keeps views
         // until the command is formatted).
         QByteArray arena;
@@ -330,13 +338,20 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
         add(token);
         add(tokenTtl);
         int inChunk = 0;
-        size_t chunkEnd = done;
-        for (; chunkEnd < buckets.size() && inChunk < kPutChunk; ++chunkEnd) {
-            const Bucket &bucket = buckets[chunkEnd];
-            if (bucket.isEmpty())
+        size_t valuesInChunk = 0;
+        while (at < buckets.size() && inChunk < kPutChunk && valuesInChunk < kPutChunkValues) {
+            const Bucket &bucket = buckets[at];
+            if (bucket.isEmpty()) {
+                ++at;
                 continue;
+            }
+            if (valuesOf != at) {
+                values = listValues(bucket);
+                valuesOf = at;
+            }
+            const size_t take = std::min(values.size() - part, kPutChunkValues - valuesInChunk);
             ++inChunk;
-            const std::vector<double> values = listValues(bucket);
+            valuesInChunk += take;
             const BucketId &id = bucket.id();
             Q_ASSERT(id.resolution > 0);
             const int partition = id.partition(m_partitionCount);
@@ -349,11 +364,16 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
             add(encoded);
             add(readyAt);
             add(QByteArray::number(std::max(id.readyAt(), *serverNow.value) + kExpirySeconds));
-            add(QByteArray::number(qint64(values.size())));
-            for (const double v : values) {
-                const std::to_chars_result r = std::to_chars(number, number + kWidth, v);
+            add(QByteArray::number(qint64(take)));
+            for (size_t i = part; i < part + take; ++i) {
+                const std::to_chars_result r = std::to_chars(number, number + kWidth, values[i]);
                 Q_ASSERT(r.ec == std::errc());
                 add(QByteArrayView(number, r.ptr - number));
+            }
+            part += take;
+            if (part == values.size()) {
+                ++at;
+                part = 0;
             }
         }
         const auto send = [&](bool bySha) {
@@ -382,7 +402,8 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
         }
         if (reply->integer == 0)
             ++m_putsAlreadyApplied;
-        done = skipEmpty(chunkEnd, buckets.size());
+        if (part == 0)
+            done = skipEmpty(at, buckets.size());
     }
     succeeded(c);
     return finish(StoreResult<bool>::success(true));

@@ -12,12 +12,14 @@
 //                                stats() needs no LLEN of every bucket
 //   l2met:readyz:P       zset    member R, score R: the ready seconds of P
 //   l2met:lock:P         string  the reader holding P (SET owner NX PX ttl)
-//   l2met:put:N:B:H      string  a chunk of a put was written (N: the store's
-//                                random nonce, B: batch, H: hash of the first
-//                                bucket's id); expires after 600 s
-// A put writes each bucket in one MULTI/EXEC (RPUSH, one per 4,096 values,
-// SADD, ZADD, INCRBY and an EXPIREAT on the list, the set and the counter),
-// and pipelines a whole chunk of buckets per round trip. The three per-bucket keys expire 300 s
+//   l2met:put:N:B:H:O    string  a chunk of a put was written (N: the store's
+//                                random nonce, B: batch, H: hash of the id of
+//                                the chunk's first bucket, O: the value it
+//                                starts at); expires after 600 s
+// A put writes a chunk of buckets (1,000 buckets or 65,536 values at most) in
+// one Lua script (RedisScript::Put: per bucket RPUSH, SADD, ZADD, INCRBY and
+// an EXPIREAT on the list, the set and the counter), once per write token, so
+// that a retried chunk is never applied twice. The three per-bucket keys expire 300 s
 // after the bucket is ready, or 300 s after the write when it is written later than its ready
 // second (a late bucket would otherwise expire as it is written, which would lose data the receiver
 // accepted). The zset never expires: takeReady and acknowledge remove a second from it when that
@@ -143,6 +145,7 @@ public:
     // acknowledge script removes per call (bounds how long one script blocks
     // Redis; a read script reads at most its limit).
     static constexpr int kPutChunk = 1000;
+    static constexpr size_t kPutChunkValues = 65536; // values in one chunk (one script call)
     static constexpr int kTakeChunk = 1000;
     // Seconds the bucket keys live after the bucket is ready (SPEC section 6).
     static constexpr qint64 kExpirySeconds = 300;
