@@ -49,11 +49,17 @@ void ConnectionGuard::evict()
         refuse(503, "server at its connection limit; retry");
         return;
     }
+    drop();
+}
+
+void ConnectionGuard::drop()
+{
     m_state = State::Refused;
     m_timer.stop();
     releaseHeld();
     m_socket->readAll();
-    m_socket->abort();
+    // Later: Qt HttpServer's slot may still be about to run on this socket.
+    QTimer::singleShot(0, m_socket, [socket = m_socket] { socket->abort(); });
 }
 
 bool ConnectionGuard::hold(qint64 bytes)
@@ -126,12 +132,7 @@ void ConnectionGuard::onReadyRead()
         return;
     }
     if (m_socket->bytesToWrite() > kMaxUnsentBytes) {
-        // Pipelining without reading the answers: they would pile up here.
-        m_state = State::Refused;
-        m_timer.stop();
-        releaseHeld();
-        m_socket->readAll();
-        QTimer::singleShot(0, m_socket, [socket = m_socket] { socket->abort(); });
+        drop(); // pipelining without reading the answers: they would pile up here
         return;
     }
     // Bytes Qt HttpServer left unread after the last request it completed

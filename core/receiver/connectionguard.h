@@ -120,6 +120,8 @@ private:
     bool consume(qint64 offset, qint64 available);
     bool parseHead();
     void refuse(int status, const QByteArray &text);
+    // Closes without an answer; nothing more is read or parsed.
+    void drop();
     // Reserves bytes in the budget; false (and a 503) when it is full.
     bool hold(qint64 bytes);
     void releaseHeld();
