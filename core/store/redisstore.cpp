@@ -328,7 +328,8 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
         const QByteArray token = kPutTokenPrefix + m_putNonce + ':' + QByteArray::number(batch, 16) + ':'
             + QByteArray::number(fnv1a64(buckets[at].id().encode()), 16) + ':' + QByteArray::number(part);
         // The script's arguments, in one buffer (the connection keeps views
-        // until the command is formatted).
+        // until the command is formatted). Not runScripts(): its QByteArray
+        // per argument would be an allocation per value.
         QByteArray arena;
         std::vector<std::pair<qsizetype, qsizetype>> spans;
         const auto add = [&arena, &spans](QByteArrayView v) {
