@@ -6,6 +6,7 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTimeZone>
 
 namespace l2met::test {
@@ -44,6 +45,31 @@ QByteArray frame(qint64 unixTime, const QByteArray &procId, const QByteArray &me
         QDateTime::fromSecsSinceEpoch(unixTime, QTimeZone::utc()).toString(Qt::ISODate).toLatin1();
     const QByteArray line = "<134>1 " + stamp + " host app " + procId + " - " + message;
     return QByteArray::number(line.size()) + ' ' + line;
+}
+
+QMap<QByteArray, double> parsePrometheus(const QByteArray &text)
+{
+    QMap<QByteArray, double> out;
+    for (const QByteArray &line : text.split('\n')) {
+        if (line.isEmpty() || line.startsWith('#') || line.contains('{'))
+            continue;
+        const qsizetype space = line.lastIndexOf(' ');
+        if (space <= 0)
+            continue;
+        QByteArray name = line.left(space);
+        if (name.startsWith("l2met_"))
+            name = name.mid(6);
+        out.insert(name, line.mid(space + 1).toDouble());
+    }
+    return out;
+}
+
+quint16 freePort()
+{
+    QTcpServer probe;
+    if (!probe.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    return probe.serverPort();
 }
 
 } // namespace l2met::test

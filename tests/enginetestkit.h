@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QMap>
 #include <QPair>
 #include <QUrl>
 
@@ -21,6 +22,13 @@ HttpAnswer http(const QByteArray &method, const QUrl &url, const QByteArray &bod
                 const QList<QPair<QByteArray, QByteArray>> &headers = {});
 
 QByteArray basicAuth(const QByteArray &user, const QByteArray &password = {});
+
+// The unlabelled samples of l2met's /metrics text, by name without the
+// "l2met_" prefix.
+QMap<QByteArray, double> parsePrometheus(const QByteArray &text);
+
+// A loopback TCP port free right now (0 when none could be found).
+quint16 freePort();
 
 // One logplex frame of an RFC 5424 line stamped at unixTime.
 QByteArray frame(qint64 unixTime, const QByteArray &procId, const QByteArray &message);

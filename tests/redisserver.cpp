@@ -1,12 +1,13 @@
 #include "redisserver.h"
 
+#include "enginetestkit.h"
+
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QHostAddress>
 #include <QProcess>
 #include <QStandardPaths>
-#include <QTcpServer>
 
 #include <csignal>
 #include <hiredis/hiredis.h>
@@ -27,15 +28,6 @@ timeval toTimeval(int ms)
     return tv;
 }
 
-quint16 freePort()
-{
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    const quint16 port = probe.serverPort();
-    probe.close();
-    return port;
-}
 
 // True when something answers PING on the port (an error such as NOAUTH is
 // an answer too).

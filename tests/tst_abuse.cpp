@@ -10,7 +10,6 @@
 #include <QDateTime>
 #include <QFile>
 #include <QProcess>
-#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -33,12 +32,6 @@ constexpr bool kSanitized = false;
 
 constexpr qint64 kMiB = 1 << 20;
 
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
 
 // Raises this process's open-file limit to its hard limit; the limit.
 qint64 raiseFileLimit()
@@ -157,13 +150,8 @@ private:
         clock.start();
         do {
             const HttpAnswer a = http("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_port)));
-            if (a.status == 200) {
-                for (const QByteArray &line : a.body.split('\n')) {
-                    if (line.startsWith(QByteArray("l2met_" + name + ' ')))
-                        return line.mid(name.size() + 7).toDouble();
-                }
-                return -1;
-            }
+            if (a.status == 200)
+                return parsePrometheus(a.body).value(name, -1);
             QTest::qWait(100);
         } while (clock.elapsed() < 5000);
         return -1;

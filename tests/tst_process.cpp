@@ -9,7 +9,6 @@
 #include <QDateTime>
 #include <QJsonObject>
 #include <QProcess>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -19,16 +18,6 @@
 using namespace l2met;
 using namespace l2met::test;
 
-namespace {
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-} // namespace
 
 class TstProcess : public QObject
 {

@@ -5,7 +5,6 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QHostAddress>
-#include <QTcpServer>
 #include <QTimer>
 
 #include <csignal>
@@ -123,23 +122,6 @@ QByteArray Node::shutdownLine() const
     return found;
 }
 
-QMap<QByteArray, double> parsePrometheus(const QByteArray &text)
-{
-    QMap<QByteArray, double> out;
-    for (const QByteArray &line : text.split('\n')) {
-        if (line.isEmpty() || line.startsWith('#') || line.contains('{'))
-            continue;
-        const qsizetype space = line.lastIndexOf(' ');
-        if (space <= 0)
-            continue;
-        QByteArray name = line.left(space);
-        if (name.startsWith("l2met_"))
-            name = name.mid(6);
-        out.insert(name, line.mid(space + 1).toDouble());
-    }
-    return out;
-}
-
 // Runs the event loop until condition() holds (looking every intervalMs) or
 // timeoutMs passed; returns condition().
 bool pollUntil(const std::function<bool()> &condition, int timeoutMs, int intervalMs)
@@ -156,11 +138,5 @@ bool pollUntil(const std::function<bool()> &condition, int timeoutMs, int interv
     return true;
 }
 
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
 
 } // namespace l2met::soak

@@ -52,11 +52,8 @@ private:
 };
 
 // Counters from a Prometheus text (unlabelled samples only).
-QMap<QByteArray, double> parsePrometheus(const QByteArray &text);
 // Runs the event loop until condition() holds (looking every intervalMs)
 // or timeoutMs passed; returns condition().
 bool pollUntil(const std::function<bool()> &condition, int timeoutMs, int intervalMs = 50);
-// A free TCP port on 127.0.0.1 (closed again: a process binds it next).
-quint16 freePort();
 
 } // namespace l2met::soak

@@ -18,6 +18,9 @@
 
 namespace l2met::soak {
 
+using test::freePort;
+using test::parsePrometheus;
+
 namespace {
 
 constexpr double kFaultAt = 0.3; // share of the corpus accepted when the fault starts
