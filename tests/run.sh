@@ -3,6 +3,8 @@
 #   1. dependencies (packaging/install-deps.sh --test, redis-server included);
 #   2. the normal build (build/) and every CTest test, the small soak with
 #      faults included, then the .deb from that build (check-package.sh);
+#      that install-deps.sh names every package the builds use, recommends
+#      off, as on a minimal Debian 12 (check-deps.sh, with its self-test);
 #   3. the whole suite again under AddressSanitizer + UBSan (build-asan/);
 #   4. the engine, store, receiver and outlet tests under ThreadSanitizer
 #      (build-tsan/);
@@ -12,12 +14,12 @@
 # when any stage failed. Integration tests start their own redis-server and
 # fake Librato on free loopback ports.
 #
-# Environment: STAGES (default "tests package asan tsan fuzz") picks stages;
+# Environment: STAGES (default "tests package deps asan tsan fuzz") picks stages;
 # FUZZ_SECONDS (default 30) is each fuzz target's time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-stages="${STAGES:-tests package asan tsan fuzz}"
+stages="${STAGES:-tests package deps asan tsan fuzz}"
 fuzz_seconds="${FUZZ_SECONDS:-30}"
 
 bash packaging/install-deps.sh --test || { echo "tests/run.sh: installing dependencies failed" >&2; exit 1; }
@@ -54,6 +56,7 @@ main_tests() {
 
 run_stage tests main_tests
 run_stage package bash packaging/check-package.sh build
+run_stage deps bash packaging/check-deps.sh --self-test build
 run_stage asan bash tests/sanitize.sh asan
 run_stage tsan bash tests/sanitize.sh tsan
 run_stage fuzz env JOBS=2 bash tests/fuzz/run.sh "$fuzz_seconds"
