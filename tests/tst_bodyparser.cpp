@@ -87,6 +87,8 @@ private Q_SLOTS:
     void buckets_data();
     void buckets();
     void badInputKeepsTheRest();
+    void brokenLengthCostsOnlyItsFrame_data();
+    void brokenLengthCostsOnlyItsFrame();
     void lateAndEarly_data();
     void lateAndEarly();
     void unparsableTimestampUsesNow();
@@ -211,6 +213,31 @@ void TstBodyParser::badInputKeepsTheRest()
     QCOMPARE(describe(r.buckets),
              (QStringList { u"b|||counter|"_qs + t + u"|2", u"ok|||measurement|"_qs + t + u"|1,1,1",
                             u"q|||measurement|"_qs + t + u"|1" }));
+}
+
+// Logplex ends every message with a newline: a frame whose length lands
+// right after one is whole, so a broken frame next to it costs only itself
+// (README, "Choices where the spec is silent"), in either order.
+void TstBodyParser::brokenLengthCostsOnlyItsFrame_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    const QByteArray good = line("web.1", "measure#good=1\n");
+    const QByteArray never = "abc <134>1 " + kStamp + " host app web.1 - measure#never=1\n";
+    const QByteArray after = line("web.1", "measure#after=2\n");
+    QTest::newRow("good, broken, good") << QByteArray(good + never + after);
+    QTest::newRow("broken, good, good") << QByteArray(never + good + after);
+}
+
+void TstBodyParser::brokenLengthCostsOnlyItsFrame()
+{
+    QFETCH(QByteArray, body);
+    const Run r = run(body, options());
+    QCOMPARE(r.counters[ParseCounter::FramesMalformed], 1u);
+    QCOMPARE(r.counters[ParseCounter::LinesAggregated], 2u);
+    QCOMPARE(r.counters.lines(), 3u);
+    const QString t = QString::number(kNow);
+    QCOMPARE(describe(r.buckets), (QStringList { u"after|||measurement|"_qs + t + u"|2",
+                                                 u"good|||measurement|"_qs + t + u"|1" }));
 }
 
 void TstBodyParser::lateAndEarly_data()

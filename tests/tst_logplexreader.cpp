@@ -294,6 +294,19 @@ void Tst_logplexreader::bodies_data()
     QTest::newRow("truncated length prefix after the last frame")
         << QByteArray(frame(kRouter) + frame(kApp) + "\n83")
         << QList<QByteArray> { frameMark(kRouter), malformedMark(frame(kApp) + "\n83"), kEnd };
+    // A length that ends exactly after a newline is whole, whatever follows:
+    // a broken frame after a good one costs only itself.
+    QTest::newRow("good frame, then a non-numeric length, then a good frame")
+        << QByteArray(frame(kApp + nl) + "abc " + kErlang + nl + frame(kPostgres + nl))
+        << QList<QByteArray> { frameMark(kApp + nl), malformedMark("abc " + kErlang + nl),
+                               frameMark(kPostgres + nl), kEnd };
+    QTest::newRow("bad frame first, then good frames ending in newlines")
+        << QByteArray("abc " + kErlang + nl + frame(kApp + nl) + frame(kPostgres + nl))
+        << QList<QByteArray> { malformedMark("abc " + kErlang + nl), frameMark(kApp + nl),
+                               frameMark(kPostgres + nl), kEnd };
+    QTest::newRow("good frame ending in a newline before garbage")
+        << QByteArray(frame(kRouter + nl) + "garbage")
+        << QList<QByteArray> { frameMark(kRouter + nl), malformedMark("garbage"), kEnd };
     QTest::newRow("next frame header cut after '<'")
         << QByteArray(frame(kRouter) + "83 <")
         << QList<QByteArray> { frameMark(kRouter), malformedMark("83 <"), kEnd };

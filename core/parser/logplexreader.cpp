@@ -49,7 +49,10 @@ bool LogplexReader::frameAt(size_t pos, std::string_view *message, size_t *end) 
     if (length > m_body.size() - p || m_body[p] != '<')
         return false;
     const size_t frameEnd = p + length;
-    if (!isBoundary(frameEnd))
+    // A length that ends exactly after a newline is taken as it stands
+    // (README, "Choices where the spec is silent"): what follows may be a broken frame, and
+    // it must not take this good one with it.
+    if (m_body[frameEnd - 1] != '\n' && !isBoundary(frameEnd))
         return false;
     *message = m_body.substr(p, length);
     *end = frameEnd;

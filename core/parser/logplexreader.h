@@ -1,8 +1,9 @@
 // Reader of a logplex-1 body: octet-counted frames (RFC 6587), `LEN SP MSG`,
 // straight over the request body, without copying it.
 //
-// A frame counts only when its length lands where the next frame (or the end
-// of the body) begins. When it does not (a wrong length, a truncated frame,
+// A frame counts when its length lands where the next frame (or the end of
+// the body) begins, or right after a newline (the end logplex gives every
+// message), whatever follows. When it does not (a wrong length, a truncated frame,
 // garbage), the reader skips to the next place where a frame can be found and
 // reports the skipped bytes as one malformed region, so one bad frame never
 // costs the rest of the body. Every byte of the body ends in exactly one
