@@ -52,6 +52,7 @@ private:
     QByteArray m_token;
     std::vector<std::unique_ptr<QProcess>> m_processes;
     QList<quint16> m_receiverPorts;
+    QList<quint16> m_outletPorts;
     std::map<QString, Expected> m_expected; // "name|source" -> count, sum
     int m_serial = 0;
     qint64 m_window = 0;
@@ -87,9 +88,13 @@ private:
             spawn({ QStringLiteral("-receiver") }, port);
             m_receiverPorts << port;
         }
-        for (int i = 0; i < outlets; ++i)
-            spawn({ QStringLiteral("-outlet") }, freePort());
-        for (const quint16 port : std::as_const(m_receiverPorts))
+        for (int i = 0; i < outlets; ++i) {
+            const quint16 port = freePort();
+            spawn({ QStringLiteral("-outlet") }, port);
+            m_outletPorts << port;
+        }
+        // Every process serves /health, outlets too.
+        for (const quint16 port : m_receiverPorts + m_outletPorts)
             QTRY_COMPARE_WITH_TIMEOUT(http("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/health").arg(port))).status, 200, 10000);
     }
 
@@ -191,6 +196,7 @@ private Q_SLOTS:
         m_token = Fernet(*Fernet::parseKeys(m_secrets)).encrypt("fleet@example.com:fleet-api-token");
         m_expected.clear();
         m_receiverPorts.clear();
+        m_outletPorts.clear();
         m_window = 0;
     }
     void cleanup()
@@ -212,6 +218,29 @@ private Q_SLOTS:
         for (int batch = 0; batch < 40; ++batch)
             post(batch, body(batch));
         verifyExactlyOnce();
+
+        // The outlets are monitored like any process: /metrics of each one,
+        // whose delivery counters add up to what Librato accepted; /logs and
+        // /sign only where the receiver runs.
+        double delivered = 0;
+        for (const quint16 port : std::as_const(m_outletPorts)) {
+            const QString base = QStringLiteral("http://127.0.0.1:%1").arg(port);
+            const HttpAnswer metrics = http("GET", QUrl(base + u"/metrics"_qs));
+            QCOMPARE(metrics.status, 200);
+            const QMap<QByteArray, double> values = parsePrometheus(metrics.body);
+            QCOMPARE(values.value("partitions", -1), double(kPartitions));
+            QCOMPARE(values.value("store_healthy", -1), 1.0);
+            QVERIFY(values.contains("partitions_locked"));
+            QCOMPARE(values.value("gauges_failed", -1), 0.0);
+            QVERIFY2(!values.contains("lines_received"), "an outlet has no parsers");
+            delivered += values.value("gauges_delivered") + values.value("gauges_retried_delivered");
+            const HttpAnswer logs = http("POST", QUrl(base + u"/logs"_qs), body(99),
+                                         { { "Authorization", basicAuth(m_token) } });
+            QCOMPARE(logs.status, 404);
+            QVERIFY2(logs.body.contains("does not run the receiver"), logs.body.constData());
+            QCOMPARE(http("POST", QUrl(base + u"/sign"_qs), "u:t").status, 404);
+        }
+        QCOMPARE(delivered, double(m_librato->acceptedGauges().size()));
     }
 
     void killedOutletAndDeadLockLoseNothing()

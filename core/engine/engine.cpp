@@ -177,40 +177,12 @@ bool Engine::start(QString *error)
                                    m_config.flushIntervalMs, m_config.outboxFlushes);
         m_writer->moveToThread(m_storeThread);
         runIn(m_writer, [this] { m_writer->start(); });
-
-        HttpReceiver::Options options;
-        options.address = QHostAddress(m_config.bind);
-        options.port = quint16(m_config.port);
-        options.limits.maxBodyBytes = m_config.maxBodyBytes;
-        options.server.maxConnections = m_config.maxConnections;
-        options.server.maxBufferedBytes = m_config.maxBufferedBytes;
-        options.recvDeadline = m_config.recvDeadline;
-        options.secretKeys = m_config.secrets.split(':');
-        HttpReceiver::Hooks hooks;
-        Store *store = m_store.get();
-        StoreWriter *writer = m_writer;
-        hooks.storeHealthy = [store] { return store->healthy(); };
-        hooks.outboxFull = [writer] { return writer->outboxFull(); };
-        hooks.metricsText = [this] {
-            m_metrics->gauge("inbox_depth", "bodies waiting in the inbox").set(m_inbox->depth());
-            m_metrics->gauge("inbox_bytes", "bytes waiting in the inbox").set(m_inbox->bytes());
-            m_metrics->gauge("register_buckets", "buckets in the register").set(m_register->bucketCount());
-            m_metrics->gauge("register_values", "values in the register").set(m_register->valueCount());
-            return m_metrics->prometheusText();
-        };
-        m_httpThread = makeThread(QStringLiteral("l2met-http"));
-        m_receiver = new HttpReceiver(options, m_fernet, m_inbox.get(), m_metrics.get(), m_problems.get(),
-                                      hooks);
-        m_receiver->moveToThread(m_httpThread);
-        QString listenError;
-        runIn(m_receiver, [this, &listenError] { m_port = m_receiver->start(&listenError); });
-        if (m_port == 0) {
-            *error = listenError;
-            m_running = true; // so that shutdown() tears down what started
-            shutdown(2000);
-            return false;
-        }
     }
+    // Every process serves /health and /metrics on its port (an outlet-only
+    // process too: it is what its operator watches); /logs and /sign only
+    // where the receiver runs.
+    if (!startHttp(error))
+        return false;
     if (!m_config.metchanUrl.isEmpty()) {
         m_metchanThread = makeThread(QStringLiteral("l2met-metchan"));
         m_metchan = new Metchan(QUrl(m_config.metchanUrl), m_metrics.get(), QHostInfo::localHostName());
@@ -227,6 +199,58 @@ bool Engine::start(QString *error)
                                       .arg(m_config.partitions)
                                       .arg(m_config.effectiveConcurrency())
                                       .arg(m_config.preview);
+    return true;
+}
+
+bool Engine::startHttp(QString *error)
+{
+    HttpReceiver::Options options;
+    options.address = QHostAddress(m_config.bind);
+    options.port = quint16(m_config.port);
+    options.limits.maxBodyBytes = m_config.maxBodyBytes;
+    options.server.maxConnections = m_config.maxConnections;
+    options.server.maxBufferedBytes = m_config.maxBufferedBytes;
+    options.recvDeadline = m_config.recvDeadline;
+    options.secretKeys = m_config.secrets.split(':');
+    HttpReceiver::Hooks hooks;
+    Store *store = m_store.get();
+    hooks.storeHealthy = [store] { return store->healthy(); };
+    if (StoreWriter *writer = m_writer)
+        hooks.outboxFull = [writer] { return writer->outboxFull(); };
+    hooks.metricsText = [this, store] {
+        m_metrics->gauge("store_healthy", "1 when the store answers, 0 when it is unreachable")
+            .set(store->healthy() ? 1 : 0);
+        if (m_inbox) {
+            m_metrics->gauge("inbox_depth", "bodies waiting in the inbox").set(m_inbox->depth());
+            m_metrics->gauge("inbox_bytes", "bytes waiting in the inbox").set(m_inbox->bytes());
+            m_metrics->gauge("register_buckets", "buckets in the register").set(m_register->bucketCount());
+            m_metrics->gauge("register_values", "values in the register").set(m_register->valueCount());
+        }
+        if (m_reader) {
+            int held = 0;
+            for (const PartitionScan &scan : m_reader->scans())
+                held += scan.lastLocked ? 1 : 0;
+            m_metrics->gauge("partitions", "partitions of the store").set(m_config.partitions);
+            m_metrics->gauge("partitions_locked",
+                             "partitions whose lock this process held at its last scan of them")
+                .set(held);
+        }
+        return m_metrics->prometheusText();
+    };
+    m_httpThread = makeThread(QStringLiteral("l2met-http"));
+    // Without the receiver role there is no inbox: the receiver answers
+    // /logs and /sign with 404.
+    m_receiver = new HttpReceiver(options, m_fernet, m_inbox.get(), m_metrics.get(), m_problems.get(),
+                                  hooks);
+    m_receiver->moveToThread(m_httpThread);
+    QString listenError;
+    runIn(m_receiver, [this, &listenError] { m_port = m_receiver->start(&listenError); });
+    if (m_port == 0) {
+        *error = listenError;
+        m_running = true; // so that shutdown() tears down what started
+        shutdown(2000);
+        return false;
+    }
     return true;
 }
 
@@ -405,7 +429,7 @@ std::shared_ptr<const EngineSnapshot> Engine::snapshot() const
 {
     auto s = std::make_shared<EngineSnapshot>();
     s->taken = QDateTime::currentDateTimeUtc();
-    s->receiverRunning = m_receiver != nullptr;
+    s->receiverRunning = m_receiver != nullptr && m_inbox != nullptr;
     s->outletRunning = m_outlet != nullptr;
     s->preview = m_config.preview;
     s->port = m_port;

@@ -87,6 +87,7 @@ Q_SIGNALS:
     void snapshotReady(std::shared_ptr<const l2met::EngineSnapshot> snapshot);
 
 private:
+    bool startHttp(QString *error);
     QThread *makeThread(const QString &name);
     void summarise(EngineSnapshot &snapshot) const;
     void stopThread(QThread *thread);

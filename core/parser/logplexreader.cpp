@@ -15,8 +15,7 @@ bool isSpace(char c)
 
 LogplexReader::LogplexReader(std::string_view body)
     : m_body(body)
-{
-}
+{ }
 
 bool LogplexReader::isBoundary(size_t pos) const
 {

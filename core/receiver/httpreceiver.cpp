@@ -172,8 +172,17 @@ QHttpServerResponse HttpReceiver::reject(int status, const QByteArray &kind, con
     return response;
 }
 
+QHttpServerResponse HttpReceiver::notHere()
+{
+    return reject(404, "http_404",
+                  "this process does not run the receiver (-outlet alone): /logs and /sign are served "
+                  "by the receivers");
+}
+
 QHttpServerResponse HttpReceiver::handleLogs(const QHttpServerRequest &request)
 {
+    if (!m_inbox)
+        return notHere();
     if (request.method() != QHttpServerRequest::Method::Post)
         return reject(405, "http_405", "use POST");
 
@@ -250,6 +259,8 @@ QHttpServerResponse HttpReceiver::handleHealth(const QHttpServerRequest &request
 
 QHttpServerResponse HttpReceiver::handleSign(const QHttpServerRequest &request)
 {
+    if (!m_inbox)
+        return notHere();
     if (request.method() != QHttpServerRequest::Method::Post)
         return reject(405, "http_405", "use POST");
     const BasicAuth basic = parseBasicAuth(request.value(QByteArrayLiteral("authorization")));

@@ -1,7 +1,9 @@
 // HttpReceiver: l2met's HTTP interface (SPEC section 2) on Qt HttpServer over
 // a BoundedTcpServer: POST /logs (authenticate, check options and size, put
 // the body on the inbox, answer at once: parsing happens after the answer),
-// GET /health, POST /sign, GET /metrics.
+// GET /health, POST /sign, GET /metrics. Every process runs one; without an
+// inbox (a process that runs only the outlet) /logs and /sign answer 404 and
+// /health and /metrics work as anywhere.
 //
 // Lives in the HTTP thread (created there by the Engine); start() and stop()
 // run in that thread. Verified drain tokens are cached (bounded) so a busy
@@ -63,6 +65,7 @@ public:
         std::function<QByteArray()> metricsText; // /metrics
     };
 
+    // inbox may be null: the process does not run the receiver role.
     HttpReceiver(Options options, std::shared_ptr<const Fernet> fernet, Inbox *inbox,
                  Metrics *metrics, ProblemLog *problems, Hooks hooks, QObject *parent = nullptr);
     ~HttpReceiver() override;
@@ -81,6 +84,7 @@ public:
     static QString parseQuery(const QUrlQuery &query, IngestOptions *options);
 
 private:
+    QHttpServerResponse notHere();
     QHttpServerResponse handleLogs(const QHttpServerRequest &request);
     QHttpServerResponse handleHealth(const QHttpServerRequest &request);
     QHttpServerResponse handleSign(const QHttpServerRequest &request);
