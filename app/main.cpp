@@ -6,9 +6,11 @@
 #include "signalwatcher.h"
 
 #include "auth/fernet.h"
+#include "outlet/libratooutlet.h"
 
 #include <QCoreApplication>
 #include <QDebug>
+#include <QFile>
 #include <QHostInfo>
 #include <QLoggingCategory>
 #include <QProcessEnvironment>
@@ -20,7 +22,9 @@
 #include <QApplication>
 #endif
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <sys/resource.h>
 #if defined(__GLIBC__)
@@ -116,15 +120,65 @@ bool haveDisplay(const QProcessEnvironment &env)
         || !env.value(QStringLiteral("WAYLAND_DISPLAY")).isEmpty();
 }
 
+// Headless preview: every payload l2met would send, one JSON line each, on
+// stdout (or --preview-out), so `my-app | l2met --no-gui --stdin --preview`
+// shows exactly which gauges an app's logs make. Written from the outlet
+// thread; stdio serialises the lines.
+class PreviewWriter
+{
+public:
+    bool open(const QString &path, QString *error)
+    {
+        if (path.isEmpty()) {
+            m_stream = stdout;
+            return true;
+        }
+        m_stream = std::fopen(QFile::encodeName(path).constData(), "a");
+        m_owned = m_stream != nullptr;
+        if (!m_stream)
+            *error = QStringLiteral("cannot write --preview-out %1: %2")
+                         .arg(path, QString::fromLocal8Bit(std::strerror(errno)));
+        return m_stream != nullptr;
+    }
+    ~PreviewWriter()
+    {
+        if (m_owned)
+            std::fclose(m_stream);
+    }
+    void write(const PreviewPayload &payload) const
+    {
+        QByteArray line = payload.json;
+        line.replace('\n', ' ');
+        line += '\n';
+        std::fwrite(line.constData(), 1, size_t(line.size()), m_stream);
+        std::fflush(m_stream);
+    }
+
+private:
+    FILE *m_stream = nullptr;
+    bool m_owned = false;
+};
+
 int runHeadless(int argc, char **argv, const LoadResult &loaded)
 {
     QCoreApplication app(argc, argv);
     const Config &config = *loaded.config;
     Engine engine(config);
     QString error;
+    PreviewWriter preview;
+    if (!preview.open(config.previewOut, &error)) {
+        printLine(stderr, QStringLiteral("l2met: %1").arg(error));
+        return 2;
+    }
+    engine.setPreviewSink([&preview](const PreviewPayload &payload) { preview.write(payload); });
     if (!engine.start(&error)) {
         printLine(stderr, QStringLiteral("l2met: %1").arg(error));
         return 1;
+    }
+    if (engine.localPreviewOnly()) {
+        printLine(stderr, QStringLiteral("l2met: no Librato credentials for local sources "
+                                         "(LIBRATO_USER and LIBRATO_TOKEN, or --drain-token): "
+                                         "previewing only, nothing is sent"));
     }
     qInfo().noquote() << QStringLiteral("at=start port=%1 config=\"%2\" gui=false")
                              .arg(engine.port())
@@ -135,15 +189,39 @@ int runHeadless(int argc, char **argv, const LoadResult &loaded)
         QObject::connect(&metricsLog, &QTimer::timeout, &app, [&engine] { logMetrics(engine); });
         metricsLog.start(10000);
     }
-    SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &app, [&](int signal) {
-        qInfo().noquote() << QStringLiteral("at=signal signal=%1 action=shutdown").arg(signal);
+    int exitStatus = 0;
+    const auto finish = [&](int status) {
         metricsLog.stop();
         engine.shutdown(30000);
         logMetrics(engine); // the final counters: what every line and gauge came to
+        const QString summary = engine.previewSummary();
+        if (!summary.isEmpty()) // stderr: stdout carries the payloads (and a command's output)
+            std::fputs((QStringLiteral("\npreviewed metrics:\n") + summary).toLocal8Bit().constData(), stderr);
+        exitStatus = status;
         app.quit();
+    };
+    // stdin ended, or the command exited: deliver everything, exit with the
+    // command's status.
+    QObject::connect(&engine, &Engine::finiteSourcesEnded, &app, [&](int status) {
+        qInfo().noquote() << QStringLiteral("at=sources.ended status=%1 action=shutdown").arg(status);
+        finish(status);
     });
-    return app.exec();
+    SignalWatcher watcher;
+    bool forwarded = false;
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &app, [&](int signal) {
+        // A command runs: it gets the signal, and l2met ends when it does
+        // (a second signal ends l2met at once).
+        if (!config.command.isEmpty() && !forwarded) {
+            forwarded = true;
+            qInfo().noquote() << QStringLiteral("at=signal signal=%1 action=forward").arg(signal);
+            engine.forwardSignal(signal);
+            return;
+        }
+        qInfo().noquote() << QStringLiteral("at=signal signal=%1 action=shutdown").arg(signal);
+        finish(0);
+    });
+    app.exec();
+    return exitStatus;
 }
 
 #ifdef L2MET_HAVE_GUI

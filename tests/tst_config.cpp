@@ -284,6 +284,28 @@ void Tst_config::flags_data()
     addFlagRows(u"max-buffered"_s, u"1G"_s, with([](Config &c) { c.maxBufferedBytes = 1LL << 30; }));
     addFlagRows(u"max-connections"_s, u"100"_s, with([](Config &c) { c.maxConnections = 100; }));
     addFlagRows(u"outbox"_s, u"5"_s, with([](Config &c) { c.outboxFlushes = 5; }));
+    // Local sources.
+    addSwitchRows(u"stdin"_s, with([](Config &c) { c.readStdin = true; }));
+    addSwitchRows(u"from-start"_s, with([](Config &c) { c.fromStart = true; }));
+    addFlagRows(u"tail"_s, u"/var/log/app.log"_s,
+                with([](Config &c) { c.tailFiles = { u"/var/log/app.log"_s }; }));
+    addFlagRows(u"heroku-app"_s, u"my-app"_s, with([](Config &c) { c.herokuApps = { u"my-app"_s }; }));
+    addFlagRows(u"syslog"_s, u"127.0.0.1:5514"_s,
+                with([](Config &c) { c.syslogAddress = u"127.0.0.1:5514"_s; }));
+    addFlagRows(u"local-resolution"_s, u"5"_s, with([](Config &c) { c.localResolution = 5; }));
+    addFlagRows(u"librato-user"_s, u"me@example.com"_s,
+                with([](Config &c) { c.libratoUser = u"me@example.com"_s; }));
+    addFlagRows(u"librato-token"_s, u"abc123"_s, with([](Config &c) { c.libratoToken = "abc123"; }));
+    addFlagRows(u"preview-out"_s, u"/tmp/p.jsonl"_s,
+                with([](Config &c) { c.previewOut = u"/tmp/p.jsonl"_s; }));
+    QTest::newRow("--tail twice") << QStringList { u"--tail"_s, u"a.log"_s, u"--tail=b c.log"_s }
+                                  << with([](Config &c) { c.tailFiles = { u"a.log"_s, u"b c.log"_s }; });
+    QTest::newRow("-- a command") << QStringList { u"--stdin"_s, u"--"_s, u"heroku"_s, u"local"_s,
+                                                   u"--port"_s, u"5001"_s }
+                                  << with([](Config &c) {
+                                         c.readStdin = true;
+                                         c.command = { u"heroku"_s, u"local"_s, u"--port"_s, u"5001"_s };
+                                     });
 
     QTest::newRow("several") << QStringList { u"-outlet"_s, u"-partitions"_s, u"4"_s,
                                               u"--redis-url=redis://r"_s, u"-v"_s }
@@ -376,6 +398,12 @@ void Tst_config::environment_data()
                                  << with([](Config &c) {
                                         c.metchanUrl = u"https://librato.example.com"_s;
                                     });
+    QTest::newRow("LIBRATO_USER and LIBRATO_TOKEN")
+        << QStringList { u"LIBRATO_USER=me@example.com"_s, u"LIBRATO_TOKEN=t0k"_s }
+        << with([](Config &c) {
+               c.libratoUser = u"me@example.com"_s;
+               c.libratoToken = "t0k";
+           });
     QTest::newRow("others are ignored") << QStringList { u"BUFFER=3"_s, u"port=1"_s } << Config();
 }
 
@@ -543,6 +571,14 @@ void Tst_config::errors_data()
         QTest::newRow(tag) << QStringList() << QStringList() << text << contains << notContains;
     };
 
+    flag("local resolution not dividing 3600", { u"--local-resolution"_s, u"7"_s },
+         { u"--local-resolution \"7\""_s, u"divide 3600"_s });
+    flag("syslog without a port", { u"--syslog"_s, u"127.0.0.1"_s }, { u"--syslog"_s, u"HOST:PORT"_s });
+    flag("syslog host not an address", { u"--syslog"_s, u"example.com:514"_s }, { u"--syslog"_s });
+    flag("nothing after --", { u"--"_s }, { u"nothing after --"_s });
+    flag("stray argument before --", { u"stray"_s, u"--"_s, u"cmd"_s }, { u"\"stray\""_s, u"after --"_s });
+    flag("librato token never shown", { u"--librato-token"_s, u"s3cr3t-token-value"_s, u"-port"_s, u"x"_s },
+         { u"-port"_s }, u"s3cr3t"_s);
     flag("port too big", { u"-port"_s, u"65536"_s },
          { u"-port \"65536\""_s, u"between 0 and 65535"_s });
     flag("port negative", { u"-port"_s, u"-1"_s }, { u"-port \"-1\""_s, u"between 0 and 65535"_s });
@@ -994,6 +1030,15 @@ void Tst_config::saveReadFileRoundTrip()
     c.secrets = kKey + ':' + kKey2 + ':' + kKey3;
     c.metchanUrl = u"https://user%40example.com:tok@metrics-api.librato.com/v1/metrics"_s;
     c.verbose = true;
+    c.readStdin = true;
+    c.tailFiles = { u"/var/log/a b.log"_s, u"/tmp/c:d.log"_s };
+    c.fromStart = true;
+    c.herokuApps = { u"app-one"_s, u"app-two"_s };
+    c.syslogAddress = u"[::1]:5514"_s;
+    c.localResolution = 5;
+    c.libratoUser = u"me@example.com"_s;
+    c.libratoToken = "tok=en:1";
+    c.previewOut = u"/tmp/preview.jsonl"_s;
     QVERIFY(c.secrets.contains('=') && c.secrets.contains('-') && c.secrets.contains('_'));
     QVERIFY2(ConfigLoader::validate(c).isEmpty(), qPrintable(ConfigLoader::validate(c)));
 

@@ -2,7 +2,10 @@
 // loopback port, preview mode, bodies built from
 // tests/data/heroku-messages.txt posted for about 45 seconds by two drains
 // plus a few bad requests) to OUTDIR/<tab>.png at 1200x800, and with --dark
-// also OUTDIR/<tab>-dark.png under a dark palette. Not a test: run it by hand
+// also OUTDIR/<tab>-dark.png under a dark palette. The Sources and Lines tabs
+// are grabbed last, from hand-made snapshots (a developer's local sources;
+// lines of `heroku logs --tail` and of a Rails server), with the engine's own
+// snapshots disconnected. Not a test: run it by hand
 // (QT_QPA_PLATFORM=offscreen is set when no platform is chosen):
 //
 //     build/tests/ui_screenshots [--dark] [--seconds N] [OUTDIR]
@@ -16,8 +19,12 @@
 #include "copyabletableview.h"
 #include "auth/fernet.h"
 #include "engine/engine.h"
+#include "engine/enginesnapshot.h"
 #include "enginetestkit.h"
+#include "linemodel.h"
+#include "linestab.h"
 #include "mainwindow.h"
+#include "sourcestab.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -31,6 +38,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimeZone>
 
 #include <cmath>
 #include <cstdio>
@@ -137,6 +145,174 @@ bool grab(MainWindow &window, int tab, const QString &path, Traffic &traffic, do
     const bool ok = window.grab().save(path);
     std::printf("%s %s\n", ok ? "wrote" : "FAILED", qPrintable(path));
     return ok;
+}
+
+// The Sources tab of a developer running an app locally.
+QList<SourceStatus> handMadeSources(const EngineSnapshot &real, const QDateTime &now)
+{
+    QList<SourceStatus> out;
+    for (const SourceStatus &s : real.sources) {
+        if (s.id == 0)
+            out.append(s); // the drain, as the engine reports it
+    }
+    const auto add = [&out, &now](int id, SourceKind kind, const QString &name, SourceState state,
+                                  const QString &detail, quint64 read, quint64 metrics, quint64 malformed,
+                                  const QByteArray &last, int agoSeconds) {
+        SourceStatus s;
+        s.id = id;
+        s.kind = kind;
+        s.spec = SourceSpec { kind, name, false };
+        s.name = name;
+        s.state = state;
+        s.detail = detail;
+        s.linesRead = read;
+        s.linesWithMetrics = metrics;
+        s.linesMalformed = malformed;
+        s.linesOther = read - metrics - malformed;
+        s.lastLine = last;
+        if (read > 0)
+            s.lastLineAt = now.addSecs(-agoSeconds);
+        out.append(s);
+    };
+    add(1, SourceKind::Command, QStringLiteral("bin/rails server"), SourceState::Running, {}, 1832, 412, 3,
+        "Completed 200 OK in 31ms (Views: 18.2ms | ActiveRecord: 6.1ms)", 1);
+    add(2, SourceKind::File, QStringLiteral("log/sidekiq.log"), SourceState::Waiting,
+        QStringLiteral("waiting for the file"), 0, 0, 0, {}, 0);
+    add(3, SourceKind::Heroku, QStringLiteral("example-app"), SourceState::Running, {}, 5210, 3977, 12,
+        "heroku[router]: at=info method=GET path=\"/\" connect=1ms service=18ms status=200 bytes=13", 0);
+    add(4, SourceKind::Heroku, QStringLiteral("example-app-staging"), SourceState::Reconnecting,
+        QStringLiteral("reconnecting in 4 s"), 310, 122, 0, "heroku[web.1]: State changed from up to down", 47);
+    add(5, SourceKind::Syslog, QStringLiteral("127.0.0.1:5514"), SourceState::Running, {}, 96, 96, 0,
+        "<134>1 - - worker - - - count#jobs.done=1 source=worker.2", 3);
+    add(6, SourceKind::Command, QStringLiteral("npm run worker"), SourceState::Ended,
+        QStringLiteral("exited with status 1"), 57, 0, 0, "Error: Cannot find module 'bull'", 125);
+    return out;
+}
+
+LineMeasurementRecord metric(BucketType type, const char *name, double value, const char *units = "",
+                             const char *source = "")
+{
+    LineMeasurementRecord m;
+    m.type = type;
+    m.name = name;
+    m.value = value;
+    m.units = units;
+    m.source = source;
+    return m;
+}
+
+// Lines of `heroku logs --tail` (shared/examples/heroku-cli-tail.log) and of
+// a Rails server over the last minute, oldest first, with what they became.
+QList<LineRecord> handMadeLines(const QDateTime &now)
+{
+    constexpr auto M = BucketType::Measurement;
+    constexpr auto C = BucketType::Counter;
+    constexpr auto S = BucketType::Sample;
+    struct Example
+    {
+        int source; // 1: bin/rails server, 3: heroku example-app
+        const char *text;
+        ParseCounter outcome;
+        QList<LineMeasurementRecord> metrics;
+        const char *reason;
+    };
+    const QList<Example> examples = {
+        { 3, "app[web.1]: at=info measure#db.latency=4ms count#db.queries=2 sample#queue.depth=7 source=web.1",
+          ParseCounter::LinesAggregated,
+          { metric(M, "db.latency", 4, "ms", "web.1"), metric(C, "db.queries", 2, "", "web.1"),
+            metric(S, "queue.depth", 7, "", "web.1") }, "" },
+        { 3, "heroku[router]: at=info method=GET path=\"/\" host=example-app-1234567890ab.herokuapp.com "
+             "request_id=8601b555-6a83-4c12-8269-97c8e32cdb22 fwd=\"204.204.204.204\" dyno=web.1 connect=1ms "
+             "service=18ms status=200 bytes=13 protocol=https",
+          ParseCounter::LinesAggregated,
+          { metric(M, "router.connect", 1, "ms"), metric(M, "router.service", 18, "ms"),
+            metric(M, "router.bytes", 13) }, "" },
+        { 1, "Started GET \"/products\" for 127.0.0.1 at 2026-12-04 10:15:03 +0000", ParseCounter::LinesNoMetrics,
+          {}, "" },
+        { 3, "app[worker.1]: measure#job.duration=1.25s count#job.done source=worker.1",
+          ParseCounter::LinesAggregated,
+          { metric(M, "job.duration", 1.25, "s", "worker.1"), metric(C, "job.done", 1, "", "worker.1") }, "" },
+        { 1, "at=info measure#render.time=23ms count#products.listed=24 source=local",
+          ParseCounter::LinesAggregated,
+          { metric(M, "render.time", 23, "ms", "local"), metric(C, "products.listed", 24, "", "local") }, "" },
+        { 3, "heroku[router]: at=error code=H12 desc=\"Request timeout\" method=GET path=\"/slow\" "
+             "host=example-app-1234567890ab.herokuapp.com dyno=web.2 connect= service=30000ms status=503 bytes=0",
+          ParseCounter::LinesAggregated,
+          { metric(M, "router.service", 30000, "ms"), metric(M, "router.bytes", 0) }, "" },
+        { 3, "heroku[web.1]: source=web.1 dyno=heroku.2808254.d97d0ea7-cf3d-411b-b453-d2943a50b456 "
+             "sample#memory_total=21.00MB sample#memory_rss=21.22MB sample#memory_cache=0.00MB "
+             "sample#memory_swap=0.00MB",
+          ParseCounter::LinesAggregated,
+          { metric(S, "memory_total", 21, "MB", "web.1"), metric(S, "memory_rss", 21.22, "MB", "web.1"),
+            metric(S, "memory_cache", 0, "MB", "web.1"), metric(S, "memory_swap", 0, "MB", "web.1") }, "" },
+        { 3, "heroku[web.1]: Error R14 (Memory quota exceeded)", ParseCounter::LinesNoMetrics, {}, "" },
+        { 1, "Completed 200 OK in 31ms (Views: 18.2ms | ActiveRecord: 6.1ms)", ParseCounter::LinesNoMetrics, {},
+          "" },
+        { 3, "app[heroku-postgres]: source=HEROKU_POSTGRESQL_AMBER addon=postgresql-contoured-74178 "
+             "sample#active-connections=40 sample#db_size=29038814063bytes sample#load-avg-1m=0.01",
+          ParseCounter::LinesAggregated,
+          { metric(S, "active-connections", 40, "", "HEROKU_POSTGRESQL_AMBER"),
+            metric(S, "db_size", 29038814063.0, "bytes", "HEROKU_POSTGRESQL_AMBER"),
+            metric(S, "load-avg-1m", 0.01, "", "HEROKU_POSTGRESQL_AMBER") }, "" },
+        { 3, "app[web.1]: measure#render.time=12.5ms measure#render.time=bad source=web.1",
+          ParseCounter::LinesAggregated, { metric(M, "render.time", 12.5, "ms", "web.1") },
+          "malformed value measure#render.time=bad (not a number)" },
+    };
+    QList<LineRecord> out;
+    const qint64 nowMs = now.toMSecsSinceEpoch();
+    const qint64 startMs = nowMs - 60'000;
+    const qsizetype total = examples.size() * 3 + 1;
+    quint64 seq = 0;
+    for (qsizetype i = 0; i < total; ++i) {
+        const qint64 atMs = startMs + i * 60'000 / total + qint64(QRandomGenerator::global()->bounded(900));
+        LineRecord r;
+        r.seq = ++seq;
+        r.atMs = atMs;
+        r.user = "alice@example.com";
+        r.resolution = 10;
+        if (i == total / 2) {
+            // A line stamped more than three minutes ago (a restarted tail).
+            const qint64 stamp = atMs / 1000 - 190;
+            r.kind = SourceKind::Heroku;
+            r.sourceId = 3;
+            r.line = QDateTime::fromSecsSinceEpoch(stamp, QTimeZone::UTC).toString(Qt::ISODate).toUtf8()
+                + " app[web.2]: measure#db.latency=9ms count#db.queries=3 source=web.2";
+            r.outcome = ParseCounter::LinesLate;
+            r.reason = "late by 190 s: its 10 s window closed more than two windows ago; dropped";
+            out.append(r);
+            continue;
+        }
+        const Example &e = examples.at(i % examples.size());
+        r.kind = e.source == 1 ? SourceKind::Command : SourceKind::Heroku;
+        r.sourceId = e.source;
+        const qint64 stampMs = atMs - 150;
+        const qint64 window = stampMs / 1000 / 10 * 10;
+        r.line = e.source == 3 ? QDateTime::fromMSecsSinceEpoch(stampMs, QTimeZone::UTC)
+                                         .toString(QStringLiteral("yyyy-MM-dd'T'HH:mm:ss.zzz'000+00:00'"))
+                                         .toUtf8()
+                    + ' ' + e.text
+                               : QByteArray(e.text);
+        r.outcome = e.outcome;
+        r.reason = e.reason;
+        r.measurements = e.metrics;
+        for (LineMeasurementRecord &m : r.measurements)
+            m.window = window;
+        out.append(r);
+    }
+    return out;
+}
+
+// Shows the hand-made Sources and Lines content in the window.
+void applyHandMade(MainWindow &window)
+{
+    const std::shared_ptr<const EngineSnapshot> real = window.lastSnapshot();
+    auto made = std::make_shared<EngineSnapshot>(real ? *real : EngineSnapshot());
+    made->taken = QDateTime::currentDateTime();
+    made->sources = handMadeSources(*made, made->taken);
+    made->lines = handMadeLines(made->taken);
+    made->linesSampling = false;
+    window.linesTab()->model()->clear();
+    window.applySnapshot(made);
 }
 
 QPalette darkPalette()
@@ -246,14 +422,41 @@ int main(int argc, char **argv)
     window.configTab()->drainHelper()->setCredentials(QStringLiteral("alice@example.com"),
                                                       QStringLiteral("alice-api-token"));
 
-    const char *const names[] = { "overview", "buckets", "partitions", "delivery", "problems", "configuration" };
+    const char *const names[] = { "overview", "sources",  "lines",   "buckets",
+                                  "partitions", "delivery", "problems", "configuration" };
+    static_assert(std::size(names) == MainWindow::TabCount);
+    const auto path = [&outDir, &names](int tab, bool darkened) {
+        return outDir + u'/' + QLatin1String(names[tab]) + (darkened ? QStringLiteral("-dark.png") : QStringLiteral(".png"));
+    };
+    const auto handMadeTab = [](int tab) { return tab == MainWindow::SourcesPage || tab == MainWindow::LinesPage; };
+    const QPalette light = QApplication::palette();
     bool ok = true;
-    for (int tab = 0; tab < MainWindow::TabCount; ++tab)
-        ok = grab(window, tab, outDir + u'/' + QLatin1String(names[tab]) + QStringLiteral(".png"), traffic, phase()) && ok;
-    if (dark) {
-        QApplication::setPalette(darkPalette());
-        for (int tab = 0; tab < MainWindow::TabCount; ++tab)
-            ok = grab(window, tab, outDir + u'/' + QLatin1String(names[tab]) + QStringLiteral("-dark.png"), traffic, phase()) && ok;
+    for (const bool darkened : { false, true }) {
+        if (darkened && !dark)
+            break;
+        QApplication::setPalette(darkened ? darkPalette() : light);
+        for (int tab = 0; tab < MainWindow::TabCount; ++tab) {
+            if (!handMadeTab(tab))
+                ok = grab(window, tab, path(tab, darkened), traffic, phase()) && ok;
+        }
+    }
+    // Sources and Lines: hand-made content, no more engine snapshots.
+    QObject::disconnect(window.engine(), &Engine::snapshotReady, &window, nullptr);
+    settle(300);
+    for (const bool darkened : { false, true }) {
+        if (darkened && !dark)
+            break;
+        QApplication::setPalette(darkened ? darkPalette() : light);
+        for (const int tab : { int(MainWindow::SourcesPage), int(MainWindow::LinesPage) }) {
+            window.tabs()->setCurrentIndex(tab);
+            applyHandMade(window);
+            if (tab == MainWindow::SourcesPage)
+                window.sourcesTab()->selectId(3);
+            settle(200);
+            const bool saved = window.grab().save(path(tab, darkened));
+            std::printf("%s %s\n", saved ? "wrote" : "FAILED", qPrintable(path(tab, darkened)));
+            ok = saved && ok;
+        }
     }
     const FrameMonitor::Stats f = window.frameStats();
     std::printf("frame_max_ms=%.1f frame_p99_ms=%.1f snapshot_max_ms=%.1f snapshot_p99_ms=%.1f\n", f.frameMaxMs,

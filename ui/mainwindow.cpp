@@ -1,13 +1,20 @@
 #include "mainwindow.h"
 
+#include "bucketmodel.h"
 #include "bucketstab.h"
+#include "config/configloader.h"
+#include "configform.h"
 #include "configtab.h"
 #include "deliverytab.h"
 #include "drainhelper.h"
 #include "engine/engine.h"
+#include "linestab.h"
+#include "metricid.h"
 #include "overviewtab.h"
 #include "partitionstab.h"
 #include "problemstab.h"
+#include "sourcemodel.h"
+#include "sourcestab.h"
 #include "uiformat.h"
 
 #include <QAction>
@@ -15,7 +22,9 @@
 #include <QCloseEvent>
 #include <QThread>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLoggingCategory>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -39,6 +48,11 @@ namespace {
 constexpr int kSnapshotIntervalMs = 250;
 constexpr int kShutdownTimeoutMs = 30000;
 
+// Object names of the pages, in tab order (the saved tab is one of them).
+constexpr const char *kPageNames[] = { "overview", "sources",  "lines",    "buckets",
+                                       "partitions", "delivery", "problems", "configuration" };
+static_assert(std::size(kPageNames) == MainWindow::TabCount);
+
 QIcon applicationIcon()
 {
     QIcon icon;
@@ -56,6 +70,8 @@ MainWindow::MainWindow(Config config, QString configPath, QWidget *parent)
     , m_frames(new FrameMonitor(this))
     , m_tabs(new QTabWidget(this))
     , m_overview(new OverviewTab(&m_rates, m_frames))
+    , m_sources(new SourcesTab)
+    , m_lines(new LinesTab)
     , m_buckets(new BucketsTab)
     , m_partitions(new PartitionsTab)
     , m_delivery(new DeliveryTab(&m_rates))
@@ -72,13 +88,17 @@ MainWindow::MainWindow(Config config, QString configPath, QWidget *parent)
     m_tabs->setObjectName(QStringLiteral("tabs"));
     m_tabs->setDocumentMode(true);
     m_tabs->addTab(m_overview, tr("&Overview"));
+    m_tabs->addTab(m_sources, tr("&Sources"));
+    m_tabs->addTab(m_lines, tr("&Lines"));
     m_tabs->addTab(m_buckets, tr("&Buckets"));
     m_tabs->addTab(m_partitions, tr("&Partitions"));
     m_tabs->addTab(m_delivery, tr("&Delivery"));
     m_tabs->addTab(m_problems, tr("P&roblems"));
     m_tabs->addTab(m_configTab, tr("&Configuration"));
-    for (int i = 0; i < TabCount; ++i)
+    for (int i = 0; i < TabCount; ++i) {
         m_tabs->setTabToolTip(i, tr("Ctrl+%1").arg(i + 1));
+        m_tabs->widget(i)->setObjectName(QLatin1String(kPageNames[i]));
+    }
     setCentralWidget(m_tabs);
 
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -90,6 +110,18 @@ MainWindow::MainWindow(Config config, QString configPath, QWidget *parent)
         applyConfig(c, &error);
     });
     connect(m_overview, &OverviewTab::drainHelperRequested, this, &MainWindow::showDrainHelper);
+    connect(m_sources, &SourcesTab::addRequested, this, [this](const SourceSpec &spec) {
+        QString error;
+        addSource(spec, &error);
+    });
+    connect(m_sources, &SourcesTab::stopRequested, this, &MainWindow::stopSource);
+    connect(m_sources, &SourcesTab::removeRequested, this, &MainWindow::removeSource);
+    connect(m_lines, &LinesTab::openBucketRequested, this, &MainWindow::openBucket);
+    connect(m_lines, &LinesTab::captureChanged, this, [this](bool on) {
+        if (m_engine)
+            m_engine->setLineCapture(on);
+    });
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateLineCapture);
 
     m_configTab->setRunningConfig(m_config);
     updateTitle();
@@ -181,6 +213,7 @@ bool MainWindow::startEngine(QString *error)
                 if (generation == m_generation)
                     onSnapshot(snapshot);
             });
+    m_engine->setLineCapture(m_lines->captureActive());
     m_engine->publishSnapshots(kSnapshotIntervalMs);
     m_overview->setEndpoint(m_config.bind, m_engine->port());
     m_configTab->setEngine(m_engine.get());
@@ -260,6 +293,8 @@ void MainWindow::applySnapshot(const std::shared_ptr<const EngineSnapshot> &snap
     const EngineSnapshot &s = *snapshot;
     m_rates.add(s);
     m_overview->setSnapshot(s);
+    m_sources->setSnapshot(s);
+    m_lines->setSnapshot(s);
     m_buckets->setSnapshot(s);
     m_partitions->setSnapshot(s);
     m_delivery->setSnapshot(s);
@@ -295,15 +330,27 @@ void MainWindow::restoreSettings()
     const QByteArray geometry = settings.value(QStringLiteral("window/geometry")).toByteArray();
     if (geometry.isEmpty() || !restoreGeometry(geometry))
         resize(1200, 800);
-    const int tab = settings.value(QStringLiteral("window/tab"), 0).toInt();
-    m_tabs->setCurrentIndex(tab >= 0 && tab < TabCount ? tab : 0);
+    // By page name: adding a tab does not move the saved one (window/tab
+    // was the index among the six tabs of l2met before Sources and Lines).
+    QString page = settings.value(QStringLiteral("window/page")).toString();
+    if (page.isEmpty()) {
+        constexpr const char *kOldPages[] = { "overview", "buckets", "partitions", "delivery", "problems", "configuration" };
+        const int old = settings.value(QStringLiteral("window/tab"), 0).toInt();
+        page = QLatin1String(kOldPages[old >= 0 && old < int(std::size(kOldPages)) ? old : 0]);
+    }
+    int tab = 0;
+    for (int i = 0; i < TabCount; ++i) {
+        if (m_tabs->widget(i)->objectName() == page)
+            tab = i;
+    }
+    m_tabs->setCurrentIndex(tab);
 }
 
 void MainWindow::saveSettings() const
 {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/tab"), m_tabs->currentIndex());
+    settings.setValue(QStringLiteral("window/page"), m_tabs->currentWidget()->objectName());
 }
 
 void MainWindow::changeEvent(QEvent *event)
@@ -314,8 +361,152 @@ void MainWindow::changeEvent(QEvent *event)
             m_frames->stop();
         else if (isVisible())
             m_frames->start();
+        updateLineCapture();
     }
     QMainWindow::changeEvent(event);
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    updateLineCapture();
+}
+
+void MainWindow::hideEvent(QHideEvent *event)
+{
+    QMainWindow::hideEvent(event);
+    updateLineCapture();
+}
+
+void MainWindow::updateLineCapture()
+{
+    // Capture costs the parsers something: only while someone can see it.
+    m_lines->setCaptureActive(m_tabs->currentWidget() == m_lines && isVisible() && !isMinimized());
+}
+
+bool MainWindow::lineCaptureOn() const
+{
+    return m_lines->captureActive();
+}
+
+int MainWindow::addSource(const SourceSpec &spec, QString *error)
+{
+    const QString what = SourceModel::describe(spec.kind, spec.target);
+    if (!m_engine || !m_engine->isRunning()) {
+        *error = tr("The engine is not running.");
+        m_sources->showMessage(tr("Not added: %1").arg(*error), true);
+        return 0;
+    }
+    const int id = m_engine->addSource(spec, error);
+    if (id == 0) {
+        if (error->isEmpty())
+            *error = tr("the engine refused it");
+        m_sources->showMessage(tr("Not added (%1): %2").arg(what, *error), true);
+        return 0;
+    }
+    QString saveError;
+    if (!saveSourceChange(spec, true, &saveError)) {
+        m_sources->showMessage(tr("Added %1, but not saved to %2: %3").arg(what, m_configPath, saveError), true);
+    } else if (spec.kind == SourceKind::File || spec.kind == SourceKind::Heroku) {
+        m_sources->showMessage(tr("Added %1 (saved to %2).").arg(what, m_configPath), false);
+    } else {
+        m_sources->showMessage(tr("Added %1 (commands are not saved: it runs until l2met stops).").arg(what),
+                               false);
+    }
+    return id;
+}
+
+void MainWindow::stopSource(int id)
+{
+    if (!m_engine)
+        return;
+    m_engine->stopSource(id);
+    const int row = m_sources->model()->rowOfId(id);
+    if (row >= 0) {
+        const SourceStatus &s = m_sources->model()->source(row);
+        m_sources->showMessage(tr("Stopped %1.").arg(SourceModel::describe(s.kind, s.name)), false);
+    }
+}
+
+void MainWindow::removeSource(int id)
+{
+    if (!m_engine)
+        return;
+    const int row = m_sources->model()->rowOfId(id);
+    const SourceStatus status = row >= 0 ? m_sources->model()->source(row) : SourceStatus();
+    m_engine->removeSource(id);
+    if (row < 0)
+        return;
+    const QString what = SourceModel::describe(status.kind, status.name);
+    QString saveError;
+    if (!saveSourceChange(status.spec, false, &saveError))
+        m_sources->showMessage(tr("Removed %1, but not saved to %2: %3").arg(what, m_configPath, saveError), true);
+    else
+        m_sources->showMessage(tr("Removed %1.").arg(what), false);
+}
+
+bool MainWindow::saveSourceChange(const SourceSpec &spec, bool added, QString *error)
+{
+    if (spec.kind != SourceKind::File && spec.kind != SourceKind::Heroku)
+        return true; // commands are not saved; the others are not added here
+    const auto edit = [&spec, added](Config &c) {
+        QStringList &list = spec.kind == SourceKind::File ? c.tailFiles : c.herokuApps;
+        if (!added)
+            list.removeAll(spec.target);
+        else if (!list.contains(spec.target))
+            list.append(spec.target);
+    };
+    // An unedited Configuration tab follows (else Apply would drop the source).
+    QString formError;
+    const bool formUnedited = m_configTab->form()->candidate(&formError) == m_config && formError.isEmpty();
+    edit(m_config);
+    if (formUnedited)
+        m_configTab->setRunningConfig(m_config);
+    if (m_configPath.isEmpty())
+        return true;
+    // Only these entries of the file change: flags and environment variables
+    // the window runs with stay out of it.
+    Config file = m_config;
+    if (QFileInfo::exists(m_configPath)) {
+        std::optional<Config> read = ConfigLoader::readFile(m_configPath, error);
+        if (!read)
+            return false;
+        file = std::move(*read);
+        edit(file);
+    }
+    if (!ConfigLoader::save(file, m_configPath, error))
+        return false;
+    Q_EMIT sourcesSaved(m_config);
+    return true;
+}
+
+void MainWindow::openBucket(const BucketSummary &bucket)
+{
+    m_tabs->setCurrentWidget(m_buckets);
+    if (m_buckets->selectBucket(bucket))
+        return;
+    // Hidden by the filter, or delivered already: show the metric's windows
+    // and select the newest one left.
+    m_buckets->filterEdit()->setText(QString::fromUtf8(bucket.name));
+    if (m_buckets->selectBucket(bucket))
+        return;
+    const BucketModel *model = m_buckets->model();
+    const MetricId metric = MetricId::of(bucket);
+    int best = -1;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const BucketSummary &b = model->bucket(row);
+        if (b.name == bucket.name && MetricId::of(b) == metric && (best < 0 || b.time > model->bucket(best).time))
+            best = row;
+    }
+    if (best >= 0 && m_buckets->selectBucket(model->bucket(best))) {
+        statusBar()->showMessage(tr("That window of %1 was delivered already; showing its newest one")
+                                     .arg(QString::fromUtf8(bucket.name)),
+                                 5000);
+    } else {
+        statusBar()->showMessage(tr("No bucket of %1 is held any more: it was delivered")
+                                     .arg(QString::fromUtf8(bucket.name)),
+                                 5000);
+    }
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

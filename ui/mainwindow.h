@@ -1,13 +1,20 @@
 // MainWindow: l2met's desktop window. It owns the Engine (closing the window
 // shuts it down gracefully: nothing accepted is lost) and shows the
-// snapshots the engine publishes four times a second, in six tabs
-// (Ctrl+1..Ctrl+6): Overview, Buckets, Partitions, Delivery, Problems,
-// Configuration. Snapshots arrive from the engine's snapshot thread through a
-// queued signal; only the newest pending one is applied, so a slow frame
-// never builds a backlog. The window never touches worker state.
+// snapshots the engine publishes four times a second, in eight tabs
+// (Ctrl+1..Ctrl+8): Overview, Sources, Lines, Buckets, Partitions, Delivery,
+// Problems, Configuration. Snapshots arrive from the engine's snapshot thread
+// through a queued signal; only the newest pending one is applied, so a slow
+// frame never builds a backlog. The window never touches worker state.
 //
 // Applying a configuration restarts the engine: shutdown() (which delivers
 // everything the memory store holds), then a new Engine.
+//
+// Sources: the Sources tab asks, the window calls Engine::addSource /
+// stopSource / removeSource; files and Heroku apps added or removed are
+// saved to the config file (only those entries change; commands are never
+// saved). Lines: line capture (Engine::setLineCapture) is on only while the
+// Lines tab is current and the window shown (and not minimised), and is
+// re-applied to a restarted engine.
 //
 // The window's geometry and last tab are kept with QSettings. A FrameMonitor
 // measures the GUI thread's responsiveness (frameStats()).
@@ -18,6 +25,7 @@
 #include "config/config.h"
 #include "framemonitor.h"
 #include "ratetracker.h"
+#include "source/sourcestatus.h"
 
 #include <QMainWindow>
 
@@ -29,8 +37,11 @@ class QTabWidget;
 namespace l2met {
 
 class Engine;
+struct BucketSummary;
 struct EngineSnapshot;
 class OverviewTab;
+class SourcesTab;
+class LinesTab;
 class BucketsTab;
 class PartitionsTab;
 class DeliveryTab;
@@ -42,7 +53,17 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
-    enum Tab { OverviewPage, BucketsPage, PartitionsPage, DeliveryPage, ProblemsPage, ConfigurationPage, TabCount };
+    enum Tab {
+        OverviewPage,
+        SourcesPage,
+        LinesPage,
+        BucketsPage,
+        PartitionsPage,
+        DeliveryPage,
+        ProblemsPage,
+        ConfigurationPage,
+        TabCount
+    };
 
     MainWindow(Config config, QString configPath, QWidget *parent = nullptr);
     ~MainWindow() override;
@@ -65,6 +86,8 @@ public:
 
     QTabWidget *tabs() const { return m_tabs; }
     OverviewTab *overviewTab() const { return m_overview; }
+    SourcesTab *sourcesTab() const { return m_sources; }
+    LinesTab *linesTab() const { return m_lines; }
     BucketsTab *bucketsTab() const { return m_buckets; }
     PartitionsTab *partitionsTab() const { return m_partitions; }
     DeliveryTab *deliveryTab() const { return m_delivery; }
@@ -74,13 +97,28 @@ public:
     // Applies a snapshot to every view now (tests feed hand-made ones).
     void applySnapshot(const std::shared_ptr<const EngineSnapshot> &snapshot);
 
+    // Adds a source to the running engine (its id; 0 and *error when it
+    // cannot) and saves a file or Heroku app to the config file.
+    int addSource(const SourceSpec &spec, QString *error);
+    void stopSource(int id);
+    // Removes a source, and its file or Heroku app from the config file.
+    void removeSource(int id);
+    // Is the engine capturing lines for the Lines tab (as the window asked)?
+    bool lineCaptureOn() const;
+    // Shows the bucket in the Buckets tab (or its metric's other windows).
+    void openBucket(const BucketSummary &bucket);
+
 Q_SIGNALS:
     void snapshotApplied();
     void engineRestarted();
+    // Files and Heroku apps were added or removed: config() and the file changed.
+    void sourcesSaved(const l2met::Config &config);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
     void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
 
 private:
     void buildMenus();
@@ -91,6 +129,8 @@ private:
     void updateTitle();
     void restoreSettings();
     void saveSettings() const;
+    void updateLineCapture();
+    bool saveSourceChange(const SourceSpec &spec, bool added, QString *error);
 
     Config m_config;
     QString m_configPath;
@@ -104,6 +144,8 @@ private:
     FrameMonitor *m_frames;
     QTabWidget *m_tabs;
     OverviewTab *m_overview;
+    SourcesTab *m_sources;
+    LinesTab *m_lines;
     BucketsTab *m_buckets;
     PartitionsTab *m_partitions;
     DeliveryTab *m_delivery;

@@ -8,6 +8,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
 
 namespace l2met {
 
@@ -38,6 +39,19 @@ struct Config
     int outletTtlMs = 2000;       // -outlet-ttl: per-request timeout
     QString libratoUrl = QStringLiteral("https://metrics-api.librato.com"); // --librato-url
     bool preview = false;         // --preview: build payloads, send nothing
+
+    // Local sources (core/source/)
+    bool readStdin = false;        // --stdin
+    QStringList command;           // -- CMD ARGS... (not in the file)
+    QStringList tailFiles;         // --tail FILE (repeatable)
+    bool fromStart = false;        // --from-start: tailed files from their start
+    QStringList herokuApps;        // --heroku-app APP (repeatable)
+    QString syslogAddress;         // --syslog HOST:PORT
+    int localResolution = 10;      // --local-resolution: seconds, divides 3600
+    QString libratoUser;           // --librato-user, LIBRATO_USER
+    QByteArray libratoToken;       // --librato-token, LIBRATO_TOKEN; never logged
+    QByteArray drainToken;         // --drain-token: credentials of local sources as a drain token; never logged
+    QString previewOut;            // --preview-out FILE: headless preview payloads (default stdout)
 
     // Auth
     QByteArray secrets;           // SECRETS (--secrets): "key1:key2:..."; never logged

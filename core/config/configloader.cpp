@@ -56,11 +56,19 @@ enum class Kind {
     HttpUrl,
     OptionalHttpUrl,
     RedisUrl,
-    Secrets
+    Secrets,
+    Text,       // any text (QString)
+    SecretText, // any text (QByteArray), never shown nor logged: an API or drain token
+    HostPort,   // HOST:PORT, empty = off
+    Resolution, // seconds dividing 3600
+    Paths,      // a list: repeatable flag; in the file, entries separated by " | "
+    Words,      // a list of names: repeatable flag; in the file, separated by blanks
 };
 
 using Field = std::variant<bool Config::*, int Config::*, qint64 Config::*, QString Config::*,
-                           QByteArray Config::*>;
+                           QByteArray Config::*, QStringList Config::*>;
+
+const QString kPathSeparator = QStringLiteral(" | ");
 
 struct Setting
 {
@@ -118,6 +126,28 @@ const std::array kSettings {
               "Librato API base URL" },
     Setting { "preview", "--preview", nullptr, Kind::Bool, &Config::preview, 0, 0,
               "Build the Librato payloads but send nothing" },
+    Setting { "stdin", "--stdin", nullptr, Kind::Bool, &Config::readStdin, 0, 0,
+              "Read log lines from standard input (headless: at its end, deliver and exit)" },
+    Setting { "tail", "--tail", nullptr, Kind::Paths, &Config::tailFiles, 0, 0,
+              "Follow a log file like tail -F (rotation, truncation, not there yet); repeatable" },
+    Setting { "from-start", "--from-start", nullptr, Kind::Bool, &Config::fromStart, 0, 0,
+              "Read followed files from their start, not their end" },
+    Setting { "heroku-app", "--heroku-app", nullptr, Kind::Words, &Config::herokuApps, 0, 0,
+              "Run heroku logs --tail --app APP (restarted when it exits); repeatable" },
+    Setting { "syslog", "--syslog", nullptr, Kind::HostPort, &Config::syslogAddress, 0, 0,
+              "Listen for syslog on HOST:PORT, TCP and UDP (RFC 5424 and 3164)" },
+    Setting { "local-resolution", "--local-resolution", nullptr, Kind::Resolution,
+              &Config::localResolution, 1, 3600, "Window of the lines of local sources, in seconds" },
+    Setting { "librato-user", "--librato-user", "LIBRATO_USER", Kind::Text, &Config::libratoUser, 0,
+              0, "Librato user of local sources' metrics (with --librato-token)" },
+    Setting { "librato-token", "--librato-token", "LIBRATO_TOKEN", Kind::SecretText,
+              &Config::libratoToken, 0, 0,
+              "Librato API token of local sources' metrics; without credentials, local sources "
+              "are previewed only" },
+    Setting { "drain-token", "--drain-token", nullptr, Kind::SecretText, &Config::drainToken, 0, 0,
+              "Credentials of local sources as a drain token (instead of --librato-user/--librato-token)" },
+    Setting { "preview-out", "--preview-out", nullptr, Kind::Text, &Config::previewOut, 0, 0,
+              "Headless --preview: write each payload as a JSON line to this file (default stdout)" },
     Setting { "secrets", "--secrets", "SECRETS", Kind::Secrets, &Config::secrets, 0, 0,
               "Fernet keys key1:key2:...; the first signs drain tokens, all verify. When none is "
               "set, one is generated and kept in the config file" },
@@ -432,6 +462,21 @@ QString textReason(Kind kind, const QString &value)
         return value.isEmpty() || isRedisUrl(value)
             ? QString()
             : QStringLiteral("expected redis://[:password@]host[:port][/db]");
+    case Kind::Text:
+        return {};
+    case Kind::HostPort: {
+        if (value.isEmpty())
+            return {};
+        const qsizetype colon = value.lastIndexOf(u':');
+        const std::optional<qint64> port
+            = colon > 0 ? parseDigits(QStringView(value).sliced(colon + 1)) : std::nullopt;
+        QString host = value.left(colon);
+        if (host.startsWith(u'[') && host.endsWith(u']'))
+            host = host.mid(1, host.size() - 2);
+        if (!port || *port < 1 || *port > 65535 || !QHostAddress().setAddress(host))
+            return QStringLiteral("expected HOST:PORT with an IP address, such as 127.0.0.1:5514");
+        return {};
+    }
     default:
         Q_ASSERT(false);
         return {};
@@ -470,7 +515,7 @@ QString quotedUnlessLong(const QString &text)
 QString invalid(const Origin &origin, const Setting &s, const QString &value, const QString &reason)
 {
     QString shown;
-    if (s.kind != Kind::Secrets) // never a secret's value, not even a wrong one
+    if (s.kind != Kind::Secrets && s.kind != Kind::SecretText) // never a secret's value, not even a wrong one
         shown = QStringLiteral(" \"") + redactUserInfo(value) + u'"';
     return QStringLiteral("invalid ") + origin.name + shown + origin.where + QStringLiteral(": ")
         + reason;
@@ -497,7 +542,21 @@ QString assign(const Setting &s, const QString &rawText, Config &c)
         c.*std::get<QByteArray Config::*>(s.field) = keys;
         return {};
     }
+    case Kind::SecretText:
+        c.*std::get<QByteArray Config::*>(s.field) = text.toUtf8();
+        return {};
+    case Kind::Paths:
+    case Kind::Words: {
+        QStringList list = s.kind == Kind::Paths ? text.split(kPathSeparator.trimmed())
+                                                 : text.split(u' ');
+        for (QString &entry : list)
+            entry = entry.trimmed();
+        list.removeAll(QString());
+        c.*std::get<QStringList Config::*>(s.field) = list;
+        return {};
+    }
     case Kind::Int:
+    case Kind::Resolution:
         number = parseInteger(text);
         reason = QStringLiteral("expected an integer");
         break;
@@ -517,6 +576,8 @@ QString assign(const Setting &s, const QString &rawText, Config &c)
     if (!number)
         return reason;
     reason = rangeReason(s, *number);
+    if (reason.isEmpty() && s.kind == Kind::Resolution && 3600 % *number != 0)
+        reason = QStringLiteral("must divide 3600");
     if (!reason.isEmpty())
         return reason;
     if (s.kind == Kind::Bytes)
@@ -544,7 +605,14 @@ QString valueText(const Setting &s, const Config &c)
     case Kind::Bytes:
         return formatNumber(s.kind, numberOf(s, c));
     case Kind::Secrets:
+    case Kind::SecretText:
         return QString::fromUtf8(c.*std::get<QByteArray Config::*>(s.field));
+    case Kind::Paths:
+        return (c.*std::get<QStringList Config::*>(s.field)).join(kPathSeparator);
+    case Kind::Words:
+        return (c.*std::get<QStringList Config::*>(s.field)).join(u' ');
+    case Kind::Resolution:
+        return QString::number(numberOf(s, c));
     default:
         return c.*std::get<QString Config::*>(s.field);
     }
@@ -555,7 +623,14 @@ QString checkValue(const Setting &s, const Config &c)
     QString reason;
     switch (s.kind) {
     case Kind::Bool:
+    case Kind::SecretText:
+    case Kind::Paths:
+    case Kind::Words:
         return {};
+    case Kind::Resolution:
+        if (const QString reason = rangeReason(s, numberOf(s, c)); !reason.isEmpty())
+            return reason;
+        return 3600 % numberOf(s, c) == 0 ? QString() : QStringLiteral("must divide 3600");
     case Kind::Int:
     case Kind::Duration:
     case Kind::Bytes:
@@ -864,6 +939,18 @@ QString valueName(const Setting &s)
         return u"<address>"_s;
     case Kind::Secrets:
         return u"<keys>"_s;
+    case Kind::Resolution:
+        return u"<seconds>"_s;
+    case Kind::Paths:
+        return u"<file>"_s;
+    case Kind::Words:
+        return u"<app>"_s;
+    case Kind::HostPort:
+        return u"<host:port>"_s;
+    case Kind::SecretText:
+        return u"<token>"_s;
+    case Kind::Text:
+        return std::strcmp(s.key, "librato-user") == 0 ? u"<user>"_s : u"<file>"_s;
     default:
         return u"<url>"_s;
     }
@@ -883,7 +970,7 @@ QString helpText()
             names += u' ' + valueName(s);
         QStringList notes;
         const QString value = valueText(s, defaults);
-        if (s.kind != Kind::Bool && s.kind != Kind::Secrets && !value.isEmpty())
+        if (s.kind != Kind::Bool && s.kind != Kind::Secrets && s.kind != Kind::SecretText && !value.isEmpty())
             notes.append(QStringLiteral("default") + kNoBreak + value);
         if (s.env)
             notes.append(QStringLiteral("env") + kNoBreak + latin1(s.env));
@@ -902,13 +989,18 @@ QString helpText()
     rows.append({ u"-h, --help"_s, u"Print this help and exit"_s });
 
     QString out = QStringLiteral(
-        "Usage: l2met [options]\n"
-        "Turns Heroku log drains into Librato metrics.\n\n"
+        "Usage: l2met [options] [-- CMD ARGS...]\n"
+        "Turns Heroku log drains, and the logs of apps running here, into Librato metrics.\n\n"
+        "  l2met -- heroku local web         run a command and watch its metrics\n"
+        "  my-app 2>&1 | l2met --no-gui --stdin --preview\n"
+        "                                    print the payloads an app's logs make\n\n"
         "Flags take one or two dashes, and their value after a space or '=' (-port 8080,\n"
         "--port=8080, -receiver=false). Precedence: flag > environment > config file >\n"
         "default. In the config file, every setting is a key of the [l2met] section named\n"
         "like the long flag (flush-interval = 2s). Durations: 250ms, 1.5s, 2m, 1h (a bare\n"
-        "number is seconds). Byte counts: 8388608, 64K, 8M, 1G.\n\nOptions:\n");
+        "number is seconds). Byte counts: 8388608, 64K, 8M, 1G. Lists (--tail,\n"
+        "--heroku-app) repeat the flag; in the file, files are separated by \" | \" and\n"
+        "apps by blanks.\n\nOptions:\n");
     constexpr int kIndent = 2;
     constexpr int kColumn = 30;
     for (const auto &[names, text] : rows) {
@@ -1032,10 +1124,17 @@ LoadResult ConfigLoader::load(const QStringList &arguments, const QProcessEnviro
         result.output = QStringLiteral("l2met " L2MET_VERSION);
         return result;
     }
-    if (!parser.positionalArguments().isEmpty()) {
-        return fail(QStringLiteral("unexpected argument %1 (flags start with - or --; see --help)")
+    // `-- CMD ARGS...`: a command to run as a local source. Anything else
+    // positional is a mistake.
+    const qsizetype dashes = arguments.indexOf(u"--"_s, 1);
+    const QStringList command = dashes < 0 ? QStringList() : arguments.mid(dashes + 1);
+    if (parser.positionalArguments() != command) {
+        return fail(QStringLiteral("unexpected argument %1 (flags start with - or --; a command to "
+                                   "run goes after --; see --help)")
                         .arg(quotedUnlessLong(parser.positionalArguments().constFirst())));
     }
+    if (dashes >= 0 && command.isEmpty())
+        return fail(u"nothing after --: expected a command to run, such as -- heroku local web"_s);
     if (parser.isSet(signOption)) {
         // USER:TOKEN holds an API token: never shown, not even when wrong.
         const QByteArray sign = parser.value(signOption).toUtf8();
@@ -1076,6 +1175,15 @@ LoadResult ConfigLoader::load(const QStringList &arguments, const QProcessEnviro
         const QString name = optionNames(s).constFirst();
         if (!parser.isSet(name))
             continue;
+        if (s.kind == Kind::Paths || s.kind == Kind::Words) {
+            // Repeatable: every occurrence adds to the list (the file's list
+            // is replaced, as any flag replaces the file's value).
+            QStringList &list = c.*std::get<QStringList Config::*>(s.field);
+            list = parser.values(name);
+            list.removeAll(QString());
+            origins.insert(latin1(s.key), { latin1(s.flag), QString() });
+            continue;
+        }
         const QString value = s.kind == Kind::Bool ? u"true"_s : parser.value(name);
         if (const QString reason = assign(s, value, c); !reason.isEmpty())
             return fail(invalid({ latin1(s.flag), QString() }, s, value, reason));
@@ -1086,6 +1194,7 @@ LoadResult ConfigLoader::load(const QStringList &arguments, const QProcessEnviro
             return fail(invalid({ latin1(s->flag), QString() }, *s, value, reason));
     }
     c.noGui = parser.isSet(noGui);
+    c.command = command;
 
     if (const QString error = checkBetweenSettings(c, origins); !error.isEmpty())
         return fail(error);
@@ -1095,7 +1204,7 @@ LoadResult ConfigLoader::load(const QStringList &arguments, const QProcessEnviro
     const bool holdsCredentials
         = std::any_of(file.entries.cbegin(), file.entries.cend(), [](const FileEntry &e) {
               return !e.value.isEmpty()
-                  && (e.setting->kind == Kind::Secrets || e.setting->kind == Kind::RedisUrl
+                  && (e.setting->kind == Kind::Secrets || e.setting->kind == Kind::SecretText || e.setting->kind == Kind::RedisUrl
                       || e.setting->kind == Kind::OptionalHttpUrl);
           });
     if (holdsCredentials && (QFile::permissions(result.configPath) & kOthersMayRead)) {

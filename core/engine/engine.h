@@ -28,6 +28,9 @@
 #include <QMutex>
 #include <QObject>
 
+#include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
 
 class QThread;
@@ -44,6 +47,10 @@ class StoreWriter;
 class Reader;
 class LibratoOutlet;
 class Metchan;
+class LineTap;
+class PreviewSummary;
+class Source;
+struct PreviewPayload;
 
 class Engine : public QObject
 {
@@ -73,6 +80,31 @@ public:
     // it is full) until resumed.
     void setParsingPaused(bool paused);
 
+    // Local sources (core/source/), from the main thread while running.
+    // addSource returns the new source's id (SourceStatus::id), or 0 with
+    // *error when it cannot be added. stopSource stops reading (the source
+    // stays listed, state Stopped); removeSource stops and forgets it.
+    int addSource(const SourceSpec &spec, QString *error = nullptr);
+    void stopSource(int id);
+    void removeSource(int id);
+    // Forwards SIGINT/SIGTERM to the children of command sources.
+    void forwardSignal(int signal);
+
+    // The Lines view is open: capture what lines become (sampled above
+    // ~1,000 lines/s). Off by default: then capturing costs nothing.
+    void setLineCapture(bool on);
+
+    // Call before start(): in preview mode, every payload is also handed to
+    // sink as it is built (in the outlet thread): headless --preview writes
+    // them out as JSON lines.
+    void setPreviewSink(std::function<void(const PreviewPayload &)> sink) { m_previewSink = std::move(sink); }
+    // Preview mode: per metric, what was previewed so far (a table; empty
+    // when nothing was).
+    QString previewSummary() const;
+    // Local sources have no Librato credentials: their metrics are only
+    // previewed (preview mode was turned on at start).
+    bool localPreviewOnly() const { return m_localPreviewOnly; }
+
     // A drain token for "user:api-token" signed with the first secret key.
     QByteArray sign(QByteArrayView credentials) const;
 
@@ -85,9 +117,27 @@ public:
 
 Q_SIGNALS:
     void snapshotReady(std::shared_ptr<const l2met::EngineSnapshot> snapshot);
+    // Every finite source (stdin, command) has ended and pushed all it read:
+    // a headless l2met then shuts down (delivering) and exits with status,
+    // the command's exit status (0 for stdin).
+    void finiteSourcesEnded(int status);
 
 private:
+    struct LocalSource
+    {
+        Source *source = nullptr; // lives in thread
+        QThread *thread = nullptr;
+        bool finite = false;
+        bool finished = false;
+        bool isCommand = false;
+        int exitStatus = 0;
+    };
+
     bool startHttp(QString *error);
+    bool setUpLocalCredentials(QString *error);
+    void sourceFinished(int id, int status);
+    void stopLocalSources();
+    QList<SourceStatus> sourceStatuses() const;
     QThread *makeThread(const QString &name);
     void summarise(EngineSnapshot &snapshot) const;
     void stopThread(QThread *thread);
@@ -116,6 +166,21 @@ private:
     QTimer *m_snapshotTimer = nullptr; // lives in m_snapshotThread
     mutable QMutex m_usersMutex;
     mutable QHash<QByteArray, QByteArray> m_users; // drain token -> Librato user (GUI only)
+    std::unique_ptr<LineTap> m_lineTap;
+    mutable std::atomic<quint64> m_linesPublished { 0 }; // LineTap seq the last snapshot reached
+    std::shared_ptr<PreviewSummary> m_previewSummary;
+    std::function<void(const PreviewPayload &)> m_previewSink;
+
+    // Local sources (main thread only, but for the snapshot's read of the
+    // source pointers, under m_sourcesMutex).
+    mutable QMutex m_sourcesMutex;
+    std::map<int, LocalSource> m_sources;
+    int m_nextSourceId = 1;
+    QByteArray m_localToken; // drain token of local sources' buckets; never logged
+    QByteArray m_localUser;
+    bool m_localPreviewOnly = false;
+    bool m_finiteEndedEmitted = false;
+
     quint16 m_port = 0;
     int m_parserNice = 0;
     bool m_running = false;

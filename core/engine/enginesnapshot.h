@@ -5,10 +5,12 @@
 // Value type; shared as std::shared_ptr<const EngineSnapshot> across threads.
 #pragma once
 
+#include "metrics/linetap.h"
 #include "metrics/metrics.h"
 #include "metrics/problemlog.h"
 #include "outlet/libratooutlet.h"
 #include "outlet/reader.h"
+#include "source/sourcestatus.h"
 #include "store/store.h"
 
 #include <QDateTime>
@@ -58,6 +60,15 @@ struct EngineSnapshot
     QList<PreviewPayload> previews;
     QList<Problem> problems;
     QList<BucketSummary> buckets; // register and store, at most kMaxBuckets
+
+    // The drain (id 0, when the receiver runs) and every local source.
+    QList<SourceStatus> sources;
+    // Lines view: lines captured since the previous published snapshot
+    // (oldest first, at most lineCapacity), while Engine::setLineCapture(true).
+    QList<LineRecord> lines;
+    int lineCapacity = 10000;
+    quint64 linesSampledOut = 0; // lines the capture skipped (over ~1,000 lines/s)
+    bool linesSampling = false;  // skipping now
     static constexpr int kMaxBuckets = 5000;
 
     // The value of a metric without labels (0 when absent).

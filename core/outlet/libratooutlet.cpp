@@ -1,5 +1,7 @@
 #include "outlet/libratooutlet.h"
 
+#include "outlet/previewsummary.h"
+
 #include <QLoggingCategory>
 #include <QMutexLocker>
 #include <QNetworkAccessManager>
@@ -194,6 +196,8 @@ void LibratoOutlet::deliver(std::vector<Bucket> buckets, std::function<void()> d
     if (m_options.preview) {
         for (const OutletBatch &batch : conversion.batches)
             keepPreview(batch);
+        if (m_options.previewSummary)
+            m_options.previewSummary->add(buckets);
     }
     if (m_options.preview || conversion.batches.empty()) {
         if (done)
@@ -459,6 +463,8 @@ void LibratoOutlet::keepPreview(const OutletBatch &batch)
     preview.gauges = static_cast<int>(batch.gauges.size());
     preview.json = batch.payload();
     m_gaugesPreviewed->add(static_cast<quint64>(preview.gauges));
+    if (m_options.previewSink)
+        m_options.previewSink(preview);
     qCDebug(lcOutlet).noquote() << QStringLiteral("at=outlet.preview %1 gauges=%2 bytes=%3")
                                        .arg(batch.credentials.describe())
                                        .arg(preview.gauges)

@@ -64,6 +64,8 @@ struct PreviewPayload
     QByteArray json; // exactly the body that would be POSTed
 };
 
+class PreviewSummary;
+
 class LibratoOutlet : public QObject
 {
     Q_OBJECT
@@ -81,6 +83,11 @@ public:
         int maxConcurrentRequests = 6;
         bool preview = false;
         int previewKeep = 100;  // payloads kept in preview mode
+        // Preview mode: also handed every payload as it is built (outlet
+        // thread; headless --preview writes them as JSON lines), and the
+        // previewed buckets, summed per metric.
+        std::function<void(const PreviewPayload &)> previewSink;
+        std::shared_ptr<PreviewSummary> previewSummary;
     };
 
     // metrics may be null (the outlet then keeps its own instruments).

@@ -14,12 +14,29 @@ constexpr std::string_view kLegacyMeasure = "measure.";
 constexpr std::string_view kSample = "sample#";
 constexpr std::string_view kCount = "count#";
 
-void problem(LineMetrics *out, ParseCounters &counters, ParseCounter kind)
+void problem(LineMetrics *out, ParseCounters &counters, ParseCounter kind, std::string_view piece)
 {
     ++counters[kind];
     ++out->badPieces;
-    if (out->firstProblem == ParseCounter::Count_)
+    if (out->firstProblem == ParseCounter::Count_) {
         out->firstProblem = kind;
+        out->firstProblemPiece = piece;
+    }
+}
+
+// The pair as written in the message, from its key to the end of its value
+// (closing quote included), so the Lines view can point at it. The
+// scanner's views all point into the message.
+std::string_view pieceOf(const LogfmtPair &pair, bool unterminated)
+{
+    const char *begin = pair.key.data();
+    const char *end = pair.key.data() + pair.key.size();
+    if (pair.hasValue) {
+        end = pair.value.data() + pair.value.size();
+        if (pair.quoted && !unterminated)
+            ++end;
+    }
+    return std::string_view(begin, static_cast<size_t>(end - begin));
 }
 
 ParseCounter counterFor(ValueError error)
@@ -77,6 +94,7 @@ void LineMetrics::clear()
     logplexDropped = 0;
     badPieces = 0;
     firstProblem = ParseCounter::Count_;
+    firstProblemPiece = {};
 }
 
 void Conventions::extract(std::string_view procId, std::string_view message, LineMetrics *out,
@@ -99,7 +117,7 @@ void Conventions::extract(std::string_view procId, std::string_view message, Lin
         if (status == LogfmtScanner::Status::End)
             break;
         if (status == LogfmtScanner::Status::UnterminatedQuote) {
-            problem(out, counters, ParseCounter::UnterminatedQuote);
+            problem(out, counters, ParseCounter::UnterminatedQuote, pieceOf(pair, true));
             break;
         }
         const std::string_view key = pair.key;
@@ -139,7 +157,7 @@ void Conventions::extract(std::string_view procId, std::string_view message, Lin
             continue;
         }
         if (name.empty()) {
-            problem(out, counters, ParseCounter::BadEmptyName);
+            problem(out, counters, ParseCounter::BadEmptyName, pieceOf(pair, false));
             continue;
         }
         LineMeasurement m;
@@ -147,7 +165,7 @@ void Conventions::extract(std::string_view procId, std::string_view message, Lin
         m.type = type;
         if (!pair.hasValue) {
             if (!bareAllowed) {
-                problem(out, counters, ParseCounter::BadValueMissing);
+                problem(out, counters, ParseCounter::BadValueMissing, pieceOf(pair, false));
                 continue;
             }
             m.value = 1;
@@ -155,7 +173,7 @@ void Conventions::extract(std::string_view procId, std::string_view message, Lin
             ParsedValue parsed;
             const ValueError error = parseValue(pair.value, &parsed);
             if (error != ValueError::None) {
-                problem(out, counters, counterFor(error));
+                problem(out, counters, counterFor(error), pieceOf(pair, false));
                 continue;
             }
             m.value = parsed.value;

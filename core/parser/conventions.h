@@ -32,6 +32,7 @@ struct LineMetrics
     quint64 logplexDropped = 0;
     int badPieces = 0;
     ParseCounter firstProblem = ParseCounter::Count_; // kind of the first bad piece
+    std::string_view firstProblemPiece; // that piece as written (`measure#a=abc`), a view into the message
 
     void clear();
 };

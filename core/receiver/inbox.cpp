@@ -23,6 +23,27 @@ bool Inbox::tryPush(InboxItem &item)
     return true;
 }
 
+bool Inbox::push(InboxItem &item, int timeoutMs)
+{
+    QMutexLocker lock(&m_mutex);
+    const qint64 size = item.body.size();
+    QDeadlineTimer deadline(timeoutMs);
+    // An item larger than the byte bound alone is taken into an empty inbox,
+    // or it would wait for ever.
+    while (!m_closed
+           && (int(m_items.size()) >= m_maxItems
+               || (m_bytes + size > m_maxBytes && !m_items.empty()))) {
+        if (!m_notFull.wait(&m_mutex, deadline))
+            return false;
+    }
+    if (m_closed)
+        return false;
+    m_bytes += size;
+    m_items.push_back(std::move(item));
+    m_notEmpty.wakeOne();
+    return true;
+}
+
 bool Inbox::pop(InboxItem *item, int timeoutMs)
 {
     QMutexLocker lock(&m_mutex);
@@ -35,6 +56,7 @@ bool Inbox::pop(InboxItem *item, int timeoutMs)
     *item = std::move(m_items.front());
     m_items.pop_front();
     m_bytes -= item->body.size();
+    m_notFull.wakeOne();
     return true;
 }
 
@@ -43,6 +65,7 @@ void Inbox::close()
     QMutexLocker lock(&m_mutex);
     m_closed = true;
     m_notEmpty.wakeAll();
+    m_notFull.wakeAll();
 }
 
 void Inbox::setPaused(bool paused)

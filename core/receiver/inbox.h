@@ -7,6 +7,7 @@
 #pragma once
 
 #include "parser/ingestoptions.h"
+#include "source/sourcestatus.h"
 
 #include <QByteArray>
 #include <QMutex>
@@ -22,6 +23,8 @@ struct InboxItem
     IngestOptions options;
     QByteArray user;     // Librato user of the drain (for per-user figures)
     qint64 receivedAt = 0; // unix seconds
+    SourceKind kind = SourceKind::Drain;
+    int sourceId = 0; // SourceStatus::id; 0 for the drain
 };
 
 class Inbox
@@ -31,6 +34,9 @@ public:
 
     // false when full or closed; the item is left untouched then.
     bool tryPush(InboxItem &item);
+    // Waits up to timeoutMs for room (local sources: reading pauses while
+    // the inbox is full); false on timeout or when closed, item untouched.
+    bool push(InboxItem &item, int timeoutMs);
     // Waits up to timeoutMs for an item; false on timeout, or when closed
     // and empty.
     bool pop(InboxItem *item, int timeoutMs);
@@ -51,6 +57,7 @@ private:
     const qint64 m_maxBytes;
     mutable QMutex m_mutex;
     QWaitCondition m_notEmpty;
+    QWaitCondition m_notFull;
     std::deque<InboxItem> m_items;
     qint64 m_bytes = 0;
     bool m_closed = false;

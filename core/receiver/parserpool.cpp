@@ -1,5 +1,7 @@
 #include "receiver/parserpool.h"
 
+#include "metrics/linecapture.h"
+#include "metrics/linetap.h"
 #include "metrics/metrics.h"
 #include "metrics/problemlog.h"
 #include "parser/bodyparser.h"
@@ -10,6 +12,8 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QThread>
+
+#include <optional>
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -26,8 +30,10 @@ const char *help(ParseCounter c)
 }
 } // namespace
 
-ParserPool::ParserPool(Inbox *inbox, Register *reg, Metrics *metrics, ProblemLog *problems)
+ParserPool::ParserPool(Inbox *inbox, Register *reg, Metrics *metrics, ProblemLog *problems,
+                       LineTap *tap)
     : m_inbox(inbox)
+    , m_tap(tap)
     , m_register(reg)
     , m_metrics(metrics)
     , m_problems(problems)
@@ -35,6 +41,15 @@ ParserPool::ParserPool(Inbox *inbox, Register *reg, Metrics *metrics, ProblemLog
     for (size_t i = 0; i < ParseCounters::kCount; ++i) {
         const auto c = static_cast<ParseCounter>(i);
         m_counters[i] = &m_metrics->counter(ParseCounters::name(c), help(c));
+    }
+    for (size_t k = 0; k < m_sourceCounters.size(); ++k) {
+        for (size_t o = 0; o < kOutcomes; ++o) {
+            const auto c = static_cast<ParseCounter>(ParseCounters::kFirstOutcome + int(o));
+            m_sourceCounters[k][o] = &m_metrics->counter(
+                "source_lines", "lines by source kind and outcome (each line ends in exactly one)",
+                QByteArray("source_kind=\"") + sourceKindName(static_cast<SourceKind>(k))
+                    + "\",outcome=\"" + ParseCounters::name(c) + '"');
+        }
     }
     m_bodies = &m_metrics->counter("bodies_parsed", "bodies taken from the inbox and parsed");
     m_linesReceived = &m_metrics->counter("lines_received", "lines (frames) received: the sum of the line outcomes");
@@ -90,8 +105,23 @@ void ParserPool::run(int nice)
         currentUser = item.user;
         accumulator.reset(item.options.token, item.options.resolution);
         const std::string_view body(item.body.constData(), size_t(item.body.size()));
+        // The Lines view samples whole bodies; when it is closed this is
+        // one relaxed load per body.
+        std::optional<LineCapture> capture;
+        if (m_tap && m_tap->enabled()) {
+            LineRecord templateRecord;
+            templateRecord.kind = item.kind;
+            templateRecord.sourceId = item.sourceId;
+            templateRecord.user = item.user;
+            templateRecord.resolution = item.options.resolution;
+            capture.emplace(m_tap, m_tap->takeBudget(), std::move(templateRecord),
+                            item.options.recvDeadline);
+            parser.setLineObserver(&*capture);
+        }
         const ParseCounters counters =
             parser.parse(body, item.options, QDateTime::currentSecsSinceEpoch(), accumulator);
+        parser.setLineObserver(nullptr);
+        capture.reset();
         std::vector<Bucket> buckets = accumulator.takeBuckets();
         const size_t made = buckets.size();
         const qint64 added = m_register->merge(buckets);
@@ -111,12 +141,41 @@ void ParserPool::record(const ParseCounters &counters, const InboxItem &item, si
             m_counters[i]->add(counters.values[i]);
     }
     m_bodies->add();
+    // Per source kind (one labelled family, so the unlabelled totals stay
+    // as they were) and per source.
+    const auto outcome = [&counters](ParseCounter c) { return counters[c]; };
+    SourceLines lines;
+    lines.lines = counters.lines();
+    lines.withMetrics = outcome(ParseCounter::LinesAggregated);
+    lines.malformed = outcome(ParseCounter::LinesInvalid) + outcome(ParseCounter::LinesBadHeader)
+        + outcome(ParseCounter::FramesMalformed);
+    lines.other = lines.lines - lines.withMetrics - lines.malformed;
+    {
+        QMutexLocker lock(&m_sourceMutex);
+        SourceLines &s = m_sourceLines[item.sourceId];
+        s.lines += lines.lines;
+        s.withMetrics += lines.withMetrics;
+        s.malformed += lines.malformed;
+        s.other += lines.other;
+    }
+    const size_t kind = size_t(item.kind);
+    for (int i = ParseCounters::kFirstOutcome; i <= ParseCounters::kLastOutcome; ++i) {
+        if (const quint64 n = counters.values[size_t(i)]) {
+            m_sourceCounters[kind][size_t(i - ParseCounters::kFirstOutcome)]->add(n);
+        }
+    }
     const quint64 dropped = counters[ParseCounter::LogplexDropped];
     if (dropped) {
         m_metrics->counter("logplex_dropped_by_user", "messages logplex reports it dropped (L10), by drain user",
                            "user=\"" + Metrics::labelValue(item.user) + '"')
             .add(dropped);
     }
+}
+
+QHash<int, ParserPool::SourceLines> ParserPool::sourceLines() const
+{
+    QMutexLocker lock(&m_sourceMutex);
+    return m_sourceLines;
 }
 
 } // namespace l2met

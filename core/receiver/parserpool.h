@@ -10,7 +10,9 @@
 
 #include "parser/parsecounters.h"
 
+#include <QHash>
 #include <QList>
+#include <QMutex>
 
 #include <array>
 
@@ -26,10 +28,14 @@ class Counter;
 class Timer;
 struct InboxItem;
 
+class LineTap;
+
 class ParserPool
 {
 public:
-    ParserPool(Inbox *inbox, Register *reg, Metrics *metrics, ProblemLog *problems);
+    // tap may be null (no Lines view).
+    ParserPool(Inbox *inbox, Register *reg, Metrics *metrics, ProblemLog *problems,
+               LineTap *tap = nullptr);
 
     ~ParserPool();
 
@@ -40,18 +46,35 @@ public:
     // Returns once the inbox is closed and drained and every worker ended.
     void join();
 
+    // Line outcomes per source (InboxItem::sourceId; 0 the drain), in three
+    // groups for the Sources view. Thread-safe.
+    struct SourceLines
+    {
+        quint64 lines = 0;
+        quint64 withMetrics = 0; // lines_aggregated
+        quint64 malformed = 0;   // invalid, bad header, malformed frames
+        quint64 other = 0;       // no metrics, late, early, logplex notices
+    };
+    QHash<int, SourceLines> sourceLines() const;
+
 
 private:
     void run(int nice);
     void record(const ParseCounters &counters, const InboxItem &item, size_t buckets, qint64 added);
 
     Inbox *m_inbox;
+    LineTap *m_tap;
+    mutable QMutex m_sourceMutex;
+    QHash<int, SourceLines> m_sourceLines;
     Register *m_register;
     Metrics *m_metrics;
     ProblemLog *m_problems;
     QList<QThread *> m_threads;
 
     std::array<Counter *, ParseCounters::kCount> m_counters {};
+    // source_lines{source_kind, outcome}: [SourceKind][outcome - kFirstOutcome]
+    static constexpr size_t kOutcomes = ParseCounters::kLastOutcome - ParseCounters::kFirstOutcome + 1;
+    std::array<std::array<Counter *, kOutcomes>, 6> m_sourceCounters {};
     Counter *m_bodies = nullptr;
     Counter *m_linesReceived = nullptr;
     Counter *m_bucketsAdded = nullptr;
