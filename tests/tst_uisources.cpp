@@ -119,11 +119,11 @@ QList<LineRecord> exampleLines()
              "source=web.1",
              ParseCounter::LinesAggregated,
              { measurement(BucketType::Measurement, "render.time", 12.5, "ms", "web.1") },
-             "malformed value measure#render.time=bad (not a number)", 3),
+             "skipped not a number: measure#render.time=bad", 3),
         line("2026-12-04T10:15:04.500000+00:00 heroku[web.1]: Error R14 (Memory quota exceeded)",
-             ParseCounter::LinesNoMetrics, {}, {}, 3),
+             ParseCounter::LinesNoMetrics, {}, "no metrics: no measure#, count#, sample# or router fields", 3),
         line("2026-12-04T10:11:52.000000+00:00 app[web.1]: count#signups=1 source=web.1", ParseCounter::LinesLate,
-             {}, "late by 190 s: its window ended more than 2 resolutions ago", 3),
+             {}, "late by 190 s: older than 20 s (-recv-deadline 2 x 10 s windows)", 3),
     };
 }
 
@@ -243,15 +243,18 @@ private Q_SLOTS:
         QCOMPARE(m.rowCount(), 4);
         // Newest (the late line) at the top.
         QCOMPARE(cell(m, 0, LineModel::Outcome), QStringLiteral("late by 190 s"));
+        // What the outcome says already is not repeated.
         QCOMPARE(cell(m, 0, LineModel::Became),
-                 QStringLiteral("late by 190 s: its window ended more than 2 resolutions ago"));
+                 QStringLiteral("older than 20 s (-recv-deadline 2 x 10 s windows)"));
         QCOMPARE(cell(m, 1, LineModel::Outcome), QStringLiteral("no metrics"));
-        QCOMPARE(cell(m, 1, LineModel::Became), QStringLiteral("no measure#, count# or sample# in the line"));
+        QCOMPARE(cell(m, 1, LineModel::Became), QStringLiteral("no measure#, count#, sample# or router fields"));
+        QCOMPARE(LineModel::becameText(line("x", ParseCounter::LinesInvalid)),
+                 QStringLiteral("every metric in the line is malformed"));
         QCOMPARE(cell(m, 2, LineModel::Outcome), QStringLiteral("1 metric, part skipped"));
         const QString window = UiFormat::localTime(kNow);
         QCOMPARE(cell(m, 2, LineModel::Became),
-                 QStringLiteral("measure render.time = 12.5\u2009ms · source=web.1 · window %1 — malformed value "
-                                "measure#render.time=bad (not a number)")
+                 QStringLiteral("measure render.time = 12.5\u2009ms · source=web.1 · window %1 — skipped not a "
+                                "number: measure#render.time=bad")
                      .arg(window));
         QCOMPARE(cell(m, 3, LineModel::Outcome), QStringLiteral("3 metrics"));
         QCOMPARE(cell(m, 3, LineModel::Became),
@@ -322,14 +325,16 @@ private Q_SLOTS:
 
         proxy.setOutcomeFilter(LineFilterProxy::All);
         // In the raw line only ("Memory quota"), in what it became only
-        // ("router.bytes = 13" is in the line as "bytes=13"), case-insensitive,
-        // several words that must all match.
+        // ("router.bytes = 13" is in the line as "bytes=13"), in the outcome
+        // ("late by"), case-insensitive, several words that must all match.
         proxy.setFilterText(QStringLiteral("memory QUOTA"));
         QCOMPARE(lines(), (QStringList { QStringLiteral("no metrics") }));
         proxy.setFilterText(QStringLiteral("router.bytes"));
         QCOMPARE(lines(), (QStringList { QStringLiteral("3 metrics") }));
         proxy.setFilterText(QStringLiteral("render.time=bad"));
         QCOMPARE(lines(), (QStringList { QStringLiteral("1 metric, part skipped") }));
+        proxy.setFilterText(QStringLiteral("late by"));
+        QCOMPARE(lines(), (QStringList { QStringLiteral("late by 190 s") }));
         proxy.setFilterText(QStringLiteral("render.time R14"));
         QCOMPARE(proxy.rowCount(), 0);
 

@@ -256,7 +256,7 @@ QList<LineRecord> handMadeLines(const QDateTime &now)
             metric(S, "load-avg-1m", 0.01, "", "HEROKU_POSTGRESQL_AMBER") }, "" },
         { 3, "app[web.1]: measure#render.time=12.5ms measure#render.time=bad source=web.1",
           ParseCounter::LinesAggregated, { metric(M, "render.time", 12.5, "ms", "web.1") },
-          "malformed value measure#render.time=bad (not a number)" },
+          "skipped not a number: measure#render.time=bad" },
     };
     QList<LineRecord> out;
     const qint64 nowMs = now.toMSecsSinceEpoch();
@@ -278,7 +278,7 @@ QList<LineRecord> handMadeLines(const QDateTime &now)
             r.line = QDateTime::fromSecsSinceEpoch(stamp, QTimeZone::UTC).toString(Qt::ISODate).toUtf8()
                 + " app[web.2]: measure#db.latency=9ms count#db.queries=3 source=web.2";
             r.outcome = ParseCounter::LinesLate;
-            r.reason = "late by 190 s: its 10 s window closed more than two windows ago; dropped";
+            r.reason = "late by 190 s: older than 20 s (-recv-deadline 2 x 10 s windows)";
             out.append(r);
             continue;
         }
@@ -425,7 +425,7 @@ int main(int argc, char **argv)
     const char *const names[] = { "overview", "sources",  "lines",   "buckets",
                                   "partitions", "delivery", "problems", "configuration" };
     static_assert(std::size(names) == MainWindow::TabCount);
-    const auto path = [&outDir, &names](int tab, bool darkened) {
+    const auto path = [&outDir, &names](int tab, bool darkened) -> QString {
         return outDir + u'/' + QLatin1String(names[tab]) + (darkened ? QStringLiteral("-dark.png") : QStringLiteral(".png"));
     };
     const auto handMadeTab = [](int tab) { return tab == MainWindow::SourcesPage || tab == MainWindow::LinesPage; };

@@ -50,7 +50,7 @@ QString defaultReason(ParseCounter outcome)
 {
     switch (outcome) {
     case ParseCounter::LinesNoMetrics:
-        return LineModel::tr("no measure#, count# or sample# in the line");
+        return LineModel::tr("no measure#, count#, sample# or router fields");
     case ParseCounter::LinesInvalid:
         return LineModel::tr("every metric in the line is malformed");
     case ParseCounter::LinesLate:
@@ -145,7 +145,7 @@ QString LineModel::becameText(const LineRecord &r)
         const bool common = std::all_of(r.measurements.cbegin(), r.measurements.cend(), [&first](const auto &m) {
             return m.source == first.source && m.window == first.window;
         });
-        const auto where = [](const LineMeasurementRecord &m) {
+        const auto where = [](const LineMeasurementRecord &m) -> QString {
             QString w;
             if (!m.source.isEmpty())
                 w += QStringLiteral(" · source=") + QString::fromUtf8(m.source);
@@ -153,13 +153,17 @@ QString LineModel::becameText(const LineRecord &r)
         };
         QStringList items;
         for (const LineMeasurementRecord &m : r.measurements)
-            items.append(common ? measurementText(m) : measurementText(m) + where(m));
-        text = common ? items.join(QStringLiteral(", ")) + where(first) : items.join(QStringLiteral("; "));
+            items.append(common ? measurementText(m) : QString(measurementText(m) + where(m)));
+        text = common ? QString(items.join(QStringLiteral(", ")) + where(first)) : items.join(QStringLiteral("; "));
     }
-    const QString reason = r.reason.isEmpty() ? defaultReason(r.outcome) : printable(r.reason);
+    QString reason = r.reason.isEmpty() ? defaultReason(r.outcome) : printable(r.reason);
+    // "late by 190 s: older than 120 s ..." under an outcome of "late by 190 s".
+    const QString outcome = outcomeText(r);
+    if (reason.startsWith(outcome + QStringLiteral(": "), Qt::CaseInsensitive))
+        reason = reason.mid(outcome.size() + 2);
     if (text.isEmpty())
         return reason;
-    return reason.isEmpty() ? text : text + QStringLiteral(" — ") + reason;
+    return reason.isEmpty() ? text : QString(text + QStringLiteral(" — ") + reason);
 }
 
 BucketSummary LineModel::bucketOf(const LineRecord &r, int measurement)
@@ -181,7 +185,7 @@ BucketSummary LineModel::bucketOf(const LineRecord &r, int measurement)
 QString LineModel::searchText(int row) const
 {
     const Row &r = m_rows[size_t(row)];
-    return r.source + u'\n' + r.became + u'\n' + QString::fromUtf8(r.record.line);
+    return r.source + u'\n' + r.outcome + u'\n' + r.became + u'\n' + QString::fromUtf8(r.record.line);
 }
 
 QVariant LineModel::data(const QModelIndex &index, int role) const

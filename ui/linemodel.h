@@ -57,7 +57,7 @@ public:
 
     const LineRecord &record(int row) const { return m_rows[size_t(row)].record; }
     quint8 flags(int row) const { return m_rows[size_t(row)].flags; }
-    // The text the filter matches: source, what it became and the line.
+    // The text the filter matches: source, outcome, what it became, the line.
     QString searchText(int row) const;
 
     // The bucket of a line's i-th measurement (its metric and window).
@@ -65,7 +65,8 @@ public:
     static QString outcomeText(const LineRecord &record);
     static quint8 flagsOf(const LineRecord &record);
     // "measure db.latency = 4 ms, count db.queries = 2 · source=web.1 · window 10:15:00",
-    // then the reason when something was skipped; or the reason alone.
+    // then the reason when something was skipped; or the reason alone (less
+    // what the outcome says already).
     static QString becameText(const LineRecord &record);
     static QString measurementText(const LineMeasurementRecord &m);
 
@@ -98,7 +99,7 @@ public:
     explicit LineFilterProxy(QObject *parent = nullptr);
 
     // Words that must all appear (case-insensitive) in the line, what it
-    // became or its source.
+    // became, its outcome or its source.
     void setFilterText(const QString &text);
     QString filterText() const { return m_text; }
     void setOutcomeFilter(OutcomeFilter filter);
