@@ -15,6 +15,7 @@
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
@@ -116,6 +117,7 @@ public:
             return;
         m_source->requestStop();
         QMetaObject::invokeMethod(m_source, &Source::stop, Qt::BlockingQueuedConnection);
+        finalStatus = m_source->status();
         thread.quit();
         thread.wait();
         m_source = nullptr;
@@ -148,6 +150,7 @@ public:
     QThread thread;
     QList<int> finished;
     QString badItem;
+    SourceStatus finalStatus; // after stop()
 
 private:
     void check(const InboxItem &item)
@@ -219,6 +222,7 @@ private Q_SLOTS:
     void commandPassThrough();
     void commandCannotStart();
     void commandBackPressure();
+    void commandStop();
 
     void fileCreatedLater();
     void fileFromEndAndFromStart();
@@ -506,6 +510,45 @@ void TestSources::commandBackPressure()
     QCOMPARE(rig.status().linesDropped, quint64(0));
     QCOMPARE(rig.state(), SourceState::Ended);
     QVERIFY2(rig.badItem.isEmpty(), qPrintable(rig.badItem));
+}
+
+void TestSources::commandStop()
+{
+    // A running child is terminated; what it printed went in; no finished().
+    {
+        Rig rig;
+        rig.start(new CommandSource(context(&rig.inbox, 26),
+                                    shell(QStringLiteral("echo started; while :; do sleep 0.05; done"))));
+        QCOMPARE(rig.take(1), QList<QByteArray> { "started" });
+        rig.stop();
+        QCOMPARE(rig.finalStatus.state, SourceState::Stopped);
+        QCOMPARE(rig.finalStatus.exitStatus, 128 + SIGTERM);
+        QVERIFY(rig.finished.isEmpty());
+    }
+    // A source waiting for room in a full inbox: requestStop() ends the wait.
+    {
+        Rig rig(1);
+        rig.start(new CommandSource(
+            context(&rig.inbox, 27),
+            { QStringLiteral("seq"), { QStringLiteral("1"), QStringLiteral("100000") }, false, false, {} }));
+        QTRY_COMPARE(rig.state(), SourceState::Waiting);
+        QElapsedTimer stopping;
+        stopping.start();
+        rig.stop();
+        QVERIFY2(stopping.elapsed() < CommandSource::kStopGraceMs, "stop() was not blocked by the full inbox");
+        QCOMPARE(rig.finalStatus.state, SourceState::Stopped);
+        QVERIFY(rig.finalStatus.linesRead < 100000);
+        QVERIFY(rig.finished.isEmpty());
+    }
+    // An ended source keeps saying so.
+    {
+        Rig rig;
+        rig.start(new CommandSource(context(&rig.inbox, 28), shell(QStringLiteral("exit 5"))));
+        QTRY_COMPARE(rig.finished, QList<int> { 5 });
+        rig.stop();
+        QCOMPARE(rig.finalStatus.state, SourceState::Ended);
+        QCOMPARE(rig.finalStatus.detail, QStringLiteral("exited with status 5"));
+    }
 }
 
 // --- file ------------------------------------------------------------------

@@ -400,7 +400,7 @@ private Q_SLOTS:
         tab.outcomeCombo()->setCurrentIndex(3); // problems
         QCOMPARE(tab.countText(), QStringLiteral("showing 2 of the last 4 lines"));
         tab.outcomeCombo()->setCurrentIndex(0);
-        tab.filterEdit()->setText(QStringLiteral("router"));
+        tab.filterEdit()->setText(QStringLiteral("heroku[router]"));
         QCOMPARE(tab.proxy()->rowCount(), 1);
         QVERIFY(tab.openRow(0));
         QCOMPARE(open.size(), 1);

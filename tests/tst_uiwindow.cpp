@@ -20,12 +20,16 @@
 #include "enginetestkit.h"
 #include "fakelibrato.h"
 #include "labelcountmodel.h"
+#include "linemodel.h"
+#include "linestab.h"
 #include "mainwindow.h"
 #include "modelroles.h"
 #include "overviewtab.h"
 #include "previewmodel.h"
 #include "problemstab.h"
 #include "problemmodel.h"
+#include "sourcemodel.h"
+#include "sourcestab.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -82,9 +86,11 @@ private:
         c.configFile = m_configPath;
         return c;
     }
-    void openWindow(bool preview)
+    void openWindow(bool preview, int localResolution = 10)
     {
-        m_window = std::make_unique<MainWindow>(baseConfig(preview), m_configPath);
+        Config c = baseConfig(preview);
+        c.localResolution = localResolution;
+        m_window = std::make_unique<MainWindow>(c, m_configPath);
         QString error;
         QVERIFY2(m_window->startEngine(&error), qPrintable(error));
         m_window->show();
@@ -348,11 +354,15 @@ private Q_SLOTS:
         openWindow(false);
         m_window->activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        QTest::keyClick(m_window.get(), Qt::Key_2, Qt::ControlModifier);
+        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::SourcesPage));
         QTest::keyClick(m_window.get(), Qt::Key_3, Qt::ControlModifier);
+        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::LinesPage));
+        QTest::keyClick(m_window.get(), Qt::Key_5, Qt::ControlModifier);
         QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::PartitionsPage));
-        QTest::keyClick(m_window.get(), Qt::Key_6, Qt::ControlModifier);
+        QTest::keyClick(m_window.get(), Qt::Key_8, Qt::ControlModifier);
         QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::ConfigurationPage));
-        QTest::keyClick(m_window.get(), Qt::Key_4, Qt::ControlModifier);
+        QTest::keyClick(m_window.get(), Qt::Key_6, Qt::ControlModifier);
         m_window->resize(900, 640);
         QVERIFY(!m_window->windowIcon().isNull());
         m_window->close();
@@ -361,6 +371,91 @@ private Q_SLOTS:
         openWindow(false);
         QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::DeliveryPage));
         QCOMPARE(m_window->size(), QSize(900, 640));
+    }
+
+    // Lines are captured only while the Lines tab is seen; a file added in
+    // the Sources tab is read, saved to the config file, its lines show what
+    // they became, Enter on one opens its bucket; removing it unsaves it.
+    void sourcesAndLines()
+    {
+        QString error;
+        QVERIFY2(ConfigLoader::save(baseConfig(false), m_configPath, &error), qPrintable(error));
+        openWindow(true, 3600); // the file's buckets stay in the table for this test
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        QVERIFY(!m_window->lineCaptureOn());
+        m_window->tabs()->setCurrentIndex(MainWindow::LinesPage);
+        QVERIFY(m_window->lineCaptureOn());
+        m_window->tabs()->setCurrentIndex(MainWindow::SourcesPage);
+        QVERIFY(!m_window->lineCaptureOn());
+        m_window->tabs()->setCurrentIndex(MainWindow::LinesPage);
+
+        const QString path = m_dir->filePath(QStringLiteral("app.log"));
+        const auto append = [&path](const QByteArray &lines) {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::Append));
+            file.write(lines);
+        };
+        const QByteArray stamp =
+            QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1().replace('Z', "+00:00");
+        append(stamp + " app[web.1]: measure#db.latency=4ms count#db.queries=2 source=web.1\n" + stamp
+               + " heroku[web.1]: Error R14 (Memory quota exceeded)\n");
+
+        const int id = m_window->addSource(SourceSpec { SourceKind::File, path, true }, &error);
+        QVERIFY2(id > 0, qPrintable(error));
+        QVERIFY(m_window->sourcesTab()->message().startsWith(QStringLiteral("Added file")));
+        QVERIFY(m_window->config().tailFiles.contains(path));
+        std::optional<Config> saved = ConfigLoader::readFile(m_configPath, &error);
+        QVERIFY2(saved, qPrintable(error));
+        QCOMPARE(saved->tailFiles, QStringList { path });
+        QVERIFY(!saved->preview); // only the sources entries of the file change
+
+        const SourceModel *sources = m_window->sourcesTab()->model();
+        QTRY_VERIFY(sources->rowOfId(id) >= 0);
+        QTRY_COMPARE(sources->source(sources->rowOfId(id)).linesRead, quint64(2));
+        LinesTab *lines = m_window->linesTab();
+        QTRY_COMPARE(lines->model()->rowCount(), 2);
+        QCOMPARE(lines->model()->index(0, LineModel::Outcome).data().toString(), QStringLiteral("no metrics"));
+        QCOMPARE(lines->model()->index(1, LineModel::Outcome).data().toString(), QStringLiteral("2 metrics"));
+        QCOMPARE(lines->model()->index(1, LineModel::Source).data().toString(), QStringLiteral("file ") + path);
+        QVERIFY(lines->model()->index(1, LineModel::Became).data().toString().startsWith(
+            QStringLiteral("measure db.latency = 4\u2009ms, count db.queries = 2 · source=web.1 · window ")));
+
+        // Not seen: not captured.
+        m_window->tabs()->setCurrentIndex(MainWindow::OverviewPage);
+        QVERIFY(!m_window->lineCaptureOn());
+        append(stamp + " app[web.1]: count#unseen=1\n");
+        QTRY_COMPARE(sources->source(sources->rowOfId(id)).linesRead, quint64(3));
+        QTest::qWait(600);
+        QCOMPARE(lines->model()->rowCount(), 2);
+
+        // Enter on the line with metrics opens its bucket.
+        m_window->tabs()->setCurrentIndex(MainWindow::LinesPage);
+        QTRY_VERIFY(rowOf("db.latency") >= 0);
+        lines->view()->setFocus();
+        lines->view()->setCurrentIndex(lines->proxy()->index(1, 0));
+        QTest::keyClick(lines->view(), Qt::Key_Return);
+        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::BucketsPage));
+        QCOMPARE(m_window->bucketsTab()->selectedMetric().name, QByteArray("db.latency"));
+        QVERIFY(!m_window->lineCaptureOn());
+
+        m_window->tabs()->setCurrentIndex(MainWindow::LinesPage);
+        QVERIFY(m_window->lineCaptureOn());
+        m_window->hide();
+        QVERIFY(!m_window->lineCaptureOn());
+        m_window->show();
+        QVERIFY(m_window->lineCaptureOn());
+
+        m_window->removeSource(id);
+        QTRY_COMPARE(sources->rowOfId(id), -1);
+        QVERIFY(m_window->config().tailFiles.isEmpty());
+        saved = ConfigLoader::readFile(m_configPath, &error);
+        QVERIFY2(saved, qPrintable(error));
+        QVERIFY(saved->tailFiles.isEmpty());
+
+        // A source the engine refuses: the reason shows in the tab.
+        QCOMPARE(m_window->addSource(SourceSpec { SourceKind::Command, QStringLiteral(" "), false }, &error), 0);
+        QVERIFY(m_window->sourcesTab()->message().startsWith(QStringLiteral("Not added")));
+        QVERIFY(m_window->sourcesTab()->message().contains(error));
     }
 };
 

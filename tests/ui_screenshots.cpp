@@ -38,7 +38,6 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QTimeZone>
 
 #include <cmath>
 #include <cstdio>
@@ -275,7 +274,9 @@ QList<LineRecord> handMadeLines(const QDateTime &now)
             const qint64 stamp = atMs / 1000 - 190;
             r.kind = SourceKind::Heroku;
             r.sourceId = 3;
-            r.line = QDateTime::fromSecsSinceEpoch(stamp, QTimeZone::UTC).toString(Qt::ISODate).toUtf8()
+            r.line = QDateTime::fromSecsSinceEpoch(stamp, Qt::UTC)
+                         .toString(QStringLiteral("yyyy-MM-dd'T'HH:mm:ss.zzz'000+00:00'"))
+                         .toUtf8()
                 + " app[web.2]: measure#db.latency=9ms count#db.queries=3 source=web.2";
             r.outcome = ParseCounter::LinesLate;
             r.reason = "late by 190 s: older than 20 s (-recv-deadline 2 x 10 s windows)";
@@ -287,7 +288,7 @@ QList<LineRecord> handMadeLines(const QDateTime &now)
         r.sourceId = e.source;
         const qint64 stampMs = atMs - 150;
         const qint64 window = stampMs / 1000 / 10 * 10;
-        r.line = e.source == 3 ? QDateTime::fromMSecsSinceEpoch(stampMs, QTimeZone::UTC)
+        r.line = e.source == 3 ? QDateTime::fromMSecsSinceEpoch(stampMs, Qt::UTC)
                                          .toString(QStringLiteral("yyyy-MM-dd'T'HH:mm:ss.zzz'000+00:00'"))
                                          .toUtf8()
                     + ' ' + e.text

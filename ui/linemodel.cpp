@@ -239,6 +239,9 @@ QVariant LineModel::data(const QModelIndex &index, int role) const
         }
         return {};
     case Qt::ForegroundRole:
+        // Ordinary log lines recede; outcomes in colour.
+        if (index.column() == Became && r.flags == WithoutMetrics)
+            return QGuiApplication::palette().color(QPalette::PlaceholderText);
         if (index.column() != Outcome)
             return {};
         if (r.flags & Problem)

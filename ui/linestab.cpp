@@ -6,11 +6,15 @@
 #include "uiformat.h"
 
 #include <QComboBox>
+#include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSplitter>
+#include <QTextBrowser>
 #include <QVBoxLayout>
 
 namespace l2met {
@@ -23,6 +27,7 @@ LinesTab::LinesTab(QWidget *parent)
     , m_filter(new QLineEdit(this))
     , m_outcome(new QComboBox(this))
     , m_pause(new QPushButton(tr("Pause"), this))
+    , m_detail(new QTextBrowser(this))
     , m_count(new QLabel(this))
     , m_sampling(new QLabel(this))
 {
@@ -36,9 +41,9 @@ LinesTab::LinesTab(QWidget *parent)
     const QFontMetrics fm = fontMetrics();
     const auto width = [&fm](const QString &sample) { return fm.horizontalAdvance(sample) + 24; };
     header->resizeSection(LineModel::Time, width(QStringLiteral("00:00:00.000")));
-    header->resizeSection(LineModel::Source, width(QStringLiteral("heroku example-app")));
+    header->resizeSection(LineModel::Source, width(QStringLiteral("command bin/rails server")));
     header->resizeSection(LineModel::Outcome, width(tr("3 metrics, part skipped")));
-    header->resizeSection(LineModel::Became, width(QString(58, u'm')));
+    header->resizeSection(LineModel::Became, fm.averageCharWidth() * 64);
 
     m_filter->setObjectName(QStringLiteral("lines-filter"));
     m_filter->setPlaceholderText(tr("Filter by text in the line, what it became or its source"));
@@ -77,9 +82,22 @@ LinesTab::LinesTab(QWidget *parent)
     bottom->addStretch(1);
     bottom->addWidget(hint);
 
+    m_detail->setObjectName(QStringLiteral("lines-detail"));
+    m_detail->setPlaceholderText(tr("Select a line to see it whole, with every metric it became."));
+    m_detail->setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    m_detail->setMinimumHeight(fm.height() * 4);
+
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_view);
+    split->addWidget(m_detail);
+    split->setStretchFactor(0, 5);
+    split->setStretchFactor(1, 1);
+    split->setChildrenCollapsible(false);
+    split->setSizes({ fm.height() * 40, fm.height() * 7 });
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
-    layout->addWidget(m_view, 1);
+    layout->addWidget(split, 1);
     layout->addLayout(bottom);
 
     connect(m_filter, &QLineEdit::textChanged, this, [this](const QString &text) {
@@ -99,7 +117,9 @@ LinesTab::LinesTab(QWidget *parent)
     connect(clear, &QPushButton::clicked, this, [this] {
         m_model->clear();
         updateCount();
+        showDetail();
     });
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &LinesTab::showDetail);
     connect(m_view, &QAbstractItemView::activated, this, [this](const QModelIndex &index) { openRow(index.row()); });
     updateCount();
 }
@@ -131,6 +151,44 @@ bool LinesTab::openRow(int viewRow)
         return false;
     Q_EMIT openBucketRequested(LineModel::bucketOf(rec));
     return true;
+}
+
+void LinesTab::showDetail()
+{
+    const QModelIndex index = m_proxy->mapToSource(m_view->selectionModel()->currentIndex());
+    if (!index.isValid()) {
+        m_detail->clear();
+        return;
+    }
+    const int row = index.row();
+    const LineRecord &rec = m_model->record(row);
+    const auto cellText = [this, row](int column) {
+        return m_model->index(row, column).data().toString().toHtmlEscaped();
+    };
+    const QColor outcomeColour = m_model->index(row, LineModel::Outcome).data(Qt::ForegroundRole).value<QColor>();
+    QString html = QStringLiteral("<p><b>%1</b> · %2 · <span style=\"color:%3\">%4</span></p>")
+                       .arg(cellText(LineModel::Time), cellText(LineModel::Source),
+                            outcomeColour.isValid() ? outcomeColour.name() : palette().color(QPalette::Text).name(),
+                            cellText(LineModel::Outcome));
+    html += QStringLiteral("<p style=\"font-family:'%1'\">%2</p>")
+                .arg(QFontDatabase::systemFont(QFontDatabase::FixedFont).family(), cellText(LineModel::Line));
+    QStringList metrics;
+    for (const LineMeasurementRecord &m : rec.measurements) {
+        QString where = tr("window %1 (%2)").arg(UiFormat::localTime(m.window), UiFormat::seconds(rec.resolution));
+        if (!m.source.isEmpty())
+            where = QStringLiteral("source=") + QString::fromUtf8(m.source) + QStringLiteral(" · ") + where;
+        metrics.append((LineModel::measurementText(m) + QStringLiteral(" · ") + where).toHtmlEscaped());
+    }
+    if (!metrics.isEmpty()) {
+        const QString user = rec.user.isEmpty() ? QString() : tr(" for Librato user %1").arg(QString::fromUtf8(rec.user));
+        html += QStringLiteral("<p>") + tr("Became%1:").arg(user.toHtmlEscaped()) + QStringLiteral("<br>")
+            + metrics.join(QStringLiteral("<br>")) + QStringLiteral("</p>");
+    }
+    if (!rec.reason.isEmpty() || rec.measurements.isEmpty()) {
+        const QString reason = rec.reason.isEmpty() ? LineModel::becameText(rec) : QString::fromUtf8(rec.reason);
+        html += QStringLiteral("<p>") + reason.toHtmlEscaped() + QStringLiteral("</p>");
+    }
+    m_detail->setHtml(html);
 }
 
 QString LinesTab::countText() const

@@ -1,7 +1,8 @@
 // LinesTab: "why doesn't my metric show up?". The most recent lines, newest
 // at the top (LineModel behind a LineFilterProxy): time, source, outcome,
 // what each became (its measurements or the reason it produced none) and
-// the raw line. A text filter, an outcome filter (all / with metrics /
+// the raw line; under it the current line whole, each metric it became on
+// a line of its own. A text filter, an outcome filter (all / with metrics /
 // without metrics / problems), Pause (new lines are held back while
 // reading), Copy (the selected rows as TSV, like Ctrl+C) and Clear; a label
 // says how many lines are shown and whether capture is sampling. Enter or a
@@ -21,6 +22,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QTextBrowser;
 
 namespace l2met {
 
@@ -47,6 +49,7 @@ public:
     QLineEdit *filterEdit() const { return m_filter; }
     QComboBox *outcomeCombo() const { return m_outcome; }
     QPushButton *pauseButton() const { return m_pause; }
+    QTextBrowser *detail() const { return m_detail; }
     QString countText() const;
     // Opens the bucket of the line at a view row (false: it has none).
     bool openRow(int viewRow);
@@ -57,6 +60,7 @@ Q_SIGNALS:
 
 private:
     void updateCount();
+    void showDetail();
 
     LineModel *m_model;
     LineFilterProxy *m_proxy;
@@ -64,6 +68,7 @@ private:
     QLineEdit *m_filter;
     QComboBox *m_outcome;
     QPushButton *m_pause;
+    QTextBrowser *m_detail;
     QLabel *m_count;
     QLabel *m_sampling;
     bool m_capture = false;

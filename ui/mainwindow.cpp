@@ -200,6 +200,7 @@ bool MainWindow::startEngine(QString *error)
     Config engineConfig = m_config;
     if (engineConfig.concurrency == 0)
         engineConfig.concurrency = std::max(1, QThread::idealThreadCount() - 1);
+    m_addedSpecs.clear(); // ids are per engine run
     m_engine = std::make_unique<Engine>(engineConfig);
     m_engine->setParserNice(5);
     m_configTab->setEngine(m_engine.get());
@@ -404,6 +405,7 @@ int MainWindow::addSource(const SourceSpec &spec, QString *error)
         m_sources->showMessage(tr("Not added (%1): %2").arg(what, *error), true);
         return 0;
     }
+    m_addedSpecs.insert(id, spec);
     QString saveError;
     if (!saveSourceChange(spec, true, &saveError)) {
         m_sources->showMessage(tr("Added %1, but not saved to %2: %3").arg(what, m_configPath, saveError), true);
@@ -437,9 +439,13 @@ void MainWindow::removeSource(int id)
     m_engine->removeSource(id);
     if (row < 0)
         return;
+    // What was asked for (the config file's words), else what the engine says.
+    SourceSpec spec = status.spec.target.isEmpty() ? SourceSpec { status.kind, status.name, false } : status.spec;
+    if (m_addedSpecs.contains(id))
+        spec = m_addedSpecs.take(id);
     const QString what = SourceModel::describe(status.kind, status.name);
     QString saveError;
-    if (!saveSourceChange(status.spec, false, &saveError))
+    if (!saveSourceChange(spec, false, &saveError))
         m_sources->showMessage(tr("Removed %1, but not saved to %2: %3").arg(what, m_configPath, saveError), true);
     else
         m_sources->showMessage(tr("Removed %1.").arg(what), false);

@@ -27,6 +27,7 @@
 #include "ratetracker.h"
 #include "source/sourcestatus.h"
 
+#include <QHash>
 #include <QMainWindow>
 
 #include <memory>
@@ -135,6 +136,7 @@ private:
     Config m_config;
     QString m_configPath;
     std::unique_ptr<Engine> m_engine;
+    QHash<int, SourceSpec> m_addedSpecs; // sources added in this run, by id
     quint64 m_generation = 0; // snapshots of a replaced engine are ignored
     std::shared_ptr<const EngineSnapshot> m_pending;
     std::shared_ptr<const EngineSnapshot> m_lastSnapshot;

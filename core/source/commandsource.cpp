@@ -201,7 +201,7 @@ void CommandSource::stop()
         }
     }
     endAllData();
-    setState(SourceState::Stopped);
+    markStopped();
 }
 
 } // namespace l2met

@@ -140,7 +140,7 @@ void FileTailSource::stop()
     m_timer->stop();
     closeFile();
     endAllData();
-    setState(SourceState::Stopped);
+    markStopped();
 }
 
 } // namespace l2met

@@ -72,11 +72,16 @@ void Source::setState(SourceState state, const QString &detail, const QString &l
         line += QLatin1String(" detail=") + logfmtValue(detail);
     if (state == SourceState::Failed)
         qCWarning(lcSource).noquote() << line;
-    else if (detail == kInboxFull || m_waitingForRoom)
-        qCDebug(lcSource).noquote() << line; // back-pressure comes and goes: not worth a line each time
-    else
-        qCInfo(lcSource).noquote() << line;
+    else if (detail != kInboxFull && !m_waitingForRoom)
+        qCInfo(lcSource).noquote() << line; // back-pressure comes and goes with every batch: no line each time
     Q_EMIT stateChanged();
+}
+
+void Source::markStopped()
+{
+    const SourceState now = state();
+    if (now != SourceState::Ended && now != SourceState::Failed)
+        setState(SourceState::Stopped);
 }
 
 void Source::setExitStatus(int exitStatus)

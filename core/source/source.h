@@ -100,6 +100,9 @@ protected:
     // Logs the change (logfmt; logExtra replaces "detail=..." when given,
     // e.g. "in=4s"); Failed at warning level.
     void setState(SourceState state, const QString &detail = {}, const QString &logExtra = {});
+    // For stop(): Stopped, unless the source already Ended or Failed (what
+    // the headless summary and the window should keep showing).
+    void markStopped();
     void setExitStatus(int exitStatus);
     SourceState state() const;
     void setPushMode(PushMode mode) { m_pushMode = mode; }

@@ -106,7 +106,7 @@ void StdinSource::stop()
     if (m_fileTimer)
         m_fileTimer->stop();
     endAllData();
-    setState(SourceState::Stopped);
+    markStopped();
 }
 
 } // namespace l2met

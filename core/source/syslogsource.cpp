@@ -333,7 +333,7 @@ void SyslogSource::stop()
     setPushMode(PushMode::Wait); // what is batched goes in, unless the inbox is closed
     endAllData();
     m_boundPort.store(0);
-    setState(SourceState::Stopped);
+    markStopped();
 }
 
 } // namespace l2met
