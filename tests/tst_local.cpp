@@ -31,7 +31,9 @@ QByteArray mixedLines()
     const QByteArray clock = now.toLocalTime().toString(QStringLiteral("HH:mm:ss")).toLatin1();
     QByteArray out;
     out += stamp + " app[web.1]: at=info measure#db.latency=4ms count#db.queries=2\n";
-    out += stamp + " heroku[router]: at=info method=GET path=\"/\" connect=1ms service=18ms status=200 bytes=13\n";
+    out += stamp
+        + " heroku[router]: at=info method=GET path=\"/\" connect=1ms service=18ms status=200 "
+          "bytes=13\n";
     out += stamp + " heroku[web.1]: Error R14 (Memory quota exceeded)\n";
     out += clock + " worker.1 | measure#job.duration=1.25s count#job.done\n";
     out += "\x1b[36m" + clock + " web.1    |\x1b[0m sample#queue.depth=7\n";
@@ -68,13 +70,21 @@ private:
 
     QStringList baseArgs() const
     {
-        return { QStringLiteral("--no-gui"), QStringLiteral("--config"),
-                 m_dir.filePath(QStringLiteral("l2met.conf")), QStringLiteral("-port"), QStringLiteral("0"),
-                 QStringLiteral("--bind"), QStringLiteral("127.0.0.1"), QStringLiteral("-flush-interval"),
-                 QStringLiteral("100ms"), QStringLiteral("-outlet-interval"), QStringLiteral("100ms") };
+        return { QStringLiteral("--no-gui"),
+                 QStringLiteral("--config"),
+                 m_dir.filePath(QStringLiteral("l2met.conf")),
+                 QStringLiteral("-port"),
+                 QStringLiteral("0"),
+                 QStringLiteral("--bind"),
+                 QStringLiteral("127.0.0.1"),
+                 QStringLiteral("-flush-interval"),
+                 QStringLiteral("100ms"),
+                 QStringLiteral("-outlet-interval"),
+                 QStringLiteral("100ms") };
     }
 
-    void startL2met(QProcess &p, const QStringList &args, const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
+    void startL2met(QProcess &p, const QStringList &args,
+                    const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
     {
         QProcessEnvironment e = env;
         e.remove(QStringLiteral("LIBRATO_USER"));
@@ -97,7 +107,9 @@ private Q_SLOTS:
     void stdinPreviewPipe()
     {
         QProcess l2met;
-        startL2met(l2met, { QStringLiteral("--stdin"), QStringLiteral("--preview"), QStringLiteral("-v") });
+        startL2met(
+            l2met,
+            { QStringLiteral("--stdin"), QStringLiteral("--preview"), QStringLiteral("-v") });
         l2met.write(mixedLines());
         l2met.closeWriteChannel();
         QVERIFY(l2met.waitForFinished(30000));
@@ -110,22 +122,36 @@ private Q_SLOTS:
         const auto gauges = gaugesOf(out);
         // web.1's line: source from the dyno; the router line: router.*.
         QVERIFY2(gauges.contains(u"db.latency"_qs), out.constData());
-        QCOMPARE(gauges.value(u"db.latency"_qs).constFirst().value(QLatin1String("source")).toString(), u"web.1"_qs);
-        QCOMPARE(gauges.value(u"db.latency"_qs).constFirst().value(QLatin1String("count")).toInt(), 1);
-        QCOMPARE(gauges.value(u"db.queries"_qs).constFirst().value(QLatin1String("value")).toDouble(), 2.0);
+        QCOMPARE(
+            gauges.value(u"db.latency"_qs).constFirst().value(QLatin1String("source")).toString(),
+            u"web.1"_qs);
+        QCOMPARE(gauges.value(u"db.latency"_qs).constFirst().value(QLatin1String("count")).toInt(),
+                 1);
+        QCOMPARE(
+            gauges.value(u"db.queries"_qs).constFirst().value(QLatin1String("value")).toDouble(),
+            2.0);
         QVERIFY(gauges.contains(u"router.service"_qs));
-        QCOMPARE(gauges.value(u"job.duration"_qs).constFirst().value(QLatin1String("source")).toString(), u"worker.1"_qs);
-        QCOMPARE(gauges.value(u"queue.depth"_qs).constFirst().value(QLatin1String("value")).toDouble(), 7.0);
-        QCOMPARE(gauges.value(u"renders"_qs).constFirst().value(QLatin1String("value")).toDouble(), 3.0);
+        QCOMPARE(
+            gauges.value(u"job.duration"_qs).constFirst().value(QLatin1String("source")).toString(),
+            u"worker.1"_qs);
+        QCOMPARE(
+            gauges.value(u"queue.depth"_qs).constFirst().value(QLatin1String("value")).toDouble(),
+            7.0);
+        QCOMPARE(gauges.value(u"renders"_qs).constFirst().value(QLatin1String("value")).toDouble(),
+                 3.0);
         QVERIFY(!gauges.contains(u"render.time"_qs));
         QVERIFY(!gauges.contains(u"never"_qs));
         // Local windows are --local-resolution (10 s) long.
-        const qint64 t = gauges.value(u"db.latency"_qs).constFirst().value(QLatin1String("measure_time")).toInteger();
+        const qint64 t = gauges.value(u"db.latency"_qs)
+                             .constFirst()
+                             .value(QLatin1String("measure_time"))
+                             .toInteger();
         QCOMPARE(t % 10, 0);
 
         // The table at exit names every metric.
         QVERIFY2(err.contains("previewed metrics:"), err.constData());
-        for (const char *name : { "db.latency", "router.service", "job.duration", "queue.depth", "renders" })
+        for (const char *name :
+             { "db.latency", "router.service", "job.duration", "queue.depth", "renders" })
             QVERIFY2(err.contains(name), name);
         // Final counters (-v logs them): 8 lines, each in one outcome.
         const auto counter = [&err](const char *name) {
@@ -152,17 +178,20 @@ private Q_SLOTS:
         env.insert(QStringLiteral("LIBRATO_USER"), QStringLiteral("dev@example.com"));
         env.insert(QStringLiteral("LIBRATO_TOKEN"), QStringLiteral("local-api-token"));
         QProcess l2met;
-        startL2met(l2met,
-                   { QStringLiteral("--librato-url"), librato.url().toString(), QStringLiteral("--"),
-                     QStringLiteral("sh"), QStringLiteral("-c"),
-                     QStringLiteral("echo 'measure#boot.time=250ms count#boots=1'; echo 'to stderr' >&2; exit 3") },
-                   env);
+        startL2met(
+            l2met,
+            { QStringLiteral("--librato-url"), librato.url().toString(), QStringLiteral("--"),
+              QStringLiteral("sh"), QStringLiteral("-c"),
+              QStringLiteral(
+                  "echo 'measure#boot.time=250ms count#boots=1'; echo 'to stderr' >&2; exit 3") },
+            env);
         // The fake Librato answers from this thread's event loop.
         QTRY_COMPARE_WITH_TIMEOUT(l2met.state(), QProcess::NotRunning, 30000);
         const QByteArray out = l2met.readAllStandardOutput();
         const QByteArray err = l2met.readAllStandardError();
         QCOMPARE(l2met.exitCode(), 3);
-        QVERIFY2(out.contains("measure#boot.time=250ms count#boots=1\n"), out.constData()); // as tee would
+        QVERIFY2(out.contains("measure#boot.time=250ms count#boots=1\n"),
+                 out.constData()); // as tee would
         QVERIFY2(err.contains("to stderr\n"), err.constData());
         QVERIFY2(!err.contains("local-api-token"), "the token is never logged");
         bool boot = false;
@@ -179,12 +208,14 @@ private Q_SLOTS:
     void signalIsForwardedToTheCommand()
     {
         QProcess l2met;
-        startL2met(l2met, { QStringLiteral("--preview"), QStringLiteral("--"), QStringLiteral("sh"),
-                            QStringLiteral("-c"),
-                            QStringLiteral("trap 'echo got-term; exit 42' TERM; echo ready; "
-                                           "while :; do sleep 0.05; done") });
+        startL2met(l2met,
+                   { QStringLiteral("--preview"), QStringLiteral("--"), QStringLiteral("sh"),
+                     QStringLiteral("-c"),
+                     QStringLiteral("trap 'echo got-term; exit 42' TERM; echo ready; "
+                                    "while :; do sleep 0.05; done") });
         QByteArray output;
-        QTRY_VERIFY_WITH_TIMEOUT((output += l2met.readAllStandardOutput()).contains("ready"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT((output += l2met.readAllStandardOutput()).contains("ready"),
+                                 10000);
         ::kill(pid_t(l2met.processId()), SIGTERM);
         QVERIFY(l2met.waitForFinished(20000));
         QCOMPARE(l2met.exitCode(), 42);
@@ -206,10 +237,14 @@ private Q_SLOTS:
                     return line.mid(series.size() + 1).toDouble();
             return -1.0;
         };
-        QTRY_COMPARE_WITH_TIMEOUT(value("l2met_source_lines{source_kind=\"stdin\",outcome=\"lines_aggregated\"}"), 1.0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            value("l2met_source_lines{source_kind=\"stdin\",outcome=\"lines_aggregated\"}"), 1.0,
+            10000);
         QCOMPARE(value("l2met_source_lines{source_kind=\"stdin\",outcome=\"lines_invalid\"}"), 1.0);
-        QCOMPARE(value("l2met_source_lines{source_kind=\"stdin\",outcome=\"lines_no_metrics\"}"), 1.0);
-        QCOMPARE(value("l2met_source_lines{source_kind=\"drain\",outcome=\"lines_aggregated\"}"), 0.0);
+        QCOMPARE(value("l2met_source_lines{source_kind=\"stdin\",outcome=\"lines_no_metrics\"}"),
+                 1.0);
+        QCOMPARE(value("l2met_source_lines{source_kind=\"drain\",outcome=\"lines_aggregated\"}"),
+                 0.0);
         l2met.closeWriteChannel();
         QVERIFY(l2met.waitForFinished(20000));
         QCOMPARE(l2met.exitCode(), 0);

@@ -451,8 +451,19 @@ int main(int argc, char **argv)
         for (const int tab : { int(MainWindow::SourcesPage), int(MainWindow::LinesPage) }) {
             window.tabs()->setCurrentIndex(tab);
             applyHandMade(window);
-            if (tab == MainWindow::SourcesPage)
+            if (tab == MainWindow::SourcesPage) {
                 window.sourcesTab()->selectId(3);
+            } else {
+                // The line with a bad piece: what it became, and why not all of it.
+                LinesTab *lines = window.linesTab();
+                for (int row = 0; row < lines->proxy()->rowCount(); ++row) {
+                    if (lines->model()->record(lines->proxy()->mapToSource(lines->proxy()->index(row, 0)).row()).reason.startsWith("skipped")) {
+                        lines->view()->selectionModel()->setCurrentIndex(
+                            lines->proxy()->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+                        break;
+                    }
+                }
+            }
             settle(200);
             const bool saved = window.grab().save(path(tab, darkened));
             std::printf("%s %s\n", saved ? "wrote" : "FAILED", qPrintable(path(tab, darkened)));

@@ -177,7 +177,7 @@ void LinesTab::showDetail()
         QString where = tr("window %1 (%2)").arg(UiFormat::localTime(m.window), UiFormat::seconds(rec.resolution));
         if (!m.source.isEmpty())
             where = QStringLiteral("source=") + QString::fromUtf8(m.source) + QStringLiteral(" · ") + where;
-        metrics.append((LineModel::measurementText(m) + QStringLiteral(" · ") + where).toHtmlEscaped());
+        metrics.append(QString(LineModel::measurementText(m) + QStringLiteral(" · ") + where).toHtmlEscaped());
     }
     if (!metrics.isEmpty()) {
         const QString user = rec.user.isEmpty() ? QString() : tr(" for Librato user %1").arg(QString::fromUtf8(rec.user));

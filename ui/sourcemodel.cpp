@@ -153,7 +153,7 @@ QVariant SourceModel::data(const QModelIndex &index, int role) const
             return dropsCounted ? UiFormat::count(s.linesDropped) : QStringLiteral("–");
         case LastSeen: {
             if (!s.lastLineAt.isValid())
-                return tr("never");
+                return s.linesRead == 0 ? tr("never") : QStringLiteral("–");
             const qint64 ago = m_now.isValid() ? std::max<qint64>(0, s.lastLineAt.secsTo(m_now)) : 0;
             const QString when = UiFormat::localTime(s.lastLineAt);
             return ago < 1 ? tr("%1 (just now)").arg(when)

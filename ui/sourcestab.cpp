@@ -10,6 +10,7 @@
 #include <QEvent>
 #include <QFileDialog>
 #include <QDir>
+#include <QFontDatabase>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -19,6 +20,8 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTextBrowser>
 #include <QVBoxLayout>
 
 namespace l2met {
@@ -31,6 +34,7 @@ SourcesTab::SourcesTab(QWidget *parent)
     , m_remove(new QPushButton(tr("Remove"), this))
     , m_fromStart(new QCheckBox(tr("from the start"), this))
     , m_message(new QLabel(this))
+    , m_detail(new QTextBrowser(this))
 {
     auto *proxy = new QSortFilterProxyModel(this);
     proxy->setSourceModel(m_model);
@@ -50,7 +54,7 @@ SourcesTab::SourcesTab(QWidget *parent)
     header->resizeSection(SourceModel::WithMetrics, width(tr("With metrics")));
     header->resizeSection(SourceModel::Malformed, width(tr("Malformed")));
     header->resizeSection(SourceModel::Dropped, width(tr("Dropped")));
-    header->resizeSection(SourceModel::LastSeen, width(QStringLiteral("00:00:00 (59 min 59 s ago)")));
+    header->resizeSection(SourceModel::LastSeen, width(QStringLiteral("00:00:00 (2 min 5 s ago)")));
 
     auto *addCommand = new QPushButton(tr("Add command…"), this);
     addCommand->setObjectName(QStringLiteral("sources-add-command"));
@@ -98,11 +102,31 @@ SourcesTab::SourcesTab(QWidget *parent)
     helpText->setTextInteractionFlags(Qt::TextSelectableByMouse);
     helpLayout->addWidget(helpText);
 
+    auto *detailBox = new QGroupBox(tr("Selected source"), this);
+    auto *detailLayout = new QVBoxLayout(detailBox);
+    m_detail->setObjectName(QStringLiteral("sources-detail"));
+    m_detail->setPlaceholderText(tr("Select a source to see its last line whole."));
+    m_detail->setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    m_detail->setFrameShape(QFrame::NoFrame);
+    detailLayout->addWidget(m_detail);
+
+    auto *bottom = new QWidget(this);
+    auto *bottomLayout = new QHBoxLayout(bottom);
+    bottomLayout->setContentsMargins(0, 0, 0, 0);
+    bottomLayout->addWidget(detailBox, 1);
+    bottomLayout->addWidget(help, 1);
+
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_view);
+    split->addWidget(bottom);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setChildrenCollapsible(false);
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(buttons);
     layout->addWidget(m_message);
-    layout->addWidget(m_view, 1);
-    layout->addWidget(help);
+    layout->addWidget(split, 1);
 
     connect(addCommand, &QPushButton::clicked, this, &SourcesTab::askCommand);
     connect(addFile, &QPushButton::clicked, this, &SourcesTab::askFile);
@@ -147,6 +171,33 @@ void SourcesTab::updateButtons()
     const SourceStatus *s = row >= 0 ? &m_model->source(row) : nullptr;
     m_stop->setEnabled(s && SourceModel::canStop(*s));
     m_remove->setEnabled(s && SourceModel::canRemove(*s));
+    if (!s) {
+        m_detailHtml.clear();
+        m_detail->clear();
+        return;
+    }
+    const auto number = [](quint64 n) { return UiFormat::count(n); };
+    QString html = QStringLiteral("<p><b>%1</b> · %2</p>")
+                       .arg(SourceModel::describe(s->kind, s->name).toHtmlEscaped(),
+                            SourceModel::stateText(*s).toHtmlEscaped());
+    html += QStringLiteral("<p>")
+        + tr("%1 lines read: %2 with metrics, %3 malformed, %4 other (no metrics, late, early)")
+              .arg(number(s->linesRead), number(s->linesWithMetrics), number(s->linesMalformed),
+                   number(s->linesOther));
+    if (s->kind == SourceKind::Syslog)
+        html += tr("; %1 datagrams lost while the inbox was full").arg(number(s->linesDropped));
+    html += QStringLiteral(".</p>");
+    if (!s->lastLine.isEmpty()) {
+        html += QStringLiteral("<p>") + tr("Last line, at %1:").arg(UiFormat::localTime(s->lastLineAt))
+            + QStringLiteral("<br><span style=\"font-family:'%1'\">%2</span></p>")
+                  .arg(QFontDatabase::systemFont(QFontDatabase::FixedFont).family(),
+                       m_model->index(row, SourceModel::LastLine).data().toString().toHtmlEscaped());
+    }
+    // Only when it changed: a selection in it survives the snapshots.
+    if (html != m_detailHtml) {
+        m_detailHtml = html;
+        m_detail->setHtml(html);
+    }
 }
 
 void SourcesTab::showMessage(const QString &text, bool error)

@@ -1,8 +1,8 @@
 // SourcesTab: where lines come from (SourceModel: the drain, stdin,
 // commands, tailed files, Heroku apps, syslog) with their state and
-// counters, and buttons to add a command, a file (optionally read from its
-// start) or a Heroku app, and to stop or remove the selected source (not the
-// drain nor stdin). The tab only asks: the window runs the engine calls
+// counters, the selected one in full (its last line whole), and buttons to
+// add a command, a file (optionally read from its start) or a Heroku app,
+// and to stop or remove the selected source (not the drain nor stdin). The tab only asks: the window runs the engine calls
 // (addRequested, stopRequested, removeRequested) and answers with
 // showMessage(), shown under the buttons.
 //
@@ -16,6 +16,7 @@
 class QCheckBox;
 class QLabel;
 class QPushButton;
+class QTextBrowser;
 
 namespace l2met {
 
@@ -40,6 +41,7 @@ public:
     QCheckBox *fromStartBox() const { return m_fromStart; }
     QPushButton *stopButton() const { return m_stop; }
     QPushButton *removeButton() const { return m_remove; }
+    QTextBrowser *detail() const { return m_detail; }
     // The id of the selected source; -1 when none.
     int selectedId() const;
     bool selectId(int id);
@@ -63,7 +65,7 @@ private:
     void askCommand();
     void askFile();
     void askHerokuApp();
-    void updateButtons();
+    void updateButtons(); // and the detail of the selected source
     void paintMessage();
 
     SourceModel *m_model;
@@ -72,6 +74,8 @@ private:
     QPushButton *m_remove;
     QCheckBox *m_fromStart;
     QLabel *m_message;
+    QTextBrowser *m_detail;
+    QString m_detailHtml;
     QString m_messageText;
     bool m_messageIsError = false;
 };

@@ -263,6 +263,20 @@ bool Engine::startHttp(QString *error)
             m_metrics->gauge("register_buckets", "buckets in the register").set(m_register->bucketCount());
             m_metrics->gauge("register_values", "values in the register").set(m_register->valueCount());
         }
+        if (m_inbox) {
+            // Lines local sources read but could not keep (UDP syslog while
+            // the inbox was full), by kind.
+            std::map<SourceKind, quint64> dropped;
+            for (const SourceStatus &status : sourceStatuses())
+                dropped[status.kind] += status.linesDropped;
+            for (const auto &[kind, lines] : dropped) {
+                m_metrics
+                    ->gauge("source_lines_dropped",
+                            "lines a local source read but lost (UDP syslog while the inbox was full)",
+                            QByteArray("source_kind=\"") + sourceKindName(kind) + '"')
+                    .set(double(lines));
+            }
+        }
         if (m_reader) {
             int held = 0;
             for (const PartitionScan &scan : m_reader->scans())

@@ -12,8 +12,7 @@ LineCapture::LineCapture(LineTap *tap, int budget, LineRecord templateRecord, qi
     , m_template(std::move(templateRecord))
     , m_atMs(QDateTime::currentMSecsSinceEpoch())
     , m_recvDeadline(recvDeadline)
-{
-}
+{ }
 
 LineCapture::~LineCapture()
 {
@@ -48,7 +47,8 @@ QByteArray LineCapture::reason(const LineReport &report, qint32 resolution, qint
     if (report.problem != ParseCounter::Count_) {
         problem = problemWords(report.problem);
         if (!report.problemPiece.empty())
-            problem += ": " + QByteArray(report.problemPiece.data(), qsizetype(report.problemPiece.size()));
+            problem += ": "
+                + QByteArray(report.problemPiece.data(), qsizetype(report.problemPiece.size()));
     }
     const qint64 tolerance = qint64(recvDeadline) * resolution;
     switch (report.outcome) {
@@ -60,8 +60,9 @@ QByteArray LineCapture::reason(const LineReport &report, qint32 resolution, qint
         return "every metric malformed: " + problem;
     case ParseCounter::LinesLate:
         return "late by " + QByteArray::number(-report.offsetSeconds) + " s: older than "
-            + QByteArray::number(tolerance) + " s (-recv-deadline " + QByteArray::number(recvDeadline)
-            + " x " + QByteArray::number(resolution) + " s windows)";
+            + QByteArray::number(tolerance) + " s (-recv-deadline "
+            + QByteArray::number(recvDeadline) + " x " + QByteArray::number(resolution)
+            + " s windows)";
     case ParseCounter::LinesEarly:
         return "early by " + QByteArray::number(report.offsetSeconds) + " s: stamped more than "
             + QByteArray::number(tolerance) + " s ahead (is the clock right?)";

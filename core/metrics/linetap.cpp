@@ -10,8 +10,7 @@ namespace l2met {
 LineTap::LineTap(int capacity, int linesPerSecond)
     : m_capacity(std::max(1, capacity))
     , m_linesPerSecond(std::max(1, linesPerSecond))
-{
-}
+{ }
 
 void LineTap::setEnabled(bool enabled)
 {
@@ -64,7 +63,8 @@ QList<LineRecord> LineTap::since(quint64 after, int max) const
     // seq is dense, so the first record wanted is found by arithmetic.
     const quint64 first = m_records.front().seq;
     size_t start = after >= first ? size_t(after - first + 1) : 0;
-    start = std::max(start, m_records.size() > size_t(max) ? m_records.size() - size_t(max) : size_t(0));
+    start = std::max(start,
+                     m_records.size() > size_t(max) ? m_records.size() - size_t(max) : size_t(0));
     out.reserve(qsizetype(m_records.size() - start));
     for (size_t i = start; i < m_records.size(); ++i)
         out.append(m_records[i]);

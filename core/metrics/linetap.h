@@ -36,15 +36,16 @@ struct LineMeasurementRecord
 
 struct LineRecord
 {
-    quint64 seq = 0;          // 1, 2, ... in capture order
-    qint64 atMs = 0;          // when it was parsed, unix milliseconds
+    quint64 seq = 0; // 1, 2, ... in capture order
+    qint64 atMs = 0; // when it was parsed, unix milliseconds
     SourceKind kind = SourceKind::Drain;
     int sourceId = 0;
-    QByteArray user;          // Librato user (never a token)
+    QByteArray user; // Librato user (never a token)
     qint32 resolution = 60;
-    QByteArray line;          // the raw line, cut at kMaxLine bytes
+    QByteArray line; // the raw line, cut at kMaxLine bytes
     ParseCounter outcome = ParseCounter::LinesNoMetrics; // the line outcome
-    QByteArray reason;        // why it produced nothing (or what was skipped in it); empty when all went well
+    QByteArray
+        reason; // why it produced nothing (or what was skipped in it); empty when all went well
     QList<LineMeasurementRecord> measurements;
 
     static constexpr int kMaxLine = 2000;
@@ -81,7 +82,7 @@ private:
     mutable QMutex m_mutex;
     std::deque<LineRecord> m_records;
     quint64 m_seq = 0;
-    qint64 m_second = 0;   // budget window, unix seconds
+    qint64 m_second = 0; // budget window, unix seconds
     int m_usedThisSecond = 0;
     quint64 m_sampledOut = 0;
     qint64 m_lastSampledSecond = 0;

@@ -51,10 +51,10 @@ QString PreviewSummary::table() const
                   QStringLiteral("last") });
     for (const auto &[key, row] : m_rows) {
         const auto &[name, type, units] = key;
-        rows.append({ QString::fromUtf8(name), QString::fromLatin1(bucketTypeName(BucketType(type))),
-                      QString::fromUtf8(units), QString::number(row.windows),
-                      QString::number(row.count), QString::number(row.sum, 'g', 12),
-                      QString::number(row.last, 'g', 12) });
+        rows.append(
+            { QString::fromUtf8(name), QString::fromLatin1(bucketTypeName(BucketType(type))),
+              QString::fromUtf8(units), QString::number(row.windows), QString::number(row.count),
+              QString::number(row.sum, 'g', 12), QString::number(row.last, 'g', 12) });
     }
     QList<int> widths(rows.constFirst().size(), 0);
     for (const QStringList &r : std::as_const(rows))

@@ -11,12 +11,12 @@
 namespace l2met {
 
 enum class SourceKind : quint8 {
-    Drain,   // POST /logs (logplex bodies)
-    Stdin,   // --stdin
+    Drain, // POST /logs (logplex bodies)
+    Stdin, // --stdin
     Command, // -- CMD ARGS... (the child's stdout and stderr)
-    File,    // --tail FILE
-    Heroku,  // --heroku-app APP (heroku logs --tail)
-    Syslog,  // --syslog HOST:PORT (TCP and UDP)
+    File, // --tail FILE
+    Heroku, // --heroku-app APP (heroku logs --tail)
+    Syslog, // --syslog HOST:PORT (TCP and UDP)
 };
 
 // "drain", "stdin", "command", "file", "heroku", "syslog": the source_kind
@@ -25,12 +25,12 @@ const char *sourceKindName(SourceKind kind);
 
 enum class SourceState : quint8 {
     Starting,
-    Running,      // reading
-    Waiting,      // the file is not there yet, or the inbox is full
+    Running, // reading
+    Waiting, // the file is not there yet, or the inbox is full
     Reconnecting, // heroku logs exited; restarting after a back-off
-    Ended,        // end of input (stdin) or the command exited
-    Failed,       // cannot run at all (CLI not installed, port taken...)
-    Stopped,      // stopped by the user or at shutdown
+    Ended, // end of input (stdin) or the command exited
+    Failed, // cannot run at all (CLI not installed, port taken...)
+    Stopped, // stopped by the user or at shutdown
 };
 
 const char *sourceStateName(SourceState state);
@@ -52,19 +52,21 @@ struct SourceStatus
     int id = 0; // unique per engine run; 0 is the drain
     SourceKind kind = SourceKind::Drain;
     SourceSpec spec;
-    QString name;   // what the user named: "stdin", "bin/rails s", "/var/log/app.log", "APP", "127.0.0.1:5514"
+    QString name; // what the user named: "stdin", "bin/rails s", "/var/log/app.log", "APP",
+                  // "127.0.0.1:5514"
     SourceState state = SourceState::Starting;
-    QString detail; // e.g. "exited with status 1", "heroku CLI not installed", "reconnecting in 4 s"
+    QString
+        detail; // e.g. "exited with status 1", "heroku CLI not installed", "reconnecting in 4 s"
     int exitStatus = -1; // Command: the child's exit status once it ended (128+N for signal N)
     // Counted by the source as it reads.
     quint64 linesRead = 0;
     quint64 linesDropped = 0; // UDP syslog only: datagrams lost while the inbox was full
-    QByteArray lastLine;      // cut at 400 bytes
+    QByteArray lastLine; // cut at 400 bytes
     QDateTime lastLineAt;
     // Counted by the parsers (outcomes of the lines of this source).
     quint64 linesWithMetrics = 0; // lines_aggregated
-    quint64 linesMalformed = 0;   // invalid, bad header, malformed frames
-    quint64 linesOther = 0;       // no metrics, late, early, notices
+    quint64 linesMalformed = 0; // invalid, bad header, malformed frames
+    quint64 linesOther = 0; // no metrics, late, early, notices
 };
 
 } // namespace l2met
