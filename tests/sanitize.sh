@@ -47,7 +47,7 @@ tsan)
   link="-fsanitize=thread"
   debug_flags="-g -O1"
   gui=OFF
-  tsan_tests=(tst_engine tst_store tst_redisstore tst_receiver tst_libratooutlet)
+  tsan_tests=(tst_engine tst_store tst_redisstore tst_receiver tst_libratooutlet tst_sources)
   targets=("${tsan_tests[@]}")
   tests_regex="^($(IFS='|'; echo "${tsan_tests[*]}"))\$"
   ;;

@@ -4,10 +4,13 @@
 // preview (JSON lines on stdout, a table on stderr) or to a fake Librato with
 // LIBRATO_USER/LIBRATO_TOKEN; the child's exit status and signals; every line
 // in exactly one outcome counter, per source kind.
+#include "auth/fernet.h"
+#include "engine/engine.h"
 #include "enginetestkit.h"
 #include "fakelibrato.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -219,6 +222,67 @@ private Q_SLOTS:
         ::kill(pid_t(l2met.processId()), SIGTERM);
         QVERIFY(l2met.waitForFinished(20000));
         QCOMPARE(l2met.exitCode(), 42);
+    }
+
+    // In the engine: a followed file's lines show in the Sources view with
+    // their outcomes, and the Lines view says what each became or why not.
+    void engineSourcesAndLinesView()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("app.log"));
+        Config c;
+        c.bind = QStringLiteral("127.0.0.1");
+        c.port = 0;
+        c.secrets = Fernet::generateKey();
+        c.preview = true;
+        c.flushIntervalMs = 50;
+        c.outletIntervalMs = 50;
+        c.tailFiles = { path };
+        Engine engine(c);
+        QString error;
+        QVERIFY2(engine.start(&error), qPrintable(error));
+        engine.setLineCapture(true);
+        const auto fileSource = [&engine]() {
+            for (const SourceStatus &s : engine.snapshot()->sources)
+                if (s.kind == SourceKind::File)
+                    return s;
+            return SourceStatus();
+        };
+        // Not there yet: waiting.
+        QTRY_COMPARE_WITH_TIMEOUT(fileSource().state, SourceState::Waiting, 5000);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Append));
+        file.write("measure#page.load=120ms source=browser\nmeasure#oops=abc\nhello there\n");
+        file.flush();
+        QTRY_COMPARE_WITH_TIMEOUT(fileSource().linesRead, 3u, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(fileSource().linesWithMetrics, 1u, 10000);
+        QCOMPARE(fileSource().linesMalformed, 1u);
+        QCOMPARE(fileSource().linesOther, 1u);
+        QCOMPARE(fileSource().state, SourceState::Running);
+        QCOMPARE(fileSource().lastLine, QByteArray("hello there"));
+
+        // The drain is listed too (id 0), and the lines' fate is told.
+        QList<LineRecord> lines;
+        QTRY_VERIFY_WITH_TIMEOUT((lines = engine.snapshot()->lines).size() >= 3, 10000);
+        QCOMPARE(lines.size(), 3);
+        QCOMPARE(lines[0].outcome, ParseCounter::LinesAggregated);
+        QCOMPARE(lines[0].measurements.size(), 1);
+        QCOMPARE(lines[0].measurements[0].name, QByteArray("page.load"));
+        QCOMPARE(lines[0].measurements[0].units, QByteArray("ms"));
+        QCOMPARE(lines[0].measurements[0].source, QByteArray("browser"));
+        QCOMPARE(lines[0].measurements[0].window % 10, 0);
+        QCOMPARE(lines[0].kind, SourceKind::File);
+        QCOMPARE(lines[1].outcome, ParseCounter::LinesInvalid);
+        QVERIFY2(lines[1].reason.contains("not a number: measure#oops=abc"), lines[1].reason.constData());
+        QCOMPARE(lines[2].outcome, ParseCounter::LinesNoMetrics);
+        QVERIFY(lines[2].reason.startsWith("no metrics"));
+        // Capture off: new lines are not captured.
+        engine.setLineCapture(false);
+        file.write("measure#later=1\n");
+        file.flush();
+        QTRY_COMPARE_WITH_TIMEOUT(fileSource().linesRead, 4u, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(fileSource().linesWithMetrics, 2u, 10000);
+        QCOMPARE(engine.snapshot()->lines.size(), 3);
+        engine.shutdown(10000);
     }
 
     // /metrics counts lines per source kind, exactly.

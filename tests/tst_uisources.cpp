@@ -175,7 +175,8 @@ private Q_SLOTS:
         QVERIFY(cell(m, 0, SourceModel::LastSeen).endsWith(QStringLiteral("(4 s ago)")));
         QCOMPARE(cell(m, 0, SourceModel::LastLine), QStringLiteral("measure#db.latency=4ms [0m"));
         QCOMPARE(cell(m, 1, SourceModel::State), QStringLiteral("ended: exited with status 1"));
-        QCOMPARE(cell(m, 1, SourceModel::LastSeen), QStringLiteral("never"));
+        QCOMPARE(cell(m, 1, SourceModel::LastSeen), QStringLiteral("–")); // read lines, time unknown
+        QCOMPARE(cell(m, 2, SourceModel::LastSeen), QStringLiteral("never"));
         QCOMPARE(cell(m, 2, SourceModel::State), QStringLiteral("waiting for the file"));
         QCOMPARE(cell(m, 3, SourceModel::State), QStringLiteral("failed: heroku CLI not installed"));
         QCOMPARE(m.index(3, SourceModel::State).data(Qt::ForegroundRole).value<QColor>(),

@@ -400,8 +400,13 @@ private Q_SLOTS:
         append(stamp + " app[web.1]: measure#db.latency=4ms count#db.queries=2 source=web.1\n" + stamp
                + " heroku[web.1]: Error R14 (Memory quota exceeded)\n");
 
+        QSignalSpy sourcesSaved(m_window.get(), &MainWindow::sourcesSaved);
         const int id = m_window->addSource(SourceSpec { SourceKind::File, path, true }, &error);
         QVERIFY2(id > 0, qPrintable(error));
+        QCOMPARE(sourcesSaved.size(), 1);
+        // The Configuration tab follows (Apply keeps the file).
+        QString formError;
+        QCOMPARE(m_window->configTab()->form()->candidate(&formError).tailFiles, QStringList { path });
         QVERIFY(m_window->sourcesTab()->message().startsWith(QStringLiteral("Added file")));
         QVERIFY(m_window->config().tailFiles.contains(path));
         std::optional<Config> saved = ConfigLoader::readFile(m_configPath, &error);
@@ -411,6 +416,7 @@ private Q_SLOTS:
 
         const SourceModel *sources = m_window->sourcesTab()->model();
         QTRY_VERIFY(sources->rowOfId(id) >= 0);
+        QCOMPARE(m_window->sourcesTab()->selectedId(), id); // the source just added
         QTRY_COMPARE(sources->source(sources->rowOfId(id)).linesRead, quint64(2));
         LinesTab *lines = m_window->linesTab();
         QTRY_COMPARE(lines->model()->rowCount(), 2);

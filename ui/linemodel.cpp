@@ -295,8 +295,22 @@ void LineModel::setCapacity(int capacity)
         m_held.remove(0, m_held.size() - m_capacity);
 }
 
-void LineModel::appendLines(const QList<LineRecord> &oldestFirst)
+void LineModel::appendLines(const QList<LineRecord> &newest)
 {
+    if (newest.isEmpty())
+        return;
+    // Each snapshot carries the newest lines (EngineSnapshot::lines): take
+    // those after the last one taken. seq counts from 1 again in a new
+    // engine; hand-made records (seq 0) are always new.
+    const quint64 last = newest.constLast().seq;
+    if (last != 0 && last < m_lastSeq)
+        m_lastSeq = 0;
+    QList<LineRecord> oldestFirst;
+    for (const LineRecord &record : newest) {
+        if (record.seq == 0 || record.seq > m_lastSeq)
+            oldestFirst.append(record);
+    }
+    m_lastSeq = std::max(m_lastSeq, last);
     if (oldestFirst.isEmpty())
         return;
     if (m_paused) {

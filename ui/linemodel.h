@@ -49,7 +49,9 @@ public:
     // Names of source ids (kept for lines whose source has gone).
     void setSources(const QList<SourceStatus> &sources);
     // New lines, oldest first.
-    void appendLines(const QList<LineRecord> &oldestFirst);
+    // The newest lines, oldest first (a snapshot's lines): those not taken
+    // yet (by LineRecord::seq) are added.
+    void appendLines(const QList<LineRecord> &newest);
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
     int heldBack() const { return int(m_held.size()); }
@@ -87,6 +89,7 @@ private:
     QHash<int, QString> m_sourceNames;
     int m_capacity = 10000;
     bool m_paused = false;
+    quint64 m_lastSeq = 0; // newest LineRecord::seq taken
 };
 
 class LineFilterProxy : public QSortFilterProxyModel

@@ -93,7 +93,7 @@ LinesTab::LinesTab(QWidget *parent)
     split->setStretchFactor(0, 5);
     split->setStretchFactor(1, 1);
     split->setChildrenCollapsible(false);
-    split->setSizes({ fm.height() * 40, fm.height() * 7 });
+    split->setSizes({ fm.height() * 36, fm.height() * 9 });
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
@@ -179,15 +179,16 @@ void LinesTab::showDetail()
             where = QStringLiteral("source=") + QString::fromUtf8(m.source) + QStringLiteral(" · ") + where;
         metrics.append(QString(LineModel::measurementText(m) + QStringLiteral(" · ") + where).toHtmlEscaped());
     }
-    if (!metrics.isEmpty()) {
-        const QString user = rec.user.isEmpty() ? QString() : tr(" for Librato user %1").arg(QString::fromUtf8(rec.user));
-        html += QStringLiteral("<p>") + tr("Became%1:").arg(user.toHtmlEscaped()) + QStringLiteral("<br>")
-            + metrics.join(QStringLiteral("<br>")) + QStringLiteral("</p>");
-    }
+    // Each metric on a line of its own, then why (not) the rest.
     if (!rec.reason.isEmpty() || rec.measurements.isEmpty()) {
         const QString reason = rec.reason.isEmpty() ? LineModel::becameText(rec) : QString::fromUtf8(rec.reason);
-        html += QStringLiteral("<p>") + reason.toHtmlEscaped() + QStringLiteral("</p>");
+        metrics.append(QStringLiteral("<i>") + reason.toHtmlEscaped() + QStringLiteral("</i>"));
     }
+    const QString user = rec.user.isEmpty() || rec.measurements.isEmpty()
+        ? QString()
+        : tr(" (Librato user %1)").arg(QString::fromUtf8(rec.user));
+    html += QStringLiteral("<p>") + tr("What it became%1:").arg(user.toHtmlEscaped()) + QStringLiteral("<br>")
+        + metrics.join(QStringLiteral("<br>")) + QStringLiteral("</p>");
     m_detail->setHtml(html);
 }
 

@@ -2,12 +2,12 @@
 
 #include "bucketmodel.h"
 #include "bucketstab.h"
-#include "config/configloader.h"
 #include "configform.h"
 #include "configtab.h"
 #include "deliverytab.h"
 #include "drainhelper.h"
 #include "engine/engine.h"
+#include "linemodel.h"
 #include "linestab.h"
 #include "metricid.h"
 #include "overviewtab.h"
@@ -22,7 +22,6 @@
 #include <QCloseEvent>
 #include <QThread>
 #include <QElapsedTimer>
-#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLoggingCategory>
@@ -70,7 +69,7 @@ MainWindow::MainWindow(Config config, QString configPath, QWidget *parent)
     , m_frames(new FrameMonitor(this))
     , m_tabs(new QTabWidget(this))
     , m_overview(new OverviewTab(&m_rates, m_frames))
-    , m_sources(new SourcesTab)
+    , m_sources(new SourcesTab(m_configPath))
     , m_lines(new LinesTab)
     , m_buckets(new BucketsTab)
     , m_partitions(new PartitionsTab)
@@ -270,6 +269,10 @@ bool MainWindow::applyConfig(const Config &config, QString *error)
 
 void MainWindow::onSnapshot(const std::shared_ptr<const EngineSnapshot> &snapshot)
 {
+    // A snapshot replaced before it was applied still brings its lines (the
+    // model takes only those it has not seen).
+    if (m_pending && !m_pending->lines.isEmpty())
+        m_lines->model()->setSnapshot(*m_pending);
     m_pending = snapshot;
     if (m_applyScheduled)
         return;
@@ -339,6 +342,13 @@ void MainWindow::restoreSettings()
         const int old = settings.value(QStringLiteral("window/tab"), 0).toInt();
         page = QLatin1String(kOldPages[old >= 0 && old < int(std::size(kOldPages)) ? old : 0]);
     }
+    // Started on an app's output (--stdin, -- CMD, --tail...): the Lines
+    // tab answers the first question, what did my lines become.
+    const bool localSources = m_config.readStdin || !m_config.command.isEmpty()
+        || !m_config.tailFiles.isEmpty() || !m_config.herokuApps.isEmpty()
+        || !m_config.syslogAddress.isEmpty();
+    if (localSources)
+        page = m_lines->objectName();
     int tab = 0;
     for (int i = 0; i < TabCount; ++i) {
         if (m_tabs->widget(i)->objectName() == page)
@@ -392,29 +402,17 @@ bool MainWindow::lineCaptureOn() const
 
 int MainWindow::addSource(const SourceSpec &spec, QString *error)
 {
-    const QString what = SourceModel::describe(spec.kind, spec.target);
-    if (!m_engine || !m_engine->isRunning()) {
-        *error = tr("The engine is not running.");
-        m_sources->showMessage(tr("Not added: %1").arg(*error), true);
-        return 0;
-    }
-    const int id = m_engine->addSource(spec, error);
-    if (id == 0) {
-        if (error->isEmpty())
-            *error = tr("the engine refused it");
-        m_sources->showMessage(tr("Not added (%1): %2").arg(what, *error), true);
-        return 0;
-    }
-    m_addedSpecs.insert(id, spec);
+    int id = 0;
+    if (!m_engine || !m_engine->isRunning())
+        *error = tr("the engine is not running");
+    else
+        id = m_engine->addSource(spec, error);
     QString saveError;
-    if (!saveSourceChange(spec, true, &saveError)) {
-        m_sources->showMessage(tr("Added %1, but not saved to %2: %3").arg(what, m_configPath, saveError), true);
-    } else if (spec.kind == SourceKind::File || spec.kind == SourceKind::Heroku) {
-        m_sources->showMessage(tr("Added %1 (saved to %2).").arg(what, m_configPath), false);
-    } else {
-        m_sources->showMessage(tr("Added %1 (commands are not saved: it runs until l2met stops).").arg(what),
-                               false);
+    if (id != 0) {
+        m_addedSpecs.insert(id, spec);
+        saveSourceChange(spec, true, &saveError);
     }
+    m_sources->reportAdded(spec, id, *error, saveError);
     return id;
 }
 
@@ -423,11 +421,7 @@ void MainWindow::stopSource(int id)
     if (!m_engine)
         return;
     m_engine->stopSource(id);
-    const int row = m_sources->model()->rowOfId(id);
-    if (row >= 0) {
-        const SourceStatus &s = m_sources->model()->source(row);
-        m_sources->showMessage(tr("Stopped %1.").arg(SourceModel::describe(s.kind, s.name)), false);
-    }
+    m_sources->reportStopped(id);
 }
 
 void MainWindow::removeSource(int id)
@@ -443,47 +437,24 @@ void MainWindow::removeSource(int id)
     SourceSpec spec = status.spec.target.isEmpty() ? SourceSpec { status.kind, status.name, false } : status.spec;
     if (m_addedSpecs.contains(id))
         spec = m_addedSpecs.take(id);
-    const QString what = SourceModel::describe(status.kind, status.name);
     QString saveError;
-    if (!saveSourceChange(spec, false, &saveError))
-        m_sources->showMessage(tr("Removed %1, but not saved to %2: %3").arg(what, m_configPath, saveError), true);
-    else
-        m_sources->showMessage(tr("Removed %1.").arg(what), false);
+    saveSourceChange(spec, false, &saveError);
+    m_sources->reportRemoved(status, saveError);
 }
 
 bool MainWindow::saveSourceChange(const SourceSpec &spec, bool added, QString *error)
 {
-    if (spec.kind != SourceKind::File && spec.kind != SourceKind::Heroku)
-        return true; // commands are not saved; the others are not added here
-    const auto edit = [&spec, added](Config &c) {
-        QStringList &list = spec.kind == SourceKind::File ? c.tailFiles : c.herokuApps;
-        if (!added)
-            list.removeAll(spec.target);
-        else if (!list.contains(spec.target))
-            list.append(spec.target);
-    };
-    // An unedited Configuration tab follows (else Apply would drop the source).
     QString formError;
     const bool formUnedited = m_configTab->form()->candidate(&formError) == m_config && formError.isEmpty();
-    edit(m_config);
+    const Config before = m_config;
+    const bool saved = SourcesTab::saveChange(spec, added, &m_config, m_configPath, error);
+    if (m_config == before)
+        return saved;
+    // An unedited Configuration tab follows (else Apply would drop the source).
     if (formUnedited)
         m_configTab->setRunningConfig(m_config);
-    if (m_configPath.isEmpty())
-        return true;
-    // Only these entries of the file change: flags and environment variables
-    // the window runs with stay out of it.
-    Config file = m_config;
-    if (QFileInfo::exists(m_configPath)) {
-        std::optional<Config> read = ConfigLoader::readFile(m_configPath, error);
-        if (!read)
-            return false;
-        file = std::move(*read);
-        edit(file);
-    }
-    if (!ConfigLoader::save(file, m_configPath, error))
-        return false;
     Q_EMIT sourcesSaved(m_config);
-    return true;
+    return saved;
 }
 
 void MainWindow::openBucket(const BucketSummary &bucket)

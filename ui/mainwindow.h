@@ -112,7 +112,8 @@ public:
 Q_SIGNALS:
     void snapshotApplied();
     void engineRestarted();
-    // Files and Heroku apps were added or removed: config() and the file changed.
+    // A file or Heroku app was added or removed: config() changed, and the
+    // config file too unless writing it failed (the Sources tab says so).
     void sourcesSaved(const l2met::Config &config);
 
 protected:

@@ -1,5 +1,6 @@
 #include "sourcestab.h"
 
+#include "config/configloader.h"
 #include "copyabletableview.h"
 #include "engine/enginesnapshot.h"
 #include "modelroles.h"
@@ -9,6 +10,7 @@
 #include <QCheckBox>
 #include <QEvent>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QDir>
 #include <QFontDatabase>
 #include <QGroupBox>
@@ -26,8 +28,9 @@
 
 namespace l2met {
 
-SourcesTab::SourcesTab(QWidget *parent)
+SourcesTab::SourcesTab(QString configPath, QWidget *parent)
     : QWidget(parent)
+    , m_configPath(std::move(configPath))
     , m_model(new SourceModel(this))
     , m_view(new CopyableTableView(this))
     , m_stop(new QPushButton(tr("Stop"), this))
@@ -101,6 +104,7 @@ SourcesTab::SourcesTab(QWidget *parent)
     helpText->setWordWrap(true);
     helpText->setTextInteractionFlags(Qt::TextSelectableByMouse);
     helpLayout->addWidget(helpText);
+    helpLayout->addStretch(1);
 
     auto *detailBox = new QGroupBox(tr("Selected source"), this);
     auto *detailLayout = new QVBoxLayout(detailBox);
@@ -108,6 +112,7 @@ SourcesTab::SourcesTab(QWidget *parent)
     m_detail->setPlaceholderText(tr("Select a source to see its last line whole."));
     m_detail->setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
     m_detail->setFrameShape(QFrame::NoFrame);
+    m_detail->viewport()->setAutoFillBackground(false); // reads like the box beside it
     detailLayout->addWidget(m_detail);
 
     auto *bottom = new QWidget(this);
@@ -120,8 +125,9 @@ SourcesTab::SourcesTab(QWidget *parent)
     split->addWidget(m_view);
     split->addWidget(bottom);
     split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(1, 1);
     split->setChildrenCollapsible(false);
+    split->setSizes({ fm.height() * 30, fm.height() * 10 });
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(buttons);
@@ -141,6 +147,8 @@ SourcesTab::SourcesTab(QWidget *parent)
 void SourcesTab::setSnapshot(const EngineSnapshot &snapshot)
 {
     m_model->setSnapshot(snapshot);
+    if (m_pendingSelect > 0 && selectId(m_pendingSelect))
+        m_pendingSelect = 0;
     updateButtons(); // a source that ended can no longer be stopped
 }
 
@@ -285,6 +293,65 @@ void SourcesTab::requestHerokuApp(const QString &app)
         return;
     }
     Q_EMIT addRequested(SourceSpec { SourceKind::Heroku, name, false });
+}
+
+void SourcesTab::reportAdded(const SourceSpec &spec, int id, const QString &error, const QString &saveError)
+{
+    const QString what = SourceModel::describe(spec.kind, spec.target);
+    if (id == 0) {
+        showMessage(tr("Not added (%1): %2").arg(what, error.isEmpty() ? tr("the engine refused it") : error), true);
+    } else if (!saveError.isEmpty()) {
+        showMessage(tr("Added %1, but not saved to %2: %3").arg(what, m_configPath, saveError), true);
+    } else if (spec.kind == SourceKind::Command) {
+        showMessage(tr("Added %1 (commands are not saved: it runs until l2met stops).").arg(what), false);
+    } else {
+        showMessage(tr("Added %1 (saved to %2).").arg(what, m_configPath), false);
+    }
+    if (id != 0)
+        m_pendingSelect = id; // selected when the next snapshot lists it
+}
+
+void SourcesTab::reportStopped(int id)
+{
+    const int row = m_model->rowOfId(id);
+    if (row >= 0)
+        showMessage(tr("Stopped %1.").arg(SourceModel::describe(m_model->source(row).kind, m_model->source(row).name)),
+                    false);
+}
+
+void SourcesTab::reportRemoved(const SourceStatus &status, const QString &saveError)
+{
+    const QString what = SourceModel::describe(status.kind, status.name);
+    if (saveError.isEmpty())
+        showMessage(tr("Removed %1.").arg(what), false);
+    else
+        showMessage(tr("Removed %1, but not saved to %2: %3").arg(what, m_configPath, saveError), true);
+}
+
+bool SourcesTab::saveChange(const SourceSpec &spec, bool added, Config *config, const QString &path,
+                            QString *error)
+{
+    if (spec.kind != SourceKind::File && spec.kind != SourceKind::Heroku)
+        return true; // commands are not saved; the others are not added here
+    const auto edit = [&spec, added](Config &c) {
+        QStringList &list = spec.kind == SourceKind::File ? c.tailFiles : c.herokuApps;
+        if (!added)
+            list.removeAll(spec.target);
+        else if (!list.contains(spec.target))
+            list.append(spec.target);
+    };
+    edit(*config);
+    if (path.isEmpty())
+        return true;
+    Config file = *config;
+    if (QFileInfo::exists(path)) {
+        std::optional<Config> read = ConfigLoader::readFile(path, error);
+        if (!read)
+            return false;
+        file = std::move(*read);
+        edit(file);
+    }
+    return ConfigLoader::save(file, path, error);
 }
 
 void SourcesTab::stopSelected()

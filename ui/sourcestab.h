@@ -9,6 +9,7 @@
 // GUI thread only.
 #pragma once
 
+#include "config/config.h"
 #include "source/sourcestatus.h"
 
 #include <QWidget>
@@ -29,7 +30,8 @@ class SourcesTab : public QWidget
     Q_OBJECT
 
 public:
-    explicit SourcesTab(QWidget *parent = nullptr);
+    // configPath: where added files and Heroku apps are saved (for messages).
+    explicit SourcesTab(QString configPath = {}, QWidget *parent = nullptr);
 
     void setSnapshot(const EngineSnapshot &snapshot);
     // The result of the last request (error: in the error colour).
@@ -45,6 +47,19 @@ public:
     // The id of the selected source; -1 when none.
     int selectedId() const;
     bool selectId(int id);
+
+    // What became of a request, shown under the buttons: error, why the
+    // engine refused it (id 0); saveError, why the config file was not written.
+    void reportAdded(const SourceSpec &spec, int id, const QString &error, const QString &saveError);
+    void reportStopped(int id);
+    void reportRemoved(const SourceStatus &status, const QString &saveError);
+
+    // A file or Heroku app added (or removed) in *config and in the config
+    // file at path, of which only those entries change: flags and
+    // environment variables the window runs with stay out of it. Commands
+    // are not saved. False and *error when the file cannot be read or written.
+    static bool saveChange(const SourceSpec &spec, bool added, Config *config, const QString &path,
+                           QString *error);
 
     // What the buttons do once their dialog is answered.
     void requestCommand(const QString &commandLine);
@@ -68,6 +83,7 @@ private:
     void updateButtons(); // and the detail of the selected source
     void paintMessage();
 
+    QString m_configPath;
     SourceModel *m_model;
     CopyableTableView *m_view;
     QPushButton *m_stop;
@@ -77,6 +93,7 @@ private:
     QTextBrowser *m_detail;
     QString m_detailHtml;
     QString m_messageText;
+    int m_pendingSelect = 0; // a source just added
     bool m_messageIsError = false;
 };
 

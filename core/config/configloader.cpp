@@ -990,7 +990,7 @@ QString helpText()
 
     QString out = QStringLiteral(
         "Usage: l2met [options] [-- CMD ARGS...]\n"
-        "Turns Heroku log drains, and the logs of apps running here, into Librato metrics.\n\n"
+        "Turns Heroku log drains, and the logs of apps run here, into Librato metrics.\n\n"
         "  l2met -- heroku local web         run a command and watch its metrics\n"
         "  my-app 2>&1 | l2met --no-gui --stdin --preview\n"
         "                                    print the payloads an app's logs make\n\n"

@@ -362,6 +362,15 @@ int Engine::addSource(const SourceSpec &spec, QString *error)
             *error = QStringLiteral("local sources need a running receiver");
         return 0;
     }
+    // Started without local sources and without credentials for them: what
+    // a source added now would make cannot be delivered, and preview is off.
+    if (!m_localPreviewOnly && !m_config.preview && m_config.drainToken.isEmpty()
+        && m_config.libratoToken.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("no Librato credentials for local sources: set LIBRATO_USER and "
+                                    "LIBRATO_TOKEN (or --drain-token) and restart, or turn preview on");
+        return 0;
+    }
     const int id = m_nextSourceId++;
     Source::Context context;
     context.inbox = m_inbox.get();
@@ -372,13 +381,20 @@ int Engine::addSource(const SourceSpec &spec, QString *error)
     context.options.resolution = m_config.localResolution;
     context.options.recvDeadline = m_config.recvDeadline;
     QString reason;
-    std::unique_ptr<Source> source = makeSource(spec, context, &reason);
+    if (spec.kind == SourceKind::Stdin && m_stdinTaken) {
+        if (error)
+            *error = QStringLiteral("standard input is read already");
+        return 0;
+    }
+    std::unique_ptr<Source> source = makeSource(spec, context, m_config.readStdin, &reason);
     if (!source) {
         if (error)
             *error = reason;
         return 0;
     }
+    m_stdinTaken = m_stdinTaken || spec.kind == SourceKind::Stdin;
     LocalSource local;
+    local.spec = spec;
     local.finite = source->isFinite();
     local.isCommand = spec.kind == SourceKind::Command;
     local.thread = makeThread(QStringLiteral("l2met-src-%1").arg(id));
@@ -543,6 +559,7 @@ QList<SourceStatus> Engine::sourceStatuses() const
     QMutexLocker lock(&m_sourcesMutex);
     for (const auto &[id, local] : m_sources) {
         SourceStatus status = local.source->status();
+        status.spec = local.spec;
         fill(status);
         out.append(status);
     }
@@ -760,10 +777,10 @@ std::shared_ptr<const EngineSnapshot> Engine::snapshot() const
     s->sources = sourceStatuses();
     if (m_lineTap) {
         s->lineCapacity = m_lineTap->capacity();
-        const quint64 after = m_linesPublished.load();
-        s->lines = m_lineTap->since(after, s->lineCapacity);
-        if (!s->lines.isEmpty())
-            m_linesPublished.store(s->lines.constLast().seq);
+        // The newest lines, by seq: the window adds those it has not seen,
+        // so a snapshot it skips (it applies only the newest pending one)
+        // loses none unless more than kLinesPerSnapshot arrived meanwhile.
+        s->lines = m_lineTap->since(0, EngineSnapshot::kLinesPerSnapshot);
         s->linesSampledOut = m_lineTap->sampledOut();
         s->linesSampling = m_lineTap->sampling();
     }

@@ -23,6 +23,7 @@
 
 #include "config/config.h"
 #include "engine/enginesnapshot.h"
+#include "source/sourcestatus.h"
 
 #include <QHash>
 #include <QMutex>
@@ -125,6 +126,7 @@ Q_SIGNALS:
 private:
     struct LocalSource
     {
+        SourceSpec spec;
         Source *source = nullptr; // lives in thread
         QThread *thread = nullptr;
         bool finite = false;
@@ -167,7 +169,6 @@ private:
     mutable QMutex m_usersMutex;
     mutable QHash<QByteArray, QByteArray> m_users; // drain token -> Librato user (GUI only)
     std::unique_ptr<LineTap> m_lineTap;
-    mutable std::atomic<quint64> m_linesPublished { 0 }; // LineTap seq the last snapshot reached
     std::shared_ptr<PreviewSummary> m_previewSummary;
     std::function<void(const PreviewPayload &)> m_previewSink;
 
@@ -180,6 +181,7 @@ private:
     QByteArray m_localUser;
     bool m_localPreviewOnly = false;
     bool m_finiteEndedEmitted = false;
+    bool m_stdinTaken = false;
 
     quint16 m_port = 0;
     int m_parserNice = 0;

@@ -63,9 +63,13 @@ struct EngineSnapshot
 
     // The drain (id 0, when the receiver runs) and every local source.
     QList<SourceStatus> sources;
-    // Lines view: lines captured since the previous published snapshot
-    // (oldest first, at most lineCapacity), while Engine::setLineCapture(true).
+    // Lines view: the newest captured lines (oldest first, at most
+    // kLinesPerSnapshot; LineRecord::seq rises by one per line, so a view
+    // adds those newer than the last it has), while
+    // Engine::setLineCapture(true). About 250 lines arrive between two
+    // snapshots at the capture's ~1,000 lines/s.
     QList<LineRecord> lines;
+    static constexpr int kLinesPerSnapshot = 2000;
     int lineCapacity = 10000;
     quint64 linesSampledOut = 0; // lines the capture skipped (over ~1,000 lines/s)
     bool linesSampling = false;  // skipping now

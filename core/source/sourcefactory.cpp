@@ -35,7 +35,7 @@ QStringList splitCommandLine(const QString &line)
 }
 
 std::unique_ptr<Source> makeSource(const SourceSpec &spec, const Source::Context &context,
-                                   QString *error)
+                                   bool stdinTaken, QString *error)
 {
     switch (spec.kind) {
     case SourceKind::Stdin:
@@ -49,6 +49,7 @@ std::unique_ptr<Source> makeSource(const SourceSpec &spec, const Source::Context
         CommandSource::Options options;
         options.program = arguments.constFirst();
         options.arguments = arguments.mid(1);
+        options.forwardInput = !stdinTaken;
         return std::make_unique<CommandSource>(context, options);
     }
     case SourceKind::File:

@@ -16,9 +16,10 @@
 namespace l2met {
 
 // nullptr and *error (one line) when the spec cannot make a source (an
-// empty command, a file name missing, a bad HOST:PORT).
+// empty command, a file name missing, a bad HOST:PORT). stdinTaken: a stdin
+// source reads l2met's standard input, so a command must not get it too.
 std::unique_ptr<Source> makeSource(const SourceSpec &spec, const Source::Context &context,
-                                   QString *error);
+                                   bool stdinTaken, QString *error);
 
 QString joinCommandLine(const QStringList &arguments);
 QStringList splitCommandLine(const QString &line);
