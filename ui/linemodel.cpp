@@ -14,16 +14,6 @@ namespace l2met {
 
 namespace {
 
-QString printable(const QByteArray &bytes)
-{
-    QString text = QString::fromUtf8(bytes);
-    for (QChar &c : text) {
-        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
-            c = u' ';
-    }
-    return text;
-}
-
 QString timeText(qint64 ms)
 {
     const QDateTime t = QDateTime::fromMSecsSinceEpoch(ms).toLocalTime();
@@ -156,7 +146,7 @@ QString LineModel::becameText(const LineRecord &r)
             items.append(common ? measurementText(m) : QString(measurementText(m) + where(m)));
         text = common ? QString(items.join(QStringLiteral(", ")) + where(first)) : items.join(QStringLiteral("; "));
     }
-    QString reason = r.reason.isEmpty() ? defaultReason(r.outcome) : printable(r.reason);
+    QString reason = r.reason.isEmpty() ? defaultReason(r.outcome) : UiFormat::printable(r.reason);
     // "late by 190 s: older than 120 s ..." under an outcome of "late by 190 s".
     const QString outcome = outcomeText(r);
     if (reason.startsWith(outcome + QStringLiteral(": "), Qt::CaseInsensitive))
@@ -206,7 +196,7 @@ QVariant LineModel::data(const QModelIndex &index, int role) const
         case Became:
             return r.became;
         case Line:
-            return printable(rec.line);
+            return UiFormat::printable(rec.line);
         default:
             return {};
         }
@@ -228,7 +218,7 @@ QVariant LineModel::data(const QModelIndex &index, int role) const
         case Became:
             return r.became;
         case Line:
-            return printable(rec.line);
+            return UiFormat::printable(rec.line);
         default:
             return {};
         }

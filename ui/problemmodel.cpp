@@ -5,20 +5,6 @@
 
 namespace l2met {
 
-namespace {
-
-QString printable(const QByteArray &bytes)
-{
-    QString text = QString::fromUtf8(bytes);
-    for (QChar &c : text) {
-        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
-            c = u' ';
-    }
-    return text;
-}
-
-} // namespace
-
 ProblemModel::ProblemModel(QObject *parent)
     : RingTableModel<Problem>(parent)
 {
@@ -78,7 +64,7 @@ QVariant ProblemModel::data(const QModelIndex &index, int role) const
         case Status:
             return p.status ? QString::number(p.status) : QString();
         case Detail:
-            return printable(p.detail);
+            return UiFormat::printable(p.detail);
         default:
             return {};
         }
@@ -104,7 +90,7 @@ QVariant ProblemModel::data(const QModelIndex &index, int role) const
         return m_keys.value(index.row());
     case Qt::ToolTipRole:
         if (index.column() == Detail)
-            return printable(p.detail);
+            return UiFormat::printable(p.detail);
         if (index.column() == Kind)
             return QString::fromUtf8(p.kind);
         return {};

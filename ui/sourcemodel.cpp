@@ -12,16 +12,6 @@ namespace l2met {
 
 namespace {
 
-QString printable(const QByteArray &bytes)
-{
-    QString text = QString::fromUtf8(bytes);
-    for (QChar &c : text) {
-        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
-            c = u' ';
-    }
-    return text;
-}
-
 bool isNumeric(int column)
 {
     return column == SourceModel::LinesRead || column == SourceModel::WithMetrics
@@ -160,7 +150,7 @@ QVariant SourceModel::data(const QModelIndex &index, int role) const
                            : tr("%1 (%2 ago)").arg(when, UiFormat::seconds(ago));
         }
         case LastLine:
-            return printable(s.lastLine);
+            return UiFormat::printable(s.lastLine);
         default:
             return {};
         }
@@ -207,7 +197,7 @@ QVariant SourceModel::data(const QModelIndex &index, int role) const
         case State:
             return stateText(s);
         case LastLine:
-            return printable(s.lastLine);
+            return UiFormat::printable(s.lastLine);
         case Dropped:
             return dropsCounted ? tr("Datagrams lost while the inbox was full (UDP only)")
                                 : tr("Only UDP syslog can lose lines; the other sources wait instead");

@@ -162,4 +162,14 @@ void UiFormat::setForeground(QWidget *widget, const QColor &colour)
     widget->setPalette(p);
 }
 
+QString UiFormat::printable(const QByteArray &bytes)
+{
+    QString text = QString::fromUtf8(bytes);
+    for (QChar &c : text) {
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            c = u' ';
+    }
+    return text;
+}
+
 } // namespace l2met

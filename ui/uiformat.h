@@ -23,6 +23,8 @@ public:
     // omits them).
     static const QLocale &locale();
 
+    // Text of a log line or a reason: UTF-8, control characters as spaces.
+    static QString printable(const QByteArray &bytes);
     static QString count(qint64 n);                 // 1,234,567
     static QString count(quint64 n);
     static QString count(double n);                 // rounded to an integer

@@ -1,5 +1,6 @@
 #include "outlet/libratooutlet.h"
 
+#include "metrics/logfmtvalue.h"
 #include "outlet/previewsummary.h"
 
 #include <QLoggingCategory>
@@ -21,26 +22,6 @@ Q_LOGGING_CATEGORY(lcOutlet, "l2met.outlet")
 
 constexpr qsizetype kMaxErrorLength = 300;
 const QLatin1String kRedacted("[redacted]");
-
-// A logfmt value: bare when it can be, quoted and escaped otherwise.
-QString logfmtValue(const QString &value)
-{
-    const bool bare = !value.isEmpty() && std::none_of(value.begin(), value.end(), [](QChar c) {
-        return c == u' ' || c == u'"' || c == u'=' || c == u'\\' || c.unicode() < 0x20;
-    });
-    if (bare)
-        return value;
-    QString quoted;
-    quoted.reserve(value.size() + 2);
-    quoted.append(u'"');
-    for (const QChar c : value) {
-        if (c == u'"' || c == u'\\')
-            quoted.append(u'\\');
-        quoted.append(c.unicode() < 0x20 ? QChar(u' ') : c);
-    }
-    quoted.append(u'"');
-    return quoted;
-}
 
 // Librato's error body as one line of text, without the credentials
 // (Librato never echoes them, but a proxy or a look-alike API may quote the

@@ -29,6 +29,7 @@
 // countDropped()).
 #pragma once
 
+#include "metrics/logfmtvalue.h"
 #include "parser/ingestoptions.h"
 #include "source/sourcestatus.h"
 
@@ -136,7 +137,6 @@ protected:
 
     // Log helpers: "at=source.<kind> id=<id>" and a logfmt value.
     QString logPrefix() const;
-    static QString logfmtValue(const QString &value);
 
     const Context &context() const { return m_context; }
 
