@@ -172,6 +172,27 @@ private Q_SLOTS:
         QCOMPARE(counter("bad_value_not_number"), 2);
     }
 
+    // --preview-out FILE: the payloads go to the file, stdout stays clean.
+    void previewOutFile()
+    {
+        const QString out = m_dir.filePath(QStringLiteral("payloads.jsonl"));
+        QProcess l2met;
+        startL2met(l2met, { QStringLiteral("--stdin"), QStringLiteral("--preview"),
+                            QStringLiteral("--preview-out"), out });
+        l2met.write("measure#a=1ms\ncount#b=2\n");
+        l2met.closeWriteChannel();
+        QVERIFY(l2met.waitForFinished(30000));
+        QCOMPARE(l2met.exitCode(), 0);
+        QCOMPARE(l2met.readAllStandardOutput(), QByteArray());
+        QFile file(out);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray lines = file.readAll();
+        QVERIFY(lines.endsWith('\n'));
+        const auto gauges = gaugesOf(lines);
+        QCOMPARE(gauges.value(u"a"_qs).constFirst().value(QLatin1String("sum")).toDouble(), 1.0);
+        QCOMPARE(gauges.value(u"b"_qs).constFirst().value(QLatin1String("value")).toDouble(), 2.0);
+    }
+
     // -- CMD: the child's output passes through, its exit status is l2met's,
     // and what it logged is delivered to Librato with LIBRATO_USER/TOKEN.
     void commandDeliversAndExitsWithItsStatus()
