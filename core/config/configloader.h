@@ -62,7 +62,8 @@ class ConfigLoader
 {
 public:
     // arguments includes argv[0]. env is consulted for PORT, REDIS_URL,
-    // SECRETS and METCHAN_URL only (an empty variable counts as unset).
+    // SECRETS, METCHAN_URL, LIBRATO_USER and LIBRATO_TOKEN only (an empty
+    // variable counts as unset).
     // Without --config the file is defaultPath().
     static LoadResult load(const QStringList &arguments, const QProcessEnvironment &env);
 
