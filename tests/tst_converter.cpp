@@ -28,6 +28,12 @@ const Fernet &fernet()
     return instance;
 }
 
+const CredentialsCache &cache()
+{
+    static const CredentialsCache instance(std::make_shared<const Fernet>(fernet()));
+    return instance;
+}
+
 QByteArray tokenFor(QByteArrayView plaintext)
 {
     return fernet().encrypt(plaintext);
@@ -96,7 +102,7 @@ private Q_SLOTS:
 
 void Tst_converter::emptyInput()
 {
-    const Conversion conversion = Converter::convert({}, fernet());
+    const Conversion conversion = Converter::convert({}, cache());
     QVERIFY(conversion.batches.isEmpty());
     QCOMPARE(conversion.undeliverableBuckets, 0);
     QCOMPARE(conversion.undeliverableGauges, 0);
@@ -112,7 +118,7 @@ void Tst_converter::groupsByTokenInFirstAppearanceOrder()
         measurement(bob, "b2"),
         counter(alice, "a2"),
     };
-    const Conversion conversion = Converter::convert(buckets, fernet());
+    const Conversion conversion = Converter::convert(buckets, cache());
     QCOMPARE(conversion.batches.size(), 2);
     QCOMPARE(conversion.undeliverableBuckets, 0);
 
@@ -141,7 +147,7 @@ void Tst_converter::twoTokensOfOneUserStaySeparate()
     const QByteArray second = tokenFor("alice:secret");
     QVERIFY(first != second); // random IVs
     const Conversion conversion
-        = Converter::convert({ counter(first, "x"), counter(second, "x") }, fernet());
+        = Converter::convert({ counter(first, "x"), counter(second, "x") }, cache());
     QCOMPARE(conversion.batches.size(), 2);
     QCOMPARE(conversion.batches[0].credentials, conversion.batches[1].credentials);
 }
@@ -153,7 +159,7 @@ void Tst_converter::splitsAt300WithoutSplittingBuckets()
     for (int i = 0; i < 76; ++i)
         buckets.push_back(measurement(token, "m" + QByteArray::number(i)));
 
-    const Conversion conversion = Converter::convert(buckets, fernet());
+    const Conversion conversion = Converter::convert(buckets, cache());
     QCOMPARE(conversion.batches.size(), 2);
     QCOMPARE(conversion.batches[0].gauges.size(), 300);
     QCOMPARE(conversion.batches[0].buckets, 75);
@@ -185,7 +191,7 @@ void Tst_converter::bucketThatDoesNotFitStartsANewBatch()
     buckets.push_back(measurement(token, "m")); // 298 + 4 > 300
     buckets.push_back(counter(token, "last"));
 
-    const Conversion conversion = Converter::convert(buckets, fernet());
+    const Conversion conversion = Converter::convert(buckets, cache());
     QCOMPARE(conversion.batches.size(), 2);
     QCOMPARE(conversion.batches[0].gauges.size(), 298);
     QCOMPARE(conversion.batches[1].gauges.size(), 5);
@@ -199,7 +205,7 @@ void Tst_converter::honoursMaxGauges()
     std::vector<Bucket> buckets;
     for (int i = 0; i < 25; ++i)
         buckets.push_back(counter(token, "c" + QByteArray::number(i)));
-    const Conversion conversion = Converter::convert(buckets, fernet(), 10);
+    const Conversion conversion = Converter::convert(buckets, cache(), 10);
     QCOMPARE(conversion.batches.size(), 3);
     QCOMPARE(conversion.batches[0].gauges.size(), 10);
     QCOMPARE(conversion.batches[1].gauges.size(), 10);
@@ -222,7 +228,7 @@ void Tst_converter::undeliverableTokens()
         counter(good, "ok"),
         counter(otherKey, "again"), // 1
     };
-    const Conversion conversion = Converter::convert(buckets, fernet());
+    const Conversion conversion = Converter::convert(buckets, cache());
     QCOMPARE(conversion.undeliverableBuckets, 5);
     QCOMPARE(conversion.undeliverableGauges, 8);
     QCOMPARE(conversion.batches.size(), 1);
@@ -235,7 +241,7 @@ void Tst_converter::emptyBucketsAreSkipped()
     const QByteArray token = tokenFor("alice:secret");
     const std::vector<Bucket> buckets { bucket(token, BucketType::Counter, "empty", {}),
                                         bucket("bad token", BucketType::Counter, "empty", {}) };
-    const Conversion conversion = Converter::convert(buckets, fernet());
+    const Conversion conversion = Converter::convert(buckets, cache());
     QVERIFY(conversion.batches.isEmpty());
     QCOMPARE(conversion.undeliverableBuckets, 0);
 }
@@ -248,7 +254,7 @@ void Tst_converter::payloadIsExact()
         bucket(token, BucketType::Counter, "requests", { 1, 2, 3 }, "web.1", "req"),
         bucket(token, BucketType::Sample, "load avg", { 0.5, 0.75 }, "web 2"),
     };
-    const Conversion conversion = Converter::convert(buckets, fernet());
+    const Conversion conversion = Converter::convert(buckets, cache());
     QCOMPARE(conversion.batches.size(), 1);
     QCOMPARE(conversion.batches[0].buckets, 3);
 
@@ -285,8 +291,8 @@ void Tst_converter::deterministic()
         buckets.push_back(i % 2 ? measurement(token, "m" + QByteArray::number(i))
                                 : counter(token, "c" + QByteArray::number(i)));
     }
-    const Conversion once = Converter::convert(buckets, fernet());
-    const Conversion twice = Converter::convert(buckets, fernet());
+    const Conversion once = Converter::convert(buckets, cache());
+    const Conversion twice = Converter::convert(buckets, cache());
     QCOMPARE(once.batches.size(), twice.batches.size());
     QList<QByteArray> users;
     for (qsizetype i = 0; i < once.batches.size(); ++i) {
@@ -307,7 +313,7 @@ void Tst_converter::hugeValuesStayNumbers()
     // cost a batch). Bucket::toGauges() clamps to the largest double.
     const QByteArray token = tokenFor("alice:secret");
     const Conversion conversion = Converter::convert(
-        { bucket(token, BucketType::Measurement, "huge", { 1e200 }) }, fernet());
+        { bucket(token, BucketType::Measurement, "huge", { 1e200 }) }, cache());
     QCOMPARE(conversion.batches.size(), 1);
     QVERIFY2(!conversion.batches[0].payload().contains("null"),
              conversion.batches[0].payload().constData());

@@ -1,6 +1,7 @@
 // Credentials: Basic header parsing, authenticate() for every AuthError,
 // splitting "user:token" and never showing the API token.
 #include "auth/credentials.h"
+#include "auth/credentialscache.h"
 
 #include <QSet>
 #include <QTest>
@@ -54,6 +55,9 @@ private Q_SLOTS:
     void authenticate_data();
     void authenticate();
     void authenticateHonoursRotation();
+    void cacheAnswersAsAuthenticate_data() { authenticate_data(); }
+    void cacheAnswersAsAuthenticate();
+    void cacheKeepsOnlyGoodTokensAndIsBounded();
     void describe_data();
     void describe();
     void textsNeverShowTheToken();
@@ -281,6 +285,47 @@ void Tst_credentials::authenticateHonoursRotation()
     // No keys at all: nothing verifies.
     QCOMPARE(l2met::authenticate(header, Fernet(QList<Fernet::Key>())).error,
              AuthError::InvalidToken);
+}
+
+// The cache is the production path: it must answer exactly as the
+// uncached authenticate() does, for every case of its table, twice (the
+// second answer comes from the cache when the token resolved).
+void Tst_credentials::cacheAnswersAsAuthenticate()
+{
+    QFETCH(QByteArray, header);
+    QFETCH(AuthError, error);
+    QFETCH(QByteArray, token);
+    QFETCH(Credentials, credentials);
+
+    const CredentialsCache cache(std::make_shared<const Fernet>(fernetFor(keyOf('m'))));
+    for (int round = 0; round < 2; ++round) {
+        const AuthResult result = cache.authenticate(header);
+        QCOMPARE(result.error, error);
+        QCOMPARE(result.token, token);
+        QCOMPARE(result.credentials, credentials);
+    }
+    QCOMPARE(cache.size(), error == AuthError::None ? 1 : 0);
+}
+
+void Tst_credentials::cacheKeepsOnlyGoodTokensAndIsBounded()
+{
+    const auto fernet = std::make_shared<const Fernet>(fernetFor(keyOf('c')));
+    const CredentialsCache cache(fernet, 2);
+    Credentials out;
+    QCOMPARE(cache.resolve("not-a-token", &out), AuthError::InvalidToken);
+    QCOMPARE(cache.resolve(fernet->encrypt("no-colon"), &out), AuthError::NoColon);
+    QCOMPARE(cache.resolve(QByteArray(), &out), AuthError::InvalidToken);
+    QCOMPARE(cache.size(), 0);
+    QCOMPARE(out, Credentials()); // untouched by failures
+    for (int i = 0; i < 5; ++i) {
+        const QByteArray user = "u" + QByteArray::number(i);
+        QCOMPARE(cache.resolve(fernet->encrypt(QByteArray(user + ":t")), &out), AuthError::None);
+        QCOMPARE(out.user, user);
+        QVERIFY(cache.size() <= 2);
+    }
+    // A token another key made does not verify, cached or not.
+    const QByteArray foreign = fernetFor(keyOf('d')).encrypt("eve:t");
+    QCOMPARE(cache.resolve(foreign, &out), AuthError::InvalidToken);
 }
 
 void Tst_credentials::describe_data()

@@ -166,7 +166,7 @@ void Tst_libratooutlet::deliversAtTheFirstAttempt()
     QSignalSpy finished(&outlet, &LibratoOutlet::batchFinished);
 
     const std::vector<Bucket> buckets = aliceBuckets();
-    const QByteArray expectedBody = Converter::convert(buckets, *m_fernet).batches.at(0).payload();
+    const QByteArray expectedBody = Converter::convert(buckets, CredentialsCache(m_fernet)).batches.at(0).payload();
     outlet.deliver(buckets);
     QCOMPARE(outlet.inFlight(), 1);
     QTRY_COMPARE(idle.size(), 1);
@@ -474,7 +474,7 @@ void Tst_libratooutlet::previewSendsNothing()
     for (int i = 0; i < 400; ++i)
         buckets.push_back(counter(m_aliceToken, "c" + QByteArray::number(i)));
     buckets.push_back(counter(m_bobToken, "b"));
-    const Conversion conversion = Converter::convert(buckets, *m_fernet);
+    const Conversion conversion = Converter::convert(buckets, CredentialsCache(m_fernet));
     QCOMPARE(conversion.batches.size(), 3);
 
     outlet.deliver(buckets);

@@ -144,19 +144,23 @@ AuthResult authenticate(QByteArrayView headerValue, const Fernet &fernet)
         return result;
     }
 
-    const Fernet::Result decrypted = fernet.decrypt(basic.user);
-    if (!decrypted.ok()) {
-        result.error = AuthError::InvalidToken;
-        return result;
-    }
-
     Credentials credentials;
-    result.error = splitCredentials(decrypted.plaintext, &credentials);
+    result.error = resolveToken(basic.user, fernet, &credentials);
     if (result.error == AuthError::None) {
         result.token = basic.user;
         result.credentials = std::move(credentials);
     }
     return result;
+}
+
+AuthError resolveToken(QByteArrayView token, const Fernet &fernet, Credentials *out)
+{
+    if (token.isEmpty())
+        return AuthError::InvalidToken;
+    const Fernet::Result decrypted = fernet.decrypt(token);
+    if (!decrypted.ok())
+        return AuthError::InvalidToken;
+    return splitCredentials(decrypted.plaintext, out);
 }
 
 } // namespace l2met

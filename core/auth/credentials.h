@@ -58,6 +58,13 @@ struct AuthResult {
 // splits the plaintext at its first ':'.
 AuthResult authenticate(QByteArrayView headerValue, const Fernet &fernet);
 
+// A drain token -> its credentials: verified with every key (no age limit),
+// then split (splitCredentials). InvalidToken when it does not verify (or is
+// empty), NoColon when the plaintext holds no user:token; *out is set only
+// on None. The one place a token is decrypted; CredentialsCache remembers
+// its answers.
+AuthError resolveToken(QByteArrayView token, const Fernet &fernet, Credentials *out);
+
 // Plaintext "user:api-token" -> credentials, split at the first ':';
 // NoColon when there is none or the user before it is empty (*out is then
 // left alone). out may be null to only validate.

@@ -467,14 +467,17 @@ QString textReason(Kind kind, const QString &value)
     case Kind::HostPort: {
         if (value.isEmpty())
             return {};
+        const QString expected
+            = QStringLiteral("expected HOST:PORT with an IP address, such as 127.0.0.1:5514");
         const qsizetype colon = value.lastIndexOf(u':');
-        const std::optional<qint64> port
-            = colon > 0 ? parseDigits(QStringView(value).sliced(colon + 1)) : std::nullopt;
+        if (colon <= 0)
+            return expected;
+        const qint64 port = parseDigits(QStringView(value).sliced(colon + 1)).value_or(0);
         QString host = value.left(colon);
         if (host.startsWith(u'[') && host.endsWith(u']'))
             host = host.mid(1, host.size() - 2);
-        if (!port || *port < 1 || *port > 65535 || !QHostAddress().setAddress(host))
-            return QStringLiteral("expected HOST:PORT with an IP address, such as 127.0.0.1:5514");
+        if (port < 1 || port > 65535 || !QHostAddress().setAddress(host))
+            return expected;
         return {};
     }
     default:
@@ -628,9 +631,10 @@ QString checkValue(const Setting &s, const Config &c)
     case Kind::Words:
         return {};
     case Kind::Resolution:
-        if (const QString reason = rangeReason(s, numberOf(s, c)); !reason.isEmpty())
-            return reason;
-        return 3600 % numberOf(s, c) == 0 ? QString() : QStringLiteral("must divide 3600");
+        reason = rangeReason(s, numberOf(s, c));
+        if (reason.isEmpty() && 3600 % numberOf(s, c) != 0)
+            reason = QStringLiteral("must divide 3600");
+        return reason;
     case Kind::Int:
     case Kind::Duration:
     case Kind::Bytes:

@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include "auth/credentials.h"
+#include "auth/credentialscache.h"
 #include "auth/fernet.h"
 #include "metrics/linetap.h"
 #include "metrics/metchan.h"
@@ -115,6 +116,7 @@ bool Engine::start(QString *error)
         return false;
     }
     m_fernet = std::make_shared<const Fernet>(*keys);
+    m_credentials = std::make_shared<CredentialsCache>(m_fernet);
 
     if (m_config.redisUrl.isEmpty()) {
         m_store = std::make_unique<MemoryStore>(m_config.partitions);
@@ -143,6 +145,7 @@ bool Engine::start(QString *error)
         options.retries = m_config.outletRetry;
         options.timeoutMs = m_config.outletTtlMs;
         options.preview = m_config.preview;
+        options.credentials = m_credentials;
         if (m_config.preview) {
             m_previewSummary = std::make_shared<PreviewSummary>();
             options.previewSummary = m_previewSummary;
@@ -252,6 +255,7 @@ bool Engine::startHttp(QString *error)
     HttpReceiver::Hooks hooks;
     Store *store = m_store.get();
     hooks.storeHealthy = [store] { return store->healthy(); };
+    hooks.credentials = m_credentials;
     if (StoreWriter *writer = m_writer)
         hooks.outboxFull = [writer] { return writer->outboxFull(); };
     hooks.metricsText = [this, store] {
@@ -315,8 +319,7 @@ bool Engine::setUpLocalCredentials(QString *error)
         || !m_config.syslogAddress.isEmpty();
     Credentials credentials;
     if (!m_config.drainToken.isEmpty()) {
-        const Fernet::Result r = m_fernet->decrypt(m_config.drainToken);
-        if (!r.ok() || splitCredentials(r.plaintext, &credentials) != AuthError::None) {
+        if (m_credentials->resolve(m_config.drainToken, &credentials) != AuthError::None) {
             *error = QStringLiteral("invalid --drain-token: it does not verify with the configured "
                                     "secrets, or holds no user:token");
             return false;
@@ -712,21 +715,12 @@ void Engine::summarise(EngineSnapshot &s) const
         inRegister = buckets.size();
         std::move(stored.begin(), stored.end(), std::back_inserter(buckets));
     }
-    QMutexLocker lock(&m_usersMutex);
     for (size_t i = 0; i < buckets.size() && s.buckets.size() < EngineSnapshot::kMaxBuckets; ++i) {
         const Bucket &b = buckets[i];
-        auto user = m_users.constFind(b.id().auth);
-        if (user == m_users.cend()) {
-            Credentials credentials;
-            const Fernet::Result r = m_fernet ? m_fernet->decrypt(b.id().auth) : Fernet::Result();
-            if (r.ok())
-                splitCredentials(r.plaintext, &credentials);
-            if (m_users.size() > 10000)
-                m_users.clear();
-            user = m_users.insert(b.id().auth, credentials.user);
-        }
+        Credentials credentials; // the user stays empty when the token no longer verifies
+        m_credentials->resolve(b.id().auth, &credentials);
         BucketSummary summary;
-        summary.user = *user;
+        summary.user = credentials.user;
         summary.name = b.id().name;
         summary.source = b.id().source;
         summary.units = b.id().units;

@@ -39,6 +39,7 @@ class QThread;
 namespace l2met {
 
 class Fernet;
+class CredentialsCache;
 class Inbox;
 class Register;
 class Store;
@@ -166,8 +167,7 @@ private:
 
     QThread *m_snapshotThread = nullptr;
     QTimer *m_snapshotTimer = nullptr; // lives in m_snapshotThread
-    mutable QMutex m_usersMutex;
-    mutable QHash<QByteArray, QByteArray> m_users; // drain token -> Librato user (GUI only)
+    std::shared_ptr<CredentialsCache> m_credentials; // drain tokens -> credentials, for every stage
     std::unique_ptr<LineTap> m_lineTap;
     std::shared_ptr<PreviewSummary> m_previewSummary;
     std::function<void(const PreviewPayload &)> m_previewSink;

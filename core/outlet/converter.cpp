@@ -14,11 +14,11 @@ QByteArray OutletBatch::payload() const
         .toJson(QJsonDocument::Compact);
 }
 
-Conversion Converter::convert(const std::vector<Bucket> &buckets, const Fernet &fernet,
-                              int maxGauges)
+Conversion Converter::convert(const std::vector<Bucket> &buckets,
+                              const CredentialsCache &credentialsCache, int maxGauges)
 {
     // One group per distinct drain token, in order of first appearance; the
-    // token is decrypted once, when its group is created.
+    // token is resolved once, when its group is created.
     struct Group
     {
         std::optional<Credentials> credentials; // nullopt: undeliverable
@@ -37,10 +37,8 @@ Conversion Converter::convert(const std::vector<Bucket> &buckets, const Fernet &
         auto found = groupOf.constFind(token);
         if (found == groupOf.constEnd()) {
             Group group;
-            const Fernet::Result decrypted = fernet.decrypt(token);
             Credentials credentials;
-            if (decrypted.ok()
-                && splitCredentials(decrypted.plaintext, &credentials) == AuthError::None)
+            if (credentialsCache.resolve(token, &credentials) == AuthError::None)
                 group.credentials = std::move(credentials);
             groups.push_back(std::move(group));
             found = groupOf.insert(token, static_cast<qsizetype>(groups.size()) - 1);

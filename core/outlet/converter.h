@@ -8,7 +8,7 @@
 #pragma once
 
 #include "auth/credentials.h"
-#include "auth/fernet.h"
+#include "auth/credentialscache.h"
 #include "bucket/bucket.h"
 
 #include <QByteArray>
@@ -40,8 +40,8 @@ class Converter
 public:
     static constexpr int kMaxGauges = 300;
 
-    static Conversion convert(const std::vector<Bucket> &buckets, const Fernet &fernet,
-                              int maxGauges = kMaxGauges);
+    static Conversion convert(const std::vector<Bucket> &buckets,
+                              const CredentialsCache &credentials, int maxGauges = kMaxGauges);
 };
 
 } // namespace l2met

@@ -102,6 +102,8 @@ LibratoOutlet::LibratoOutlet(Options options, std::shared_ptr<const Fernet> fern
 {
     if (!m_fernet)
         m_fernet = std::make_shared<const Fernet>(QList<Fernet::Key>()); // nothing verifies
+    m_credentials = m_options.credentials ? m_options.credentials
+                                          : std::make_shared<const CredentialsCache>(m_fernet);
     if (!metrics) {
         m_ownMetrics = std::make_unique<Metrics>();
         metrics = m_ownMetrics.get();
@@ -164,7 +166,7 @@ void LibratoOutlet::deliver(std::vector<Bucket> buckets)
 
 void LibratoOutlet::deliver(std::vector<Bucket> buckets, std::function<void()> done)
 {
-    const Conversion conversion = Converter::convert(buckets, *m_fernet);
+    const Conversion conversion = Converter::convert(buckets, *m_credentials);
     if (conversion.undeliverableGauges > 0) {
         m_gaugesUndeliverable->add(static_cast<quint64>(conversion.undeliverableGauges));
         qCWarning(lcOutlet).noquote()

@@ -16,6 +16,7 @@
 // stats(), previews() and inFlight() are thread-safe.
 #pragma once
 
+#include "auth/credentialscache.h"
 #include "auth/fernet.h"
 #include "bucket/bucket.h"
 #include "metrics/metrics.h"
@@ -88,6 +89,9 @@ public:
         // previewed buckets, summed per metric.
         std::function<void(const PreviewPayload &)> previewSink;
         std::shared_ptr<PreviewSummary> previewSummary;
+        // Drain tokens to credentials (the engine's one cache); null: the
+        // outlet keeps its own over its Fernet keys.
+        std::shared_ptr<const CredentialsCache> credentials;
     };
 
     // metrics may be null (the outlet then keeps its own instruments).
@@ -150,6 +154,7 @@ private:
 
     Options m_options;
     std::shared_ptr<const Fernet> m_fernet;
+    std::shared_ptr<const CredentialsCache> m_credentials;
     std::unique_ptr<Metrics> m_ownMetrics; // when none was given
     QNetworkAccessManager *m_network = nullptr; // child; created by the first send
     QUrl m_endpoint;

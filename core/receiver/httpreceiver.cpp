@@ -48,6 +48,8 @@ HttpReceiver::HttpReceiver(Options options, std::shared_ptr<const Fernet> fernet
     , m_hooks(std::move(hooks))
     , m_dedup(m_options.dedupWindowMs, m_options.dedupMaxEntries)
 {
+    m_credentials = m_hooks.credentials ? m_hooks.credentials
+                                        : std::make_shared<const CredentialsCache>(m_fernet);
     m_clock.start();
     m_requests = &m_metrics->counter("http_requests", "HTTP requests answered");
     m_bodyBytes = &m_metrics->counter("http_body_bytes", "bytes of /logs bodies accepted");
@@ -186,24 +188,13 @@ QHttpServerResponse HttpReceiver::handleLogs(const QHttpServerRequest &request)
     if (request.method() != QHttpServerRequest::Method::Post)
         return reject(405, "http_405", "use POST");
 
-    const QByteArray header = request.value(QByteArrayLiteral("authorization"));
-    const BasicAuth basic = parseBasicAuth(header);
-    if (basic.error != AuthError::None)
-        return reject(401, "http_401", authErrorText(basic.error));
-    Credentials credentials;
-    const auto cached = m_tokenCache.constFind(basic.user);
-    if (cached != m_tokenCache.cend()) {
-        credentials = *cached;
-    } else {
-        const Fernet::Result result = m_fernet->decrypt(basic.user);
-        if (!result.ok())
-            return reject(401, "http_401", authErrorText(AuthError::InvalidToken));
-        if (splitCredentials(result.plaintext, &credentials) != AuthError::None)
-            return reject(401, "http_401", authErrorText(AuthError::NoColon));
-        if (m_tokenCache.size() >= kTokenCacheSize)
-            m_tokenCache.clear();
-        m_tokenCache.insert(basic.user, credentials);
+    const AuthResult auth = m_credentials->authenticate(request.value(QByteArrayLiteral("authorization")));
+    if (!auth.ok()) {
+        // A token that verifies but holds no user:token is refused here: it
+        // could never be delivered.
+        return reject(401, "http_401", authErrorText(auth.error));
     }
+    const Credentials &credentials = auth.credentials;
 
     InboxItem item;
     item.options.recvDeadline = m_options.recvDeadline;
@@ -213,7 +204,7 @@ QHttpServerResponse HttpReceiver::handleLogs(const QHttpServerRequest &request)
     // A retry of a batch already on the inbox is done as far as logplex is
     // concerned, whatever the back-pressure: 200, and not parsed again.
     const QByteArray frameId = request.value(QByteArrayLiteral("logplex-frame-id")).trimmed();
-    if (!frameId.isEmpty() && m_dedup.contains(basic.user, frameId, m_clock.elapsed())) {
+    if (!frameId.isEmpty() && m_dedup.contains(auth.token, frameId, m_clock.elapsed())) {
         bool ok = false;
         const quint64 lines = request.value(QByteArrayLiteral("logplex-msg-count")).trimmed().toULongLong(&ok);
         m_bodiesDuplicate->add();
@@ -231,13 +222,13 @@ QHttpServerResponse HttpReceiver::handleLogs(const QHttpServerRequest &request)
     if (item.body.size() > m_options.limits.maxBodyBytes) // the guard answers first; belt and braces
         return reject(413, "http_413", "body too large", credentials.user);
     const qint64 size = item.body.size();
-    item.options.token = basic.user;
+    item.options.token = auth.token;
     item.user = credentials.user;
     item.receivedAt = QDateTime::currentSecsSinceEpoch();
     if (!m_inbox->tryPush(item))
         return reject(503, "http_503", "inbox full; retry later", credentials.user);
     if (!frameId.isEmpty()) // only once it is on the inbox: a 503'd batch must be taken on retry
-        m_dedup.add(basic.user, frameId, m_clock.elapsed());
+        m_dedup.add(auth.token, frameId, m_clock.elapsed());
     m_bodyBytes->add(quint64(size));
     m_bodiesAccepted->add();
     countStatus(200);

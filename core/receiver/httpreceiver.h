@@ -6,13 +6,14 @@
 // /health and /metrics work as anywhere.
 //
 // Lives in the HTTP thread (created there by the Engine); start() and stop()
-// run in that thread. Verified drain tokens are cached (bounded) so a busy
-// drain costs one Fernet verification, not one per request. Accepted
+// run in that thread. Drain tokens are resolved through a CredentialsCache
+// so a busy drain costs one Fernet verification, not one per request. Accepted
 // (token, Logplex-Frame-Id) pairs are remembered (FrameDedup) so a batch
 // that logplex retries is answered 200 without being parsed twice.
 #pragma once
 
 #include "auth/credentials.h"
+#include "auth/credentialscache.h"
 #include "auth/fernet.h"
 #include "parser/ingestoptions.h"
 #include "receiver/boundedtcpserver.h"
@@ -63,6 +64,9 @@ public:
         std::function<bool()> storeHealthy;  // /health 503 when false
         std::function<bool()> outboxFull;    // /logs 503 while the store is down or slow and the outbox is full
         std::function<QByteArray()> metricsText; // /metrics
+        // Drain tokens to credentials (the engine's one cache); null: the
+        // receiver keeps its own over its Fernet keys.
+        std::shared_ptr<const CredentialsCache> credentials;
     };
 
     // inbox may be null: the process does not run the receiver role.
@@ -102,8 +106,7 @@ private:
     QHttpServer *m_server = nullptr;
     BoundedTcpServer *m_tcp = nullptr;
     quint16 m_port = 0;
-    QHash<QByteArray, Credentials> m_tokenCache; // HTTP thread only
-    static constexpr int kTokenCacheSize = 4096;
+    std::shared_ptr<const CredentialsCache> m_credentials;
     FrameDedup m_dedup; // HTTP thread only
     QElapsedTimer m_clock; // monotonic time for m_dedup
 

@@ -4,6 +4,7 @@
 // the layout its plaintext implies, and parseBasicAuth's user is non-empty
 // when it succeeds.
 #include "auth/credentials.h"
+#include "auth/credentialscache.h"
 #include "auth/fernet.h"
 
 #include <cstddef>
@@ -52,5 +53,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const AuthResult result = authenticate(input, fernet());
     if (result.ok() && result.credentials.user.isEmpty())
         __builtin_trap();
+    // The cache (the production path) answers exactly as authenticate(),
+    // the second time from its entries.
+    static const l2met::CredentialsCache cache(std::make_shared<const l2met::Fernet>(fernet()), 64);
+    for (int round = 0; round < 2; ++round) {
+        const AuthResult cached = cache.authenticate(input);
+        if (cached.error != result.error || cached.token != result.token
+            || !(cached.credentials == result.credentials))
+            __builtin_trap();
+    }
     return 0;
 }
