@@ -263,7 +263,8 @@ private Q_SLOTS:
         QVERIFY2(engine.start(&error), qPrintable(error));
         engine.setLineCapture(true);
         const auto fileSource = [&engine]() {
-            for (const SourceStatus &s : engine.snapshot()->sources)
+            const std::shared_ptr<const EngineSnapshot> snapshot = engine.snapshot(); // outlives the loop
+            for (const SourceStatus &s : snapshot->sources)
                 if (s.kind == SourceKind::File)
                     return s;
             return SourceStatus();
