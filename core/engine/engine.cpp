@@ -282,8 +282,11 @@ bool Engine::startHttp(QString *error)
             }
         }
         if (m_reader) {
+            // A const copy: iterating a non-const one would detach it, reading
+            // the reader's shared buffer outside its mutex (TSan saw that).
+            const QList<PartitionScan> scans = m_reader->scans();
             int held = 0;
-            for (const PartitionScan &scan : m_reader->scans())
+            for (const PartitionScan &scan : scans)
                 held += scan.lastLocked ? 1 : 0;
             m_metrics->gauge("partitions", "partitions of the store").set(m_config.partitions);
             m_metrics->gauge("partitions_locked",
