@@ -355,8 +355,15 @@ void Reader::record(int partition, qint64 micros, qint64 acknowledged, bool lock
 
 QList<PartitionScan> Reader::scans() const
 {
+    // A copy of the elements, not of the list: a shared list would let
+    // record() decide by a relaxed reference count whether to write in
+    // place, while another thread still reads it (TSan reported that).
     QMutexLocker lock(&m_mutex);
-    return m_scans;
+    QList<PartitionScan> out;
+    out.reserve(m_scans.size());
+    for (const PartitionScan &scan : std::as_const(m_scans))
+        out.append(scan);
+    return out;
 }
 
 } // namespace l2met
