@@ -6,7 +6,7 @@
 #include "signalwatcher.h"
 
 #include "auth/fernet.h"
-#include "outlet/libratooutlet.h"
+#include "outlet/deliverystatus.h"
 
 #include <QCoreApplication>
 #include <QDebug>

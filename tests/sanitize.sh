@@ -16,10 +16,12 @@
 #
 # Build type: Debug (-O0, Q_ASSERT on) for asan: its tests are wait-bound
 # (tst_fleet and tst_abuse most of it) while -O1 makes the heavy test TUs
-# compile 2-4x slower (tst_store.cpp: 8 s at -O0, 29 s at -O1, 58 s at -O2).
+# compile 2-4x slower (the store suites, when they were one 1,400-line
+# tst_store.cpp: 8 s at -O0, 29 s at -O1, 58 s at -O2).
 # tsan uses -O1: TSan at -O0 is slow enough to make timing-sensitive tests
-# flaky, and only core + five tests are built. The asan run includes the
-# small soak (label soak: the real l2met binary under ASan, with faults).
+# flaky, and only core and the threaded suites (tsan_tests) are built. The
+# asan run includes the small soak (label soak: the real l2met binary under
+# ASan, with faults).
 #
 # Reports go to files (log_path) in <build>/sanitizer-logs/ so that reports
 # of child processes are not lost; the script prints them and fails.
@@ -47,7 +49,7 @@ tsan)
   link="-fsanitize=thread"
   debug_flags="-g -O1"
   gui=OFF
-  tsan_tests=(tst_engine tst_store tst_redisstore tst_receiver tst_libratooutlet tst_sources)
+  tsan_tests=(tst_engine tst_store tst_storedelivery tst_storeconcurrency tst_redisstore tst_redisconnection tst_receiver tst_receiverlimits tst_receiverdedup tst_libratooutlet tst_sources)
   targets=("${tsan_tests[@]}")
   tests_regex="^($(IFS='|'; echo "${tsan_tests[*]}"))\$"
   ;;

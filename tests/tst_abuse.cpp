@@ -6,6 +6,7 @@
 // under the stated bound (README "Limits and memory").
 #include "auth/fernet.h"
 #include "enginetestkit.h"
+#include "rawhttpclient.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -44,16 +45,8 @@ qint64 raiseFileLimit()
     return qint64(limit.rlim_cur);
 }
 
-// A status line's code at the start of bytes (0 when there is none).
-int statusOf(const QByteArray &bytes)
-{
-    if (!bytes.startsWith("HTTP/1.1 ") || bytes.size() < 12)
-        return 0;
-    return bytes.mid(9, 3).toInt();
-}
-
 // A keep-alive client that reconnects when the server has closed it (as
-// logplex does), with blocking calls: the server is another process.
+// logplex does).
 class KeepAlive
 {
 public:
@@ -67,38 +60,19 @@ public:
     // no whole answer came within timeoutMs.
     int send(const QByteArray &request, int timeoutMs = 3000)
     {
-        if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState) {
-            m_reconnects += m_socket ? 1 : 0;
-            m_socket = std::make_unique<QTcpSocket>();
-            m_socket->connectToHost(QHostAddress::LocalHost, m_port);
-            if (!m_socket->waitForConnected(timeoutMs))
+        if (!m_client || !m_client->isOpen()) {
+            m_reconnects += m_client ? 1 : 0;
+            m_client = std::make_unique<RawHttpClient>(m_port, nullptr, timeoutMs);
+            if (!m_client->isConnected())
                 return 0;
         }
-        m_socket->write(request);
-        QByteArray answer;
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < timeoutMs) {
-            const qsizetype headEnd = answer.indexOf("\r\n\r\n");
-            if (headEnd >= 0) {
-                const qsizetype at = answer.toLower().indexOf("content-length:");
-                const qsizetype eol = answer.indexOf("\r\n", at);
-                const qsizetype length = at < 0 ? 0 : answer.mid(at + 15, eol - at - 15).trimmed().toLongLong();
-                if (answer.size() >= headEnd + 4 + length)
-                    return statusOf(answer);
-            }
-            if (m_socket->state() != QAbstractSocket::ConnectedState && m_socket->bytesAvailable() == 0)
-                return statusOf(answer);
-            if (m_socket->bytesAvailable() == 0)
-                m_socket->waitForReadyRead(50);
-            answer += m_socket->readAll();
-        }
-        return 0;
+        m_client->send(request);
+        return m_client->next(timeoutMs).status;
     }
 
 private:
     quint16 m_port;
-    std::unique_ptr<QTcpSocket> m_socket;
+    std::unique_ptr<RawHttpClient> m_client;
     int m_reconnects = 0;
 };
 
@@ -129,8 +103,7 @@ private:
 
     QByteArray logs(const QByteArray &body) const
     {
-        return "POST /logs HTTP/1.1\r\nHost: l2met\r\nAuthorization: " + basicAuth(m_token)
-            + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        return rawRequest("POST", "/logs", body, { "Authorization: " + basicAuth(m_token) });
     }
 
     QByteArray lines(int n) const

@@ -1,5 +1,5 @@
-// Tests of Conventions::extract(): the log conventions of SPEC section 3 over
-// realistic Heroku messages (the shapes of shared/examples/heroku-messages.txt):
+// Tests of Conventions::extract(): the log conventions of docs/behaviour.md section 3 over
+// realistic Heroku messages (the shapes of tests/data/heroku-messages.txt):
 // metric keys, bare keys, units, source=, router fields, logplex L10
 // notices, and every malformed piece counted under its ParseCounter while
 // the good pieces of the same line are kept.
@@ -61,7 +61,7 @@ QByteArray problemName(l2met::ParseCounter c)
                                             : QByteArray(l2met::ParseCounters::name(c));
 }
 
-// MESSAGE parts from shared/examples/heroku-messages.txt.
+// MESSAGE parts from tests/data/heroku-messages.txt.
 const QByteArray kRouterOk = QByteArrayLiteral(
     "at=info method=GET path=\"/\" host=example-app-1234567890ab.herokuapp.com "
     "request_id=8601b555-6a83-4c12-8269-97c8e32cdb22 fwd=\"204.204.204.204\" dyno=web.1 "

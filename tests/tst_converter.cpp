@@ -142,7 +142,7 @@ void Tst_converter::groupsByTokenInFirstAppearanceOrder()
 void Tst_converter::twoTokensOfOneUserStaySeparate()
 {
     // Two tokens of one account (as during key rotation) are two groups, as
-    // their buckets are (SPEC section 4).
+    // their buckets are (docs/behaviour.md section 4).
     const QByteArray first = tokenFor("alice:secret");
     const QByteArray second = tokenFor("alice:secret");
     QVERIFY(first != second); // random IVs
@@ -309,7 +309,7 @@ void Tst_converter::hugeValuesStayNumbers()
 {
     // 1e200 is a finite number the parser accepts, but its square overflows:
     // QJson would write the infinite sum_squares as null, which Librato
-    // rejects with the whole batch (SPEC section 4: one odd line must never
+    // rejects with the whole batch (docs/behaviour.md section 4: one odd line must never
     // cost a batch). Bucket::toGauges() clamps to the largest double.
     const QByteArray token = tokenFor("alice:secret");
     const Conversion conversion = Converter::convert(

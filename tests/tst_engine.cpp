@@ -12,6 +12,7 @@
 #include "fakelibrato.h"
 #include "metrics/metrics.h"
 #include "outlet/reader.h"
+#include "parser/parsemetrics.h"
 #include "store/memorystore.h"
 
 #include <QDateTime>
@@ -408,7 +409,7 @@ private Q_SLOTS:
         QCOMPARE(b.source, QByteArray("s1"));
         QCOMPARE(b.stats.count, 2);
         QCOMPARE(b.stats.max, 4.0);
-        QVERIFY(last->metric("lines_aggregated") >= 1);
+        QVERIFY(last->metric(kLinesAggregated) >= 1);
         m_engine->publishSnapshots(0);
     }
 

@@ -1,4 +1,4 @@
-// A fleet around one Redis (SPEC section 6): l2met processes in the roles
+// A fleet around one Redis (docs/behaviour.md section 6): l2met processes in the roles
 // operators run, a real redis-server and a fake Librato, all on loopback.
 // A known corpus is posted across the receivers; the fake Librato must get
 // every bucket exactly once with the right statistics, also when an outlet

@@ -1,4 +1,4 @@
-// Tests of LogfmtScanner: the logfmt of SPEC section 3 (`key=value`,
+// Tests of LogfmtScanner: the logfmt of docs/behaviour.md section 3 (`key=value`,
 // `key="quoted value"`, bare `key`), the edge cases real log lines bring, and
 // unescape().
 #include "parser/logfmt.h"

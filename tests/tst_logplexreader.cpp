@@ -1,4 +1,4 @@
-// Tests of LogplexReader: octet-counted frames (RFC 6587, SPEC section 2),
+// Tests of LogplexReader: octet-counted frames (RFC 6587, docs/behaviour.md section 2),
 // the malformed regions it skips and resynchronises after, and the
 // invariant that every byte of a body ends in exactly one frame, one
 // malformed region or whitespace between frames.

@@ -3,6 +3,7 @@
 #include "metrics/metchan.h"
 #include "metrics/metrics.h"
 #include "metrics/problemlog.h"
+#include "parser/parsemetrics.h"
 
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -10,6 +11,23 @@
 #include <QThread>
 
 using namespace l2met;
+
+namespace {
+
+// Declarations as a stage makes them (the real ones: parser/parsemetrics.h...).
+constexpr MetricInfo kTestLines { .name = "lines", .help = "help" };
+constexpr MetricInfo kTestLinesOtherHelp { .name = "lines", .help = "other help ignored" };
+constexpr MetricInfo kTestAggregated { .name = "lines_aggregated", .help = "lines by outcome" };
+constexpr MetricInfo kTestDepth { .name = "inbox_depth", .help = "bodies waiting", .kind = MetricKind::Gauge };
+constexpr MetricInfo kTestResponses { .name = "http_responses", .help = "by status", .labels = "status" };
+constexpr MetricInfo kTestParse {
+    .name = "parse_body", .help = "time to parse", .unit = MetricUnit::Seconds, .kind = MetricKind::Timer
+};
+constexpr MetricInfo kTestN { .name = "n", .help = "n" };
+constexpr MetricInfo kTestConcurrent { .name = "registered_concurrently", .help = "x" };
+constexpr MetricInfo kTestX { .name = "x", .help = "x" };
+
+} // namespace
 
 class TstMetrics : public QObject
 {
@@ -19,26 +37,28 @@ private Q_SLOTS:
     void sameInstrumentForSameNameAndLabels()
     {
         Metrics m;
-        Counter &a = m.counter("lines", "help");
-        Counter &b = m.counter("lines", "other help ignored");
+        Counter &a = m.counter(kTestLines);
+        Counter &b = m.counter(kTestLinesOtherHelp);
         QCOMPARE(&a, &b);
-        Counter &c = m.counter("lines", "help", "user=\"x\"");
+        Counter &c = m.counter(kTestLines, "user=\"x\"");
         QVERIFY(&a != &c);
         a.add(3);
         c.add();
         QCOMPARE(m.value("lines"), 3.0);
         QCOMPARE(m.value("lines", "user=\"x\""), 1.0);
         QCOMPARE(m.value("absent"), 0.0);
+        QCOMPARE(m.value(kTestLines), 3.0);
+        QCOMPARE(m.value(kTestX), 0.0);
     }
 
     void prometheusText()
     {
         Metrics m;
-        m.counter("lines_aggregated", "lines by outcome").add(42);
-        m.gauge("inbox_depth", "bodies waiting").set(-3);
-        m.counter("http_responses", "by status", "status=\"200\"").add(2);
-        m.counter("http_responses", "by status", "status=\"401\"").add(1);
-        Timer &t = m.timer("parse_body", "time to parse");
+        m.counter(kTestAggregated).add(42);
+        m.gauge(kTestDepth).set(-3);
+        m.counter(kTestResponses, "status=\"200\"").add(2);
+        m.counter(kTestResponses, "status=\"401\"").add(1);
+        Timer &t = m.timer(kTestParse);
         t.record(1500);
         t.record(500);
         const QByteArray text = m.prometheusText();
@@ -53,6 +73,18 @@ private Q_SLOTS:
         QCOMPARE(t.maxMicros(), 1500);
     }
 
+    void parseCountersAreTheirDeclarations()
+    {
+        for (size_t i = 0; i < ParseCounters::kCount; ++i) {
+            const auto c = static_cast<ParseCounter>(i);
+            const MetricInfo &info = parseCounterMetric(c);
+            QCOMPARE(QByteArrayView(ParseCounters::name(c)), info.name);
+            QCOMPARE(info.kind, MetricKind::Counter);
+            QCOMPARE(info.help, ParseCounters::isLineOutcome(c) ? kLineOutcomeHelp : kParserDetailHelp);
+        }
+        QCOMPARE(QByteArray(ParseCounters::name(ParseCounter::Count_)), QByteArray("unknown"));
+    }
+
     void labelEscaping()
     {
         QCOMPARE(Metrics::labelValue("a\"b\\c\nd"), QByteArray("a\\\"b\\\\c\\nd"));
@@ -61,13 +93,13 @@ private Q_SLOTS:
     void countersAreThreadSafe()
     {
         Metrics m;
-        Counter &c = m.counter("n", "n");
+        Counter &c = m.counter(kTestN);
         QList<QThread *> threads;
         for (int i = 0; i < 4; ++i) {
             threads << QThread::create([&m, &c] {
                 for (int j = 0; j < 100000; ++j) {
                     c.add();
-                    m.counter("registered_concurrently", "x").add();
+                    m.counter(kTestConcurrent).add();
                 }
             });
             threads.last()->start();
@@ -84,9 +116,9 @@ private Q_SLOTS:
     {
         test::FakeLibrato librato;
         Metrics m;
-        Counter &lines = m.counter("lines_aggregated", "x");
-        m.gauge("inbox_depth", "x").set(7);
-        m.timer("parse_body", "x").record(2000);
+        Counter &lines = m.counter(kTestAggregated);
+        m.gauge(kTestDepth).set(7);
+        m.timer(kTestParse).record(2000);
         lines.add(10);
         QUrl url = librato.url();
         url.setUserName(QStringLiteral("ops@example.com"));
@@ -94,7 +126,7 @@ private Q_SLOTS:
         Metchan metchan(url, &m, QStringLiteral("host-1"));
         metchan.start(60000); // baselines taken now
         lines.add(5);
-        m.timer("parse_body", "x").record(4000);
+        m.timer(kTestParse).record(4000);
         QSignalSpy posted(&metchan, &Metchan::posted);
         const QByteArray body = metchan.post();
         QVERIFY(!body.contains("metchan-token"));

@@ -1,4 +1,4 @@
-// Tests of parseValue(): the decimal numbers and units of SPEC section 3, and
+// Tests of parseValue(): the decimal numbers and units of docs/behaviour.md section 3, and
 // every rejection with the ValueError it is counted under.
 #include "parser/numberparser.h"
 
@@ -187,7 +187,7 @@ void Tst_numberparser::unitsPointIntoTheInput()
     QVERIFY(parsed.units.empty());
 }
 
-// SPEC section 3 allows any decimal number but NaN and infinity; 1e-999 is a
+// docs/behaviour.md section 3 allows any decimal number but NaN and infinity; 1e-999 is a
 // finite decimal whose nearest double is 0 (from_chars reports
 // result_out_of_range for it as for an overflow).
 void Tst_numberparser::underflowIsFinite_data()

@@ -1,6 +1,6 @@
 // The l2met binary as an operator runs it: --version, --help, a bad flag,
 // --sign, and `--no-gui` taking a body and delivering it on SIGTERM / SIGINT
-// (SPEC section 8: nothing accepted is lost), with no secret in its output.
+// (docs/behaviour.md section 8: nothing accepted is lost), with no secret in its output.
 #include "auth/fernet.h"
 #include "config/configloader.h"
 #include "enginetestkit.h"

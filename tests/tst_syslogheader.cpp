@@ -1,5 +1,5 @@
 // Tests of the RFC 5424 header of a logplex frame (parseSyslogHeader) and of
-// RFC 3339 timestamps (parseRfc3339 and Rfc3339Cache), SPEC sections 2 and 3.
+// RFC 3339 timestamps (parseRfc3339 and Rfc3339Cache), docs/behaviour.md sections 2 and 3.
 // Expected unix times were computed with `date -u -d TEXT +%s`.
 #include "parser/syslogheader.h"
 

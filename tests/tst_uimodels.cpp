@@ -16,6 +16,7 @@
 #include "partitionmodel.h"
 #include "previewmodel.h"
 #include "problemmodel.h"
+#include "receiver/receivermetrics.h"
 #include "ratetracker.h"
 #include "uiformat.h"
 
@@ -68,9 +69,9 @@ int rowOfName(const BucketModel &m, const QByteArray &name)
     return -1;
 }
 
-Metrics::Sample sample(const QByteArray &name, double value, const QByteArray &labels = {})
+MetricSample sample(const QByteArray &name, double value, const QByteArray &labels = {})
 {
-    return Metrics::Sample { name, labels, Metrics::Kind::Counter, value };
+    return MetricSample { name, labels, MetricKind::Counter, value };
 }
 
 } // namespace
@@ -425,7 +426,7 @@ private Q_SLOTS:
                   << sample("http_responses", 0, "status=\"413\"") << sample("http_responses", 2, "status=\"503\"")
                   << sample("logplex_dropped_by_user", 500, "user=\"alice@example.com\"")
                   << sample("logplex_dropped_by_user", 20, "user=\"b\\\"ob\"");
-        LabelCountModel rejected("http_responses", "status", QStringLiteral("Status"));
+        LabelCountModel rejected(kHttpResponses, "status", QStringLiteral("Status"));
         rejected.setFilter([](const QString &v) { return !v.startsWith(u'2'); });
         rejected.setDescriber([](const QString &v) { return v == u"401" ? QStringLiteral("Unauthorized") : QString(); });
         rejected.setSnapshot(s);
@@ -435,7 +436,7 @@ private Q_SLOTS:
         QCOMPARE(cell(rejected, 0, LabelCountModel::Description), QStringLiteral("Unauthorized"));
         QCOMPARE(rejected.total(), 6.0);
 
-        LabelCountModel dropped("logplex_dropped_by_user", "user", QStringLiteral("User"));
+        LabelCountModel dropped(kLogplexDroppedByUser, "user", QStringLiteral("User"));
         dropped.setSnapshot(s);
         QCOMPARE(dropped.columnCount(), 2);
         QCOMPARE(dropped.count(QStringLiteral("alice@example.com")), 500.0);

@@ -4,12 +4,14 @@
 // validates, saves (0600, read back equal) and applies (the engine restarts
 // and delivers what it held); the drain helper's token is accepted by
 // /logs; preview payloads are shown as the snapshot holds them; closing the
-// window shuts the engine down and delivers.
+// window shuts the engine down and delivers; every metric the tabs read is
+// one the engine registers.
 #include "auth/fernet.h"
 #include "bucketfilterproxy.h"
 #include "bucketmodel.h"
 #include "bucketstab.h"
 #include "config/configloader.h"
+#include "config/settings.h"
 #include "configform.h"
 #include "configtab.h"
 #include "copyabletableview.h"
@@ -28,12 +30,15 @@
 #include "previewmodel.h"
 #include "problemstab.h"
 #include "problemmodel.h"
+#include "secretedit.h"
+#include "ratetracker.h"
 #include "sourcemodel.h"
 #include "sourcestab.h"
 
 #include <QApplication>
 #include <QClipboard>
 #include <QFile>
+#include <QFormLayout>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
@@ -44,6 +49,8 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <algorithm>
 
 using namespace l2met;
 using namespace l2met::test;
@@ -232,6 +239,84 @@ private Q_SLOTS:
         QVERIFY(*read == expected);
     }
 
+    void configFormHasEveryFormSetting()
+    {
+        // The form is built from the settings table: every setting marked
+        // for it has a row (labelled, unless a check box says what it is),
+        // masked when it may hold a credential; the others have no field.
+        ConfigForm form;
+        for (const Setting &s : Settings::table()) {
+            QWidget *field = form.findChild<QWidget *>(s.keyName());
+            if (!s.inForm) {
+                QVERIFY2(!field && !form.field(s.keyName()), s.key);
+                continue;
+            }
+            QVERIFY2(field && form.field(s.keyName()) == field, s.key);
+            auto *layout = qobject_cast<QFormLayout *>(field->parentWidget()->layout());
+            QVERIFY2(layout, s.key);
+            int row = -1;
+            QFormLayout::ItemRole role = QFormLayout::FieldRole;
+            layout->getWidgetPosition(field, &row, &role);
+            QVERIFY2(row >= 0, s.key);
+            QVERIFY2(s.kind == SettingKind::Bool || layout->labelForField(field), s.key);
+            QVERIFY2((qobject_cast<SecretEdit *>(field) != nullptr) == s.mayHoldCredentials(), s.key);
+            QVERIFY2(field->toolTip().contains(s.flagText()), s.key);
+        }
+
+        // Every field is wired both ways: a Config unlike the defaults in
+        // each setting reads back equal (and settings without a field are kept).
+        Config c;
+        for (const Setting &s : Settings::table()) {
+            QString text;
+            switch (s.kind) {
+            case SettingKind::Bool:
+                text = Settings::defaultText(s) == u"true" ? QStringLiteral("false") : QStringLiteral("true");
+                break;
+            case SettingKind::Int:
+            case SettingKind::Duration:
+            case SettingKind::Bytes:
+            case SettingKind::Resolution:
+                text = ValueParse::formatNumber(
+                    s.kind, Settings::number(s, Config()) == s.min ? s.max : s.min);
+                break;
+            case SettingKind::Address:
+                text = QStringLiteral("::1");
+                break;
+            case SettingKind::HttpUrl:
+                text = QStringLiteral("http://127.0.0.1:9/a");
+                break;
+            case SettingKind::OptionalHttpUrl:
+                text = QStringLiteral("https://user:token@metrics.example.com");
+                break;
+            case SettingKind::RedisUrl:
+                text = QStringLiteral("redis://:pw@redis.example.com:6380/3");
+                break;
+            case SettingKind::Secrets:
+                text = QString::fromLatin1(Fernet::generateKey() + ':' + Fernet::generateKey());
+                break;
+            case SettingKind::HostPort:
+                text = QStringLiteral("[::1]:5514");
+                break;
+            case SettingKind::Paths:
+                text = QStringLiteral("/var/log/a b.log | /tmp/c.log");
+                break;
+            case SettingKind::Words:
+                text = QStringLiteral("app-one app-two");
+                break;
+            case SettingKind::Text:
+            case SettingKind::SecretText:
+                text = QStringLiteral("text-of-") + s.keyName();
+                break;
+            }
+            QVERIFY2(Settings::assign(s, text, c).isEmpty(), s.key);
+            QVERIFY2(Settings::text(s, c) != Settings::defaultText(s), s.key);
+        }
+        form.setConfig(c);
+        QString error;
+        QVERIFY(form.candidate(&error) == c);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+    }
+
     void drainHelperTokenIsAccepted()
     {
         openWindow(false);
@@ -331,6 +416,33 @@ private Q_SLOTS:
                 QVERIFY(!text.contains("alice-api-token"));
                 QVERIFY(!text.contains(token));
             }
+        }
+    }
+
+    // Every metric a tab reads is one the running engine registers: a metric
+    // renamed, or no longer registered, would only show as 0 in the window.
+    void windowReadsRegisteredMetrics()
+    {
+        openWindow(false);
+        const QByteArray token = m_window->engine()->sign(kAlice);
+        // An L10 notice: logplex_dropped_by_user is registered for a user at
+        // the first drops logplex reports for it.
+        const QByteArray body = frame(nextHour(), "web.1", "measure#db.latency=4ms")
+            + frame(nextHour(), "logplex", "Error L10 (output buffer overflow): 5 messages dropped since now.");
+        QCOMPARE(post(token, body, QStringLiteral("resolution=3600")), 200);
+        QTRY_COMPARE(m_window->overviewTab()->valueText(QStringLiteral("logplex_dropped")), QStringLiteral("5"));
+
+        QList<const MetricInfo *> read = RateTracker::metricsRead();
+        read << OverviewTab::metricsRead() << DeliveryTab::metricsRead() << ProblemsTab::metricsRead();
+        QVERIFY(read.size() >= 20);
+        const std::shared_ptr<const EngineSnapshot> snapshot = m_window->engine()->snapshot();
+        for (const MetricInfo *metric : std::as_const(read)) {
+            const bool labelled = !metric->labels.isEmpty();
+            const bool registered
+                = std::any_of(snapshot->metrics.cbegin(), snapshot->metrics.cend(), [&](const MetricSample &s) {
+                      return labelled ? s.isOf(*metric) && !s.labels.isEmpty() : s.is(*metric);
+                  });
+            QVERIFY2(registered, metric->name.data());
         }
     }
 

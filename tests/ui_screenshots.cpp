@@ -200,7 +200,7 @@ LineMeasurementRecord metric(BucketType type, const char *name, double value, co
     return m;
 }
 
-// Lines of `heroku logs --tail` (shared/examples/heroku-cli-tail.log) and of
+// Lines of `heroku logs --tail` (tests/data/heroku-cli-tail.log) and of
 // a Rails server over the last minute, oldest first, with what they became.
 QList<LineRecord> handMadeLines(const QDateTime &now)
 {

@@ -1,5 +1,6 @@
 #include "configform.h"
 
+#include "config/settings.h"
 #include "configtext.h"
 #include "secretedit.h"
 #include "uiformat.h"
@@ -12,6 +13,7 @@
 #include <QLineEdit>
 #include <QSpinBox>
 
+#include <cstring>
 #include <limits>
 
 namespace l2met {
@@ -19,6 +21,101 @@ namespace l2met {
 namespace {
 
 constexpr int kLargeInt = 99999999; // spin boxes accept more than is valid: validate() explains
+
+// How a field looks beyond what the table says; optional, by key. A setting
+// without one gets a plain field of its kind, its default as placeholder.
+struct Look
+{
+    const char *key;
+    const char *suffix = nullptr; // spin boxes: " threads"
+    const char *zeroText = nullptr; // spin boxes: what 0 means
+    const char *placeholder = nullptr; // text fields, when the default says nothing
+    int max = kLargeInt; // spin boxes
+    bool grouping = true; // spin boxes: 8,080 or 8080
+};
+
+const Look kLooks[] = {
+    { .key = "port", .zeroText = "any free port", .max = 65535, .grouping = false },
+    { .key = "concurrency", .suffix = " threads", .zeroText = "one per core", .max = 9999 },
+    { .key = "buffer", .suffix = " bodies" },
+    { .key = "max-connections", .suffix = " connections" },
+    { .key = "recv-deadline", .suffix = " resolutions" },
+    { .key = "outbox", .suffix = " flushes" },
+    { .key = "outlet-retry", .suffix = " retries" },
+    { .key = "local-resolution", .suffix = " s" },
+    { .key = "redis-url", .placeholder = "empty: keep buckets in memory" },
+    { .key = "secrets", .placeholder = "key1:key2:... (base64url Fernet keys)" },
+    { .key = "metchan-url", .placeholder = "optional" },
+    { .key = "tail", .placeholder = "/var/log/app.log | /var/log/worker.log" },
+    { .key = "heroku-app", .placeholder = "app-one app-two" },
+    { .key = "syslog", .placeholder = "off; e.g. 127.0.0.1:5514" },
+    { .key = "librato-user", .placeholder = "with the Librato token" },
+    { .key = "librato-token", .placeholder = "without credentials: preview only" },
+    { .key = "drain-token", .placeholder = "instead of Librato user and token" },
+};
+
+const Look &lookOf(const Setting &s)
+{
+    static const Look kPlain { .key = "" };
+    for (const Look &look : kLooks) {
+        if (std::strcmp(look.key, s.key) == 0)
+            return look;
+    }
+    return kPlain;
+}
+
+QString translated(const char *text)
+{
+    return text ? ConfigForm::tr(text) : QString();
+}
+
+// Where each group's box goes in the grid: row, column, row span, column span.
+struct Place
+{
+    int row;
+    int column;
+    int rowSpan;
+    int columnSpan;
+};
+
+Place placeOf(SettingGroup group)
+{
+    switch (group) {
+    case SettingGroup::Receiver:
+        return { 0, 0, 2, 1 };
+    case SettingGroup::Store:
+        return { 0, 1, 1, 1 };
+    case SettingGroup::Outlet:
+        return { 1, 1, 1, 1 };
+    case SettingGroup::LocalSources:
+        return { 2, 0, 1, 1 };
+    case SettingGroup::Process:
+        return { 2, 1, 1, 1 };
+    }
+    return { 3, 0, 1, 2 };
+}
+
+constexpr SettingGroup kGroups[]
+    = { SettingGroup::Receiver, SettingGroup::Store, SettingGroup::Outlet,
+        SettingGroup::LocalSources, SettingGroup::Process };
+
+bool isSpinBox(const Setting &s)
+{
+    return s.kind == SettingKind::Int || s.kind == SettingKind::Resolution;
+}
+
+// Held as text that may carry a secret: masked.
+bool isMasked(const Setting &s)
+{
+    return s.mayHoldCredentials();
+}
+
+QString fieldText(const Setting &s, const QWidget *w)
+{
+    if (isMasked(s))
+        return static_cast<const SecretEdit *>(w)->text();
+    return static_cast<const QLineEdit *>(w)->text();
+}
 
 QString invalidText(const char *flag, const QString &value, const QString &reason)
 {
@@ -31,86 +128,26 @@ QString invalidText(const char *flag, const QString &value, const QString &reaso
 ConfigForm::ConfigForm(QWidget *parent)
     : QWidget(parent)
 {
-    m_bind = lineEdit("bind", QStringLiteral("0.0.0.0"));
-    m_port = spinBox("port", 0, 65535);
-    m_port->setSpecialValueText(tr("any free port"));
-    m_port->setGroupSeparatorShown(false);
-    m_receiver = checkBox("receiver", tr("Run the receiver"));
-    m_outlet = checkBox("outlet", tr("Run the outlet"));
-    m_concurrency = spinBox("concurrency", 0, 9999, tr(" threads"));
-    m_concurrency->setSpecialValueText(tr("one per core"));
-    m_buffer = spinBox("buffer", 0, kLargeInt, tr(" bodies"));
-    m_inboxBytes = lineEdit("inbox-bytes", QStringLiteral("64M"));
-    m_maxBody = lineEdit("max-body", QStringLiteral("8M"));
-    m_recvDeadline = spinBox("recv-deadline", 0, kLargeInt, tr(" resolutions"));
-    m_flushInterval = lineEdit("flush-interval", QStringLiteral("1s"));
-    m_partitions = spinBox("partitions", 0, kLargeInt);
-    m_redisUrl = secretEdit("redis-url", tr("empty: keep buckets in memory"));
-    m_outbox = spinBox("outbox", 0, kLargeInt, tr(" flushes"));
-    m_outletInterval = lineEdit("outlet-interval", QStringLiteral("1s"));
-    m_outletRetry = spinBox("outlet-retry", 0, kLargeInt, tr(" retries"));
-    m_outletTtl = lineEdit("outlet-ttl", QStringLiteral("2s"));
-    m_libratoUrl = lineEdit("librato-url", QStringLiteral("https://metrics-api.librato.com"));
-    m_preview = checkBox("preview", tr("Preview: build payloads, send nothing"));
-    m_secrets = secretEdit("secrets", tr("key1:key2:... (base64url Fernet keys)"));
-    m_metchanUrl = secretEdit("metchan-url", tr("optional"));
-    m_verbose = checkBox("verbose", tr("Verbose logging"));
-
-    auto *receiver = new QGroupBox(tr("Receiver"), this);
-    auto *receiverForm = new QFormLayout(receiver);
-    addRow(receiverForm, tr("Listen address"), "--bind", tr("IP address to listen on"), m_bind);
-    addRow(receiverForm, tr("Port"), "-port", tr("HTTP port; 0 picks a free one"), m_port);
-    auto *roles = new QWidget(receiver);
-    auto *rolesLayout = new QHBoxLayout(roles);
-    rolesLayout->setContentsMargins(0, 0, 0, 0);
-    rolesLayout->addWidget(m_receiver);
-    rolesLayout->addWidget(m_outlet);
-    rolesLayout->addStretch();
-    addRow(receiverForm, tr("Roles"), "-receiver / -outlet",
-           tr("With neither checked this process runs both (the single-machine default)"), roles);
-    addRow(receiverForm, tr("Parser threads"), "-concurrency", tr("0 means one per core"), m_concurrency);
-    addRow(receiverForm, tr("Inbox bodies"), "-buffer", tr("Request bodies the inbox holds"), m_buffer);
-    addRow(receiverForm, tr("Inbox bytes"), "--inbox-bytes",
-           tr("Bytes the inbox holds (e.g. 64M); at least the largest body"), m_inboxBytes);
-    addRow(receiverForm, tr("Largest body"), "--max-body", tr("Larger request bodies get 413 (e.g. 8M)"),
-           m_maxBody);
-    addRow(receiverForm, tr("Late / early after"), "-recv-deadline",
-           tr("Resolutions after which late (or early) data is dropped"), m_recvDeadline);
-
-    auto *store = new QGroupBox(tr("Register and store"), this);
-    auto *storeForm = new QFormLayout(store);
-    addRow(storeForm, tr("Flush interval"), "-flush-interval",
-           tr("How often the register moves to the store (e.g. 1s, 500ms)"), m_flushInterval);
-    addRow(storeForm, tr("Partitions"), "-partitions", tr("Store partitions that outlets share out"),
-           m_partitions);
-    addRow(storeForm, tr("Redis URL"), "--redis-url / REDIS_URL",
-           tr("redis://[:password@]host[:port][/db]; empty keeps buckets in memory"), m_redisUrl);
-    addRow(storeForm, tr("Outbox"), "--outbox", tr("Flushes held while the store is unreachable"), m_outbox);
-
-    auto *outlet = new QGroupBox(tr("Outlet"), this);
-    auto *outletForm = new QFormLayout(outlet);
-    addRow(outletForm, tr("Outlet interval"), "-outlet-interval",
-           tr("How often the outlet reads ready buckets (e.g. 1s)"), m_outletInterval);
-    addRow(outletForm, tr("Retries"), "-outlet-retry", tr("Delivery attempts after the first"), m_outletRetry);
-    addRow(outletForm, tr("Request timeout"), "-outlet-ttl", tr("Timeout of each Librato request (e.g. 2s)"),
-           m_outletTtl);
-    addRow(outletForm, tr("Librato URL"), "--librato-url", tr("Librato API base URL"), m_libratoUrl);
-    addRow(outletForm, QString(), "--preview", tr("Build the Librato payloads but send nothing"), m_preview);
-
-    auto *process = new QGroupBox(tr("Secrets and process"), this);
-    auto *processForm = new QFormLayout(process);
-    addRow(processForm, tr("Secrets"), "--secrets / SECRETS",
-           tr("Fernet keys key1:key2:...; the first signs drain tokens, all verify"), m_secrets);
-    addRow(processForm, tr("Own metrics URL"), "--metchan-url / METCHAN_URL",
-           tr("Where l2met posts its own metrics (a Librato URL with credentials)"), m_metchanUrl);
-    addRow(processForm, QString(), "-v", tr("Verbose logging"), m_verbose);
-
     auto *grid = new QGridLayout(this);
     grid->setContentsMargins(0, 0, 0, 0);
-    grid->addWidget(receiver, 0, 0, 2, 1);
-    grid->addWidget(store, 0, 1);
-    grid->addWidget(outlet, 1, 1);
-    grid->addWidget(process, 2, 0, 1, 2);
+    for (const SettingGroup group : kGroups) {
+        QGroupBox *box = nullptr;
+        QFormLayout *form = nullptr;
+        for (const Setting &s : Settings::table()) {
+            if (!s.inForm || s.group != group)
+                continue;
+            if (!box) {
+                box = new QGroupBox(Settings::groupTitle(group), this);
+                form = new QFormLayout(box);
+                form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+                const Place place = placeOf(group);
+                grid->addWidget(box, place.row, place.column, place.rowSpan, place.columnSpan);
+            }
+            QWidget *field = makeField(s);
+            addRow(form, s, field);
+            m_fields.append({ &s, field, QString() });
+        }
+    }
     grid->setRowStretch(3, 1);
     grid->setColumnStretch(0, 1);
     grid->setColumnStretch(1, 1);
@@ -118,131 +155,146 @@ ConfigForm::ConfigForm(QWidget *parent)
     setConfig(Config());
 }
 
-void ConfigForm::addRow(QFormLayout *form, const QString &label, const char *flag, const QString &help,
-                        QWidget *field)
+QWidget *ConfigForm::makeField(const Setting &s)
 {
-    const QString tip = help + QStringLiteral("\n") + tr("Flag: %1").arg(QLatin1String(flag));
-    field->setToolTip(tip);
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    if (label.isEmpty()) {
-        form->addRow(field);
-        return;
+    const Look &look = lookOf(s);
+    const QString key = s.keyName();
+    if (s.kind == SettingKind::Bool) {
+        auto *box = new QCheckBox(QString::fromLatin1(s.label), this);
+        box->setObjectName(key);
+        connect(box, &QCheckBox::toggled, this, &ConfigForm::edited);
+        return box;
     }
-    auto *l = new QLabel(label + u':', this);
-    l->setToolTip(tip);
-    l->setBuddy(field);
-    form->addRow(l, field);
-}
-
-QSpinBox *ConfigForm::spinBox(const char *key, int min, int max, const QString &suffix)
-{
-    auto *box = new QSpinBox(this);
-    box->setObjectName(QLatin1String(key));
-    box->setRange(min, max);
-    box->setSuffix(suffix);
-    box->setLocale(UiFormat::locale());
-    box->setGroupSeparatorShown(true);
-    box->setAccelerated(true);
-    connect(box, &QSpinBox::valueChanged, this, &ConfigForm::edited);
-    return box;
-}
-
-QLineEdit *ConfigForm::lineEdit(const char *key, const QString &placeholder)
-{
+    if (isSpinBox(s)) {
+        auto *box = new QSpinBox(this);
+        box->setObjectName(key);
+        box->setRange(0, look.max);
+        box->setSuffix(translated(look.suffix));
+        box->setSpecialValueText(translated(look.zeroText));
+        box->setLocale(UiFormat::locale());
+        box->setGroupSeparatorShown(look.grouping);
+        box->setAccelerated(true);
+        connect(box, &QSpinBox::valueChanged, this, &ConfigForm::edited);
+        return box;
+    }
+    QString placeholder = translated(look.placeholder);
+    if (placeholder.isEmpty() && !s.isSecret())
+        placeholder = Settings::defaultText(s);
+    if (isMasked(s)) {
+        auto *edit = new SecretEdit(this);
+        edit->setObjectName(key);
+        edit->setPlaceholderText(placeholder);
+        connect(edit, &SecretEdit::textEdited, this, &ConfigForm::edited);
+        return edit;
+    }
     auto *edit = new QLineEdit(this);
-    edit->setObjectName(QLatin1String(key));
+    edit->setObjectName(key);
     edit->setPlaceholderText(placeholder);
     connect(edit, &QLineEdit::textChanged, this, &ConfigForm::edited);
     return edit;
 }
 
-QCheckBox *ConfigForm::checkBox(const char *key, const QString &text)
+void ConfigForm::addRow(QFormLayout *form, const Setting &s, QWidget *field)
 {
-    auto *box = new QCheckBox(text, this);
-    box->setObjectName(QLatin1String(key));
-    connect(box, &QCheckBox::toggled, this, &ConfigForm::edited);
-    return box;
+    QString flags = s.flagText();
+    if (s.env)
+        flags += QStringLiteral(" / ") + QString::fromLatin1(s.env);
+    const QString tip
+        = QString::fromLatin1(s.help) + QStringLiteral("\n") + tr("Flag: %1").arg(flags);
+    field->setToolTip(tip);
+    if (s.kind == SettingKind::Bool) { // the check box says what it is
+        form->addRow(field);
+        return;
+    }
+    auto *l = new QLabel(QString::fromLatin1(s.label) + u':', this);
+    l->setToolTip(tip);
+    l->setBuddy(field);
+    form->addRow(l, field);
 }
 
-SecretEdit *ConfigForm::secretEdit(const char *key, const QString &placeholder)
+QWidget *ConfigForm::field(const QString &key) const
 {
-    auto *edit = new SecretEdit(this);
-    edit->setObjectName(QLatin1String(key));
-    edit->setPlaceholderText(placeholder);
-    connect(edit, &SecretEdit::textEdited, this, &ConfigForm::edited);
-    return edit;
+    for (const Field &f : m_fields) {
+        if (f.setting->keyName() == key)
+            return f.widget;
+    }
+    return nullptr;
 }
 
 void ConfigForm::setConfig(const Config &c)
 {
     const QSignalBlocker block(this);
     m_base = c;
-    m_bind->setText(c.bind);
-    m_port->setValue(c.port);
-    m_receiver->setChecked(c.receiver);
-    m_outlet->setChecked(c.outlet);
-    m_concurrency->setValue(c.concurrency);
-    m_buffer->setValue(c.buffer);
-    m_inboxBytes->setText(ConfigText::formatBytes(c.inboxBytes));
-    m_maxBody->setText(ConfigText::formatBytes(c.maxBodyBytes));
-    m_recvDeadline->setValue(c.recvDeadline);
-    m_flushInterval->setText(ConfigText::formatDuration(c.flushIntervalMs));
-    m_partitions->setValue(c.partitions);
-    m_redisUrl->setText(c.redisUrl);
-    m_outbox->setValue(c.outboxFlushes);
-    m_outletInterval->setText(ConfigText::formatDuration(c.outletIntervalMs));
-    m_outletRetry->setValue(c.outletRetry);
-    m_outletTtl->setText(ConfigText::formatDuration(c.outletTtlMs));
-    m_libratoUrl->setText(c.libratoUrl);
-    m_preview->setChecked(c.preview);
-    m_secrets->setText(QString::fromUtf8(c.secrets));
-    m_metchanUrl->setText(c.metchanUrl);
-    m_verbose->setChecked(c.verbose);
+    for (Field &f : m_fields) {
+        const Setting &s = *f.setting;
+        if (s.kind == SettingKind::Bool) {
+            static_cast<QCheckBox *>(f.widget)->setChecked(c.*std::get<bool Config::*>(s.field));
+        } else if (isSpinBox(s)) {
+            static_cast<QSpinBox *>(f.widget)->setValue(int(Settings::number(s, c)));
+        } else {
+            const QString text = Settings::text(s, c);
+            if (isMasked(s))
+                static_cast<SecretEdit *>(f.widget)->setText(text);
+            else
+                static_cast<QLineEdit *>(f.widget)->setText(text);
+            f.shownText = text;
+        }
+    }
 }
 
 Config ConfigForm::candidate(QString *error) const
 {
     Config c = m_base;
     error->clear();
-    const auto fail = [error](const char *flag, const QString &value, const QString &reason) {
+    const auto fail = [error](const Setting &s, const QString &value, const QString &reason) {
         if (error->isEmpty())
-            *error = invalidText(flag, value, reason);
+            *error = invalidText(s.flag, value, reason);
     };
-    const auto duration = [&](QLineEdit *edit, const char *flag, int *out) {
-        const std::optional<qint64> ms = ConfigText::parseDuration(edit->text());
-        if (!ms || *ms > std::numeric_limits<int>::max())
-            fail(flag, edit->text().trimmed(), tr("expected a duration such as 500ms or 2s"));
-        else
-            *out = int(*ms);
-    };
-    const auto bytes = [&](QLineEdit *edit, const char *flag, qint64 *out) {
-        const std::optional<qint64> n = ConfigText::parseBytes(edit->text());
-        if (!n)
-            fail(flag, edit->text().trimmed(), tr("expected a byte count such as 8388608, 64K, 8M or 1G"));
-        else
-            *out = *n;
-    };
-    c.bind = m_bind->text().trimmed();
-    c.port = m_port->value();
-    c.receiver = m_receiver->isChecked();
-    c.outlet = m_outlet->isChecked();
-    c.concurrency = m_concurrency->value();
-    c.buffer = m_buffer->value();
-    bytes(m_inboxBytes, "--inbox-bytes", &c.inboxBytes);
-    bytes(m_maxBody, "--max-body", &c.maxBodyBytes);
-    c.recvDeadline = m_recvDeadline->value();
-    duration(m_flushInterval, "-flush-interval", &c.flushIntervalMs);
-    c.partitions = m_partitions->value();
-    c.redisUrl = m_redisUrl->text().trimmed();
-    c.outboxFlushes = m_outbox->value();
-    duration(m_outletInterval, "-outlet-interval", &c.outletIntervalMs);
-    c.outletRetry = m_outletRetry->value();
-    duration(m_outletTtl, "-outlet-ttl", &c.outletTtlMs);
-    c.libratoUrl = m_libratoUrl->text().trimmed();
-    c.preview = m_preview->isChecked();
-    c.secrets = m_secrets->text().trimmed().toUtf8();
-    c.metchanUrl = m_metchanUrl->text().trimmed();
-    c.verbose = m_verbose->isChecked();
+    for (const Field &f : m_fields) {
+        const Setting &s = *f.setting;
+        if (s.kind == SettingKind::Bool) {
+            c.*std::get<bool Config::*>(s.field)
+                = static_cast<const QCheckBox *>(f.widget)->isChecked();
+            continue;
+        }
+        if (isSpinBox(s)) {
+            c.*std::get<int Config::*>(s.field) = static_cast<const QSpinBox *>(f.widget)->value();
+            continue;
+        }
+        const QString text = fieldText(s, f.widget);
+        switch (s.kind) {
+        case SettingKind::Duration: {
+            const std::optional<qint64> ms = ConfigText::parseDuration(text);
+            if (!ms || *ms > std::numeric_limits<int>::max())
+                fail(s, text.trimmed(), tr("expected a duration such as 500ms or 2s"));
+            else
+                c.*std::get<int Config::*>(s.field) = int(*ms);
+            break;
+        }
+        case SettingKind::Bytes: {
+            const std::optional<qint64> n = ConfigText::parseBytes(text);
+            if (!n)
+                fail(s, text.trimmed(), tr("expected a byte count such as 8388608, 64K, 8M or 1G"));
+            else
+                c.*std::get<qint64 Config::*>(s.field) = *n;
+            break;
+        }
+        case SettingKind::Secrets:
+        case SettingKind::SecretText:
+            c.*std::get<QByteArray Config::*>(s.field) = text.trimmed().toUtf8();
+            break;
+        case SettingKind::Paths:
+        case SettingKind::Words:
+            // Unedited, the list stays exactly as it was (entries the file's
+            // spelling cannot hold, such as one with " | ", included).
+            if (text != f.shownText)
+                c.*std::get<QStringList Config::*>(s.field) = ValueParse::splitList(s.kind, text);
+            break;
+        default:
+            c.*std::get<QString Config::*>(s.field) = text.trimmed();
+            break;
+        }
+    }
     return c;
 }
 

@@ -1,25 +1,27 @@
-// ConfigForm: every setting of Config as a form field: spin boxes for
-// counts, text for durations ("1s", "250ms") and sizes ("8M"), check boxes
-// for switches, masked fields (SecretEdit) for the secrets and for URLs that
-// may carry a password. Each field's objectName is its config-file key
-// ("flush-interval"), its tooltip the flag. candidate() reads the form back
-// into a Config; cross-field rules are left to ConfigLoader::validate().
+// ConfigForm: a form field for every setting of Settings::table() marked
+// inForm, built by iterating the table (one box per SettingGroup, rows in
+// table order), so a setting added there appears here without editing this
+// file. Spin boxes for counts, text for durations ("1s", "250ms"), sizes
+// ("8M") and lists (spelled as in the file), check boxes for switches,
+// masked fields (SecretEdit) for the secrets, tokens and URLs that may
+// carry a password. Each field's objectName is its config-file key
+// ("flush-interval"), its tooltip the help and the flag. candidate() reads
+// the form back into a Config; ranges and cross-field rules are left to
+// ConfigLoader::validate().
 //
 // GUI thread only.
 #pragma once
 
 #include "config/config.h"
 
+#include <QList>
 #include <QWidget>
 
-class QCheckBox;
-class QLineEdit;
-class QSpinBox;
 class QFormLayout;
 
 namespace l2met {
 
-class SecretEdit;
+struct Setting;
 
 class ConfigForm : public QWidget
 {
@@ -28,45 +30,32 @@ class ConfigForm : public QWidget
 public:
     explicit ConfigForm(QWidget *parent = nullptr);
 
-    // Fills the form; settings without a field (config file, --no-gui) are
-    // kept from config by candidate().
+    // Fills the form; settings without a field (those not inForm, the
+    // config file, --no-gui, the command) are kept from config by candidate().
     void setConfig(const Config &config);
     // The form as a Config. *error: the first field that does not parse, as
     // `invalid -flush-interval "abc": expected ...`; empty when all parse.
     Config candidate(QString *error) const;
 
+    // The field of the setting with this key, or nullptr.
+    QWidget *field(const QString &key) const;
+
 Q_SIGNALS:
     void edited();
 
 private:
-    QSpinBox *spinBox(const char *key, int min, int max, const QString &suffix = {});
-    QLineEdit *lineEdit(const char *key, const QString &placeholder = {});
-    QCheckBox *checkBox(const char *key, const QString &text);
-    SecretEdit *secretEdit(const char *key, const QString &placeholder = {});
-    void addRow(QFormLayout *form, const QString &label, const char *flag, const QString &help, QWidget *field);
+    struct Field
+    {
+        const Setting *setting;
+        QWidget *widget;
+        QString shownText; // what setConfig() put in a list field
+    };
+
+    QWidget *makeField(const Setting &s);
+    void addRow(QFormLayout *form, const Setting &s, QWidget *field);
 
     Config m_base;
-    QLineEdit *m_bind;
-    QSpinBox *m_port;
-    QCheckBox *m_receiver;
-    QCheckBox *m_outlet;
-    QSpinBox *m_concurrency;
-    QSpinBox *m_buffer;
-    QLineEdit *m_inboxBytes;
-    QLineEdit *m_maxBody;
-    QSpinBox *m_recvDeadline;
-    QLineEdit *m_flushInterval;
-    QSpinBox *m_partitions;
-    SecretEdit *m_redisUrl;
-    QSpinBox *m_outbox;
-    QLineEdit *m_outletInterval;
-    QSpinBox *m_outletRetry;
-    QLineEdit *m_outletTtl;
-    QLineEdit *m_libratoUrl;
-    QCheckBox *m_preview;
-    SecretEdit *m_secrets;
-    SecretEdit *m_metchanUrl;
-    QCheckBox *m_verbose;
+    QList<Field> m_fields;
 };
 
 } // namespace l2met

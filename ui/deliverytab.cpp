@@ -5,6 +5,7 @@
 #include "deliverymodel.h"
 #include "engine/enginesnapshot.h"
 #include "modelroles.h"
+#include "outlet/outletmetrics.h"
 #include "previewmodel.h"
 #include "ratetracker.h"
 #include "uiformat.h"
@@ -24,6 +25,11 @@
 #include <algorithm>
 
 namespace l2met {
+
+QList<const MetricInfo *> DeliveryTab::metricsRead()
+{
+    return { &kGaugesPreviewed, &kGaugesDelivered, &kGaugesRetriedDelivered, &kGaugesFailed, &kOutletRetries };
+}
 
 DeliveryTab::DeliveryTab(const RateTracker *rates, QWidget *parent)
     : QWidget(parent)
@@ -150,14 +156,14 @@ void DeliveryTab::setSnapshot(const EngineSnapshot &s)
                 m_previews->index(0, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         m_summary->setText(tr("Preview mode: %1 payload(s) with %2 gauge(s) built, nothing sent to Librato.")
                                .arg(UiFormat::count(qint64(m_previews->rowCount())),
-                                    UiFormat::count(s.metric("gauges_previewed"))));
+                                    UiFormat::count(s.metric(kGaugesPreviewed))));
     } else {
         m_summary->setText(tr("Delivered to Librato: %1 gauge(s) at once, %2 after retries; %3 failed. "
                               "Retries: %4.")
-                               .arg(UiFormat::count(s.metric("gauges_delivered")),
-                                    UiFormat::count(s.metric("gauges_retried_delivered")),
-                                    UiFormat::count(s.metric("gauges_failed")),
-                                    UiFormat::count(s.metric("outlet_retries"))));
+                               .arg(UiFormat::count(s.metric(kGaugesDelivered)),
+                                    UiFormat::count(s.metric(kGaugesRetriedDelivered)),
+                                    UiFormat::count(s.metric(kGaugesFailed)),
+                                    UiFormat::count(s.metric(kOutletRetries))));
     }
 }
 

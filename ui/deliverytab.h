@@ -18,6 +18,7 @@ class QSplitter;
 namespace l2met {
 
 struct EngineSnapshot;
+struct MetricInfo;
 class CopyableTableView;
 class DeliveryModel;
 class PreviewModel;
@@ -41,6 +42,8 @@ public:
     // The JSON shown for the selected payload (empty when none).
     QString payloadText() const;
     QByteArray selectedPayload() const { return m_shownJson; }
+    // The engine's metrics the tab reads.
+    static QList<const MetricInfo *> metricsRead();
 
 protected:
     void showEvent(QShowEvent *event) override;

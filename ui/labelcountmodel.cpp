@@ -7,9 +7,9 @@
 
 namespace l2met {
 
-LabelCountModel::LabelCountModel(QByteArray metric, QByteArray label, QString labelTitle, QObject *parent)
+LabelCountModel::LabelCountModel(const MetricInfo &metric, QByteArray label, QString labelTitle, QObject *parent)
     : QAbstractTableModel(parent)
-    , m_metric(std::move(metric))
+    , m_metric(metric.name.toByteArray())
     , m_label(std::move(label))
     , m_labelTitle(std::move(labelTitle))
 {
@@ -116,7 +116,7 @@ QVariant LabelCountModel::headerData(int section, Qt::Orientation orientation, i
 void LabelCountModel::setSnapshot(const EngineSnapshot &snapshot)
 {
     QList<Row> rows;
-    for (const Metrics::Sample &s : snapshot.metrics) {
+    for (const MetricSample &s : snapshot.metrics) {
         if (s.name != m_metric || s.labels.isEmpty() || s.value <= 0)
             continue;
         const QString value = labelValue(s.labels, m_label);

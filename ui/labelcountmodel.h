@@ -23,8 +23,8 @@ class LabelCountModel : public QAbstractTableModel
 public:
     enum Column { Label, Count, Description, ColumnCount };
 
-    // metric: sample name; label: the label whose values are the rows.
-    LabelCountModel(QByteArray metric, QByteArray label, QString labelTitle, QObject *parent = nullptr);
+    // metric: a labelled metric; label: the label whose values are the rows.
+    LabelCountModel(const MetricInfo &metric, QByteArray label, QString labelTitle, QObject *parent = nullptr);
 
     // Values for which keep() is false are left out (e.g. 2xx statuses).
     void setFilter(std::function<bool(const QString &value)> keep) { m_keep = std::move(keep); }

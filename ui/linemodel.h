@@ -12,7 +12,7 @@
 // GUI thread only.
 #pragma once
 
-#include "metrics/linetap.h"
+#include "metrics/linerecord.h"
 
 #include <QAbstractTableModel>
 #include <QHash>

@@ -4,7 +4,10 @@
 #include "engine/enginesnapshot.h"
 #include "framemonitor.h"
 #include "labelcountmodel.h"
+#include "outlet/outletmetrics.h"
+#include "parser/parsemetrics.h"
 #include "ratetracker.h"
+#include "receiver/receivermetrics.h"
 #include "uiformat.h"
 
 #include <QApplication>
@@ -24,6 +27,28 @@
 #include <algorithm>
 
 namespace l2met {
+
+namespace {
+
+// The counters shown as they are, each in the value label named after it.
+constexpr const MetricInfo *kCounts[] = {
+    &kGaugesDelivered, &kGaugesRetriedDelivered, &kGaugesFailed,   &kGaugesPreviewed, &kLinesInvalid,
+    &kLinesBadHeader,  &kFramesMalformed,        &kLinesLate,      &kLinesEarly,      &kLogplexDropped,
+};
+
+QString keyOf(const MetricInfo &metric)
+{
+    return QString::fromLatin1(metric.name);
+}
+
+} // namespace
+
+QList<const MetricInfo *> OverviewTab::metricsRead()
+{
+    QList<const MetricInfo *> out(std::begin(kCounts), std::end(kCounts));
+    out << &kHttpBodyBytes << &kHttpResponses;
+    return out;
+}
 
 OverviewTab::OverviewTab(const RateTracker *rates, const FrameMonitor *frames, QWidget *parent)
     : QWidget(parent)
@@ -66,30 +91,25 @@ OverviewTab::OverviewTab(const RateTracker *rates, const FrameMonitor *frames, Q
     auto *delivery = new QGroupBox(tr("Delivery"), this);
     auto *deliveryForm = new QFormLayout(delivery);
     addValue(deliveryForm, QStringLiteral("gauges_per_second"), tr("Gauges"), tr("Gauges out, per second"));
-    addValue(deliveryForm, QStringLiteral("gauges_delivered"), tr("Delivered"),
+    addValue(deliveryForm, keyOf(kGaugesDelivered), tr("Delivered"),
              tr("Gauges Librato accepted at the first attempt"));
-    addValue(deliveryForm, QStringLiteral("gauges_retried_delivered"), tr("After retry"),
+    addValue(deliveryForm, keyOf(kGaugesRetriedDelivered), tr("After retry"),
              tr("Gauges Librato accepted after one or more retries"));
-    addValue(deliveryForm, QStringLiteral("gauges_failed"), tr("Failed"),
+    addValue(deliveryForm, keyOf(kGaugesFailed), tr("Failed"),
              tr("Gauges dropped after a permanent error or exhausted retries"));
-    addValue(deliveryForm, QStringLiteral("gauges_previewed"), tr("Previewed"),
-             tr("Gauges built in preview mode and not sent"));
+    addValue(deliveryForm, keyOf(kGaugesPreviewed), tr("Previewed"), tr("Gauges built in preview mode and not sent"));
     addValue(deliveryForm, QStringLiteral("latency"), tr("Latency"),
              tr("Mean duration of Librato requests over the last minute"));
 
     auto *errors = new QGroupBox(tr("Errors"), this);
     auto *errorsForm = new QFormLayout(errors);
-    addValue(errorsForm, QStringLiteral("lines_invalid"), tr("Invalid lines"),
-             tr("Lines whose metrics were all malformed"));
-    addValue(errorsForm, QStringLiteral("lines_bad_header"), tr("Bad headers"),
-             tr("Frames whose RFC 5424 header did not parse"));
-    addValue(errorsForm, QStringLiteral("frames_malformed"), tr("Malformed frames"));
-    addValue(errorsForm, QStringLiteral("lines_late"), tr("Late lines"),
-             tr("Older than recv-deadline resolutions: dropped"));
-    addValue(errorsForm, QStringLiteral("lines_early"), tr("Early lines"),
-             tr("Stamped too far in the future: dropped"));
+    addValue(errorsForm, keyOf(kLinesInvalid), tr("Invalid lines"), tr("Lines whose metrics were all malformed"));
+    addValue(errorsForm, keyOf(kLinesBadHeader), tr("Bad headers"), tr("Frames whose RFC 5424 header did not parse"));
+    addValue(errorsForm, keyOf(kFramesMalformed), tr("Malformed frames"));
+    addValue(errorsForm, keyOf(kLinesLate), tr("Late lines"), tr("Older than recv-deadline resolutions: dropped"));
+    addValue(errorsForm, keyOf(kLinesEarly), tr("Early lines"), tr("Stamped too far in the future: dropped"));
     addValue(errorsForm, QStringLiteral("rejected"), tr("Rejected requests"), tr("Answers other than 2xx"));
-    addValue(errorsForm, QStringLiteral("logplex_dropped"), tr("Dropped by logplex"),
+    addValue(errorsForm, keyOf(kLogplexDropped), tr("Dropped by logplex"),
              tr("Messages logplex reported it dropped (L10) before they reached l2met"));
 
     auto *health = new QGroupBox(tr("Health"), this);
@@ -176,9 +196,24 @@ QString OverviewTab::valueText(const QString &key) const
     return label ? label->text() : QString();
 }
 
-void OverviewTab::setHealth(const QString &key, const QString &text, int state)
+QLabel *OverviewTab::valueLabel(const QString &key) const
 {
     QLabel *label = m_values.value(key);
+    Q_ASSERT_X(label, "OverviewTab", "a value label that addValue never made");
+    return label;
+}
+
+void OverviewTab::setValue(const QString &key, const QString &text)
+{
+    if (QLabel *label = valueLabel(key))
+        label->setText(text);
+}
+
+void OverviewTab::setHealth(const QString &key, const QString &text, int state)
+{
+    QLabel *label = valueLabel(key);
+    if (!label)
+        return;
     label->setText(text);
     m_healthState.insert(key, state);
     const QPalette p = palette();
@@ -191,8 +226,10 @@ void OverviewTab::setHealth(const QString &key, const QString &text, int state)
 
 void OverviewTab::recolour()
 {
-    for (auto it = m_healthState.cbegin(); it != m_healthState.cend(); ++it)
-        setHealth(it.key(), m_values.value(it.key())->text(), it.value());
+    for (auto it = m_healthState.cbegin(); it != m_healthState.cend(); ++it) {
+        if (const QLabel *label = valueLabel(it.key()))
+            setHealth(it.key(), label->text(), it.value());
+    }
 }
 
 void OverviewTab::setEndpoint(const QString &bind, quint16 port)
@@ -246,10 +283,7 @@ void OverviewTab::setEndpoint(const QString &bind, quint16 port)
 
 void OverviewTab::setSnapshot(const EngineSnapshot &s)
 {
-    const auto set = [this](const char *key, const QString &text) {
-        m_values.value(QLatin1String(key))->setText(text);
-    };
-    const auto countOf = [&s](const char *name) { return UiFormat::count(s.metric(QByteArray(name))); };
+    const auto set = [this](const char *key, const QString &text) { setValue(QLatin1String(key), text); };
 
     m_preview = s.preview;
     m_banner->setVisible(s.preview);
@@ -258,7 +292,7 @@ void OverviewTab::setSnapshot(const EngineSnapshot &s)
     set("lines_per_second", UiFormat::rate(m_rates->rate(RateTracker::Lines), tr("lines")));
     set("requests_per_second", UiFormat::rate(m_rates->rate(RateTracker::Requests), tr("req")));
     set("lines_total", UiFormat::count(RateTracker::linesTotal(s)));
-    set("body_bytes", UiFormat::bytes(qint64(s.metric("http_body_bytes"))));
+    set("body_bytes", UiFormat::bytes(qint64(s.metric(kHttpBodyBytes))));
     set("inbox", tr("%1 bodies, %2").arg(UiFormat::count(qint64(s.inboxDepth)), UiFormat::bytes(s.inboxBytes)));
 
     set("register_buckets", UiFormat::count(s.registerBuckets));
@@ -268,19 +302,14 @@ void OverviewTab::setSnapshot(const EngineSnapshot &s)
                                : tr("%1 buckets").arg(UiFormat::count(s.outboxBuckets)));
 
     set("gauges_per_second", UiFormat::rate(m_rates->rate(RateTracker::Gauges), tr("gauges")));
-    set("gauges_delivered", countOf("gauges_delivered"));
-    set("gauges_retried_delivered", countOf("gauges_retried_delivered"));
-    set("gauges_failed", countOf("gauges_failed"));
-    set("gauges_previewed", countOf("gauges_previewed"));
     const double latency = m_rates->rate(RateTracker::LatencyMs, 60000);
     set("latency", latency >= 0 ? UiFormat::millis(latency) : s.preview ? tr("none (preview)") : tr("no requests"));
 
-    for (const char *key : { "lines_invalid", "lines_bad_header", "frames_malformed", "lines_late", "lines_early",
-                             "logplex_dropped" })
-        set(key, countOf(key));
+    for (const MetricInfo *metric : kCounts)
+        setValue(keyOf(*metric), UiFormat::count(s.metric(*metric)));
     double rejected = 0;
-    for (const Metrics::Sample &m : s.metrics) {
-        if (m.name == "http_responses" && !LabelCountModel::labelValue(m.labels, "status").startsWith(u'2'))
+    for (const MetricSample &m : s.metrics) {
+        if (m.isOf(kHttpResponses) && !LabelCountModel::labelValue(m.labels, "status").startsWith(u'2'))
             rejected += m.value;
     }
     set("rejected", UiFormat::count(rejected));
@@ -310,10 +339,9 @@ void OverviewTab::setSnapshot(const EngineSnapshot &s)
 void OverviewTab::refreshFrameTimes()
 {
     const FrameMonitor::Stats f = m_frames->stats();
-    m_values.value(QStringLiteral("frames"))
-        ->setText(tr("frame max %1, p99 %2 · snapshot max %3")
-                      .arg(UiFormat::millis(f.frameMaxMs), UiFormat::millis(f.frameP99Ms),
-                           UiFormat::millis(f.workMaxMs)));
+    setValue(QStringLiteral("frames"),
+             tr("frame max %1, p99 %2 · snapshot max %3")
+                 .arg(UiFormat::millis(f.frameMaxMs), UiFormat::millis(f.frameP99Ms), UiFormat::millis(f.workMaxMs)));
 }
 
 void OverviewTab::refreshCharts()

@@ -21,6 +21,7 @@ class QVBoxLayout;
 namespace l2met {
 
 struct EngineSnapshot;
+struct MetricInfo;
 class FrameMonitor;
 class RateTracker;
 class TimeChart;
@@ -36,8 +37,11 @@ public:
     // Where the engine listens (bind address of the config, actual port).
     void setEndpoint(const QString &bind, quint16 port);
     QStringList drainUrls() const { return m_urls; }
-    // The text of a value label, by its key (e.g. "lines_per_second"), for tests.
+    // The text of a value label, by its key (e.g. "lines_per_second"; a
+    // counter shown as it is: its metric's name), for tests.
     QString valueText(const QString &key) const;
+    // The engine's metrics the tab reads (RateTracker's besides).
+    static QList<const MetricInfo *> metricsRead();
     void refreshCharts();
 
 Q_SIGNALS:
@@ -49,6 +53,8 @@ protected:
 
 private:
     QLabel *addValue(QFormLayout *form, const QString &key, const QString &label, const QString &tip = {});
+    QLabel *valueLabel(const QString &key) const; // null (and an assertion) for a key addValue never made
+    void setValue(const QString &key, const QString &text);
     void setHealth(const QString &key, const QString &text, int state); // 1 good, 0 neutral, -1 bad
     void refreshFrameTimes();
     void recolour();

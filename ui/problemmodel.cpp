@@ -1,6 +1,7 @@
 #include "problemmodel.h"
 
 #include "modelroles.h"
+#include "parser/parsemetrics.h"
 #include "uiformat.h"
 
 namespace l2met {
@@ -23,21 +24,22 @@ QByteArray ProblemModel::rowKey(const Problem &row) const
 
 QString ProblemModel::describeKind(const QByteArray &kind)
 {
+    // A problem's kind is the name of the parser counter it was counted in.
     static const QHash<QByteArray, const char *> kWords = {
-        { "lines_invalid", QT_TR_NOOP("line with only malformed metrics") },
-        { "lines_late", QT_TR_NOOP("late line (dropped)") },
-        { "lines_early", QT_TR_NOOP("line from the future (dropped)") },
-        { "lines_bad_header", QT_TR_NOOP("bad RFC 5424 header") },
-        { "lines_logplex_notice", QT_TR_NOOP("logplex L10: messages dropped") },
-        { "frames_malformed", QT_TR_NOOP("malformed frame") },
-        { "bad_value_empty", QT_TR_NOOP("empty value") },
-        { "bad_value_missing", QT_TR_NOOP("sample without a value") },
-        { "bad_value_not_number", QT_TR_NOOP("value is not a number") },
-        { "bad_value_non_finite", QT_TR_NOOP("value is not finite") },
-        { "bad_value_units", QT_TR_NOOP("units start with a digit or a dot") },
-        { "bad_empty_name", QT_TR_NOOP("empty metric name") },
-        { "unterminated_quote", QT_TR_NOOP("unterminated quote") },
-        { "logplex_dropped", QT_TR_NOOP("logplex L10: messages dropped") },
+        { kLinesInvalid.name.toByteArray(), QT_TR_NOOP("line with only malformed metrics") },
+        { kLinesLate.name.toByteArray(), QT_TR_NOOP("late line (dropped)") },
+        { kLinesEarly.name.toByteArray(), QT_TR_NOOP("line from the future (dropped)") },
+        { kLinesBadHeader.name.toByteArray(), QT_TR_NOOP("bad RFC 5424 header") },
+        { kLinesLogplexNotice.name.toByteArray(), QT_TR_NOOP("logplex L10: messages dropped") },
+        { kFramesMalformed.name.toByteArray(), QT_TR_NOOP("malformed frame") },
+        { kBadValueEmpty.name.toByteArray(), QT_TR_NOOP("empty value") },
+        { kBadValueMissing.name.toByteArray(), QT_TR_NOOP("sample without a value") },
+        { kBadValueNotNumber.name.toByteArray(), QT_TR_NOOP("value is not a number") },
+        { kBadValueNonFinite.name.toByteArray(), QT_TR_NOOP("value is not finite") },
+        { kBadValueUnits.name.toByteArray(), QT_TR_NOOP("units start with a digit or a dot") },
+        { kBadEmptyName.name.toByteArray(), QT_TR_NOOP("empty metric name") },
+        { kUnterminatedQuote.name.toByteArray(), QT_TR_NOOP("unterminated quote") },
+        { kLogplexDropped.name.toByteArray(), QT_TR_NOOP("logplex L10: messages dropped") },
     };
     const auto it = kWords.constFind(kind);
     if (it != kWords.cend())

@@ -4,7 +4,9 @@
 #include "engine/enginesnapshot.h"
 #include "labelcountmodel.h"
 #include "modelroles.h"
+#include "parser/parsemetrics.h"
 #include "problemmodel.h"
+#include "receiver/receivermetrics.h"
 #include "uiformat.h"
 
 #include <QGroupBox>
@@ -37,11 +39,16 @@ CopyableTableView *tableFor(QAbstractItemModel *model, QWidget *parent, int sort
 
 } // namespace
 
+QList<const MetricInfo *> ProblemsTab::metricsRead()
+{
+    return { &kLogplexDroppedByUser, &kHttpResponses, &kLogplexDropped };
+}
+
 ProblemsTab::ProblemsTab(QWidget *parent)
     : QWidget(parent)
     , m_problems(new ProblemModel(this))
-    , m_dropped(new LabelCountModel("logplex_dropped_by_user", "user", tr("Drain user"), this))
-    , m_rejected(new LabelCountModel("http_responses", "status", tr("Status"), this))
+    , m_dropped(new LabelCountModel(kLogplexDroppedByUser, "user", tr("Drain user"), this))
+    , m_rejected(new LabelCountModel(kHttpResponses, "status", tr("Status"), this))
     , m_droppedTotal(new QLabel(this))
     , m_rejectedTotal(new QLabel(this))
 {
@@ -137,7 +144,7 @@ void ProblemsTab::setSnapshot(const EngineSnapshot &s)
     m_problems->setSnapshot(s);
     m_dropped->setSnapshot(s);
     m_rejected->setSnapshot(s);
-    m_droppedTotal->setText(tr("<b>%1</b> message(s) dropped in total").arg(UiFormat::count(s.metric("logplex_dropped"))));
+    m_droppedTotal->setText(tr("<b>%1</b> message(s) dropped in total").arg(UiFormat::count(s.metric(kLogplexDropped))));
     m_rejectedTotal->setText(tr("<b>%1</b> request(s) rejected").arg(UiFormat::count(m_rejected->total())));
 }
 

@@ -12,6 +12,7 @@ class QLabel;
 namespace l2met {
 
 struct EngineSnapshot;
+struct MetricInfo;
 class CopyableTableView;
 class LabelCountModel;
 class ProblemModel;
@@ -31,6 +32,8 @@ public:
 
     // Words for an HTTP status l2met answers with ("Unauthorized").
     static QString describeStatus(const QString &status);
+    // The engine's metrics the tab reads.
+    static QList<const MetricInfo *> metricsRead();
 
 private:
     ProblemModel *m_problems;

@@ -1,25 +1,39 @@
 #include "ratetracker.h"
 
 #include "engine/enginesnapshot.h"
+#include "outlet/outletmetrics.h"
+#include "receiver/receivermetrics.h"
 
 namespace l2met {
+
+const RateTracker::Feed RateTracker::kFeeds[kFeedCount] = {
+    { &kLinesReceived, CLines }, // the sum of the line outcomes
+    { &kHttpRequests, CRequests },
+    { &kGaugesDelivered, CGauges },
+    { &kGaugesRetriedDelivered, CGauges },
+    { &kGaugesPreviewed, CGauges },
+    { &kOutletRequestLatency, CLatencyCount }, // and its sum into CLatencySum
+};
+
+QList<const MetricInfo *> RateTracker::metricsRead()
+{
+    QList<const MetricInfo *> out;
+    for (const Feed &f : kFeeds)
+        out.append(f.metric);
+    return out;
+}
 
 RateTracker::Values RateTracker::totals(const EngineSnapshot &s)
 {
     Values v {};
-    for (const Metrics::Sample &m : s.metrics) {
-        if (!m.labels.isEmpty())
-            continue;
-        if (m.name == "lines_received") // the sum of the line outcomes
-            v[CLines] = m.value;
-        else if (m.name == "http_requests")
-            v[CRequests] = m.value;
-        else if (m.name == "gauges_delivered" || m.name == "gauges_retried_delivered"
-                 || m.name == "gauges_previewed")
-            v[CGauges] += m.value;
-        else if (m.name == "outlet_request_latency") {
-            v[CLatencyCount] = m.value;
-            v[CLatencySum] = m.sum;
+    for (const MetricSample &m : s.metrics) {
+        for (const Feed &f : kFeeds) {
+            if (!m.is(*f.metric))
+                continue;
+            v[size_t(f.into)] += m.value;
+            if (f.into == CLatencyCount)
+                v[CLatencySum] += m.sum;
+            break;
         }
     }
     return v;

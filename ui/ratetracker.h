@@ -16,6 +16,7 @@
 namespace l2met {
 
 struct EngineSnapshot;
+struct MetricInfo;
 
 class RateTracker
 {
@@ -39,6 +40,8 @@ public:
     // The values of the snapshot's counters this tracker adds up.
     static double linesTotal(const EngineSnapshot &snapshot);
     static double gaugesOutTotal(const EngineSnapshot &snapshot);
+    // The engine's metrics the tracker reads.
+    static QList<const MetricInfo *> metricsRead();
 
 private:
     enum Counter { CLines, CRequests, CGauges, CLatencyCount, CLatencySum, CounterCount };
@@ -48,6 +51,16 @@ private:
         qint64 atMs = 0;
         Values delta {};
     };
+    // The counters the series add up; a timer feeds its count, and its sum
+    // into CLatencySum.
+    struct Feed
+    {
+        const MetricInfo *metric;
+        Counter into;
+    };
+    static constexpr int kFeedCount = 6;
+    static const Feed kFeeds[kFeedCount];
+
     static Values totals(const EngineSnapshot &snapshot);
     static double value(Series series, const Values &sum, double seconds);
 

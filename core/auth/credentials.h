@@ -1,5 +1,5 @@
 // Credentials: the Librato user and API token carried by a drain token, and
-// the parsing of `Authorization: Basic base64(TOKEN:)` at ingest (SPEC
+// the parsing of `Authorization: Basic base64(TOKEN:)` at ingest (docs/behaviour.md
 // section 2). The token stays opaque to every stage but the outlet, which
 // decrypts it to build a batch.
 //

@@ -192,7 +192,7 @@ Statistics Bucket::statistics() const
 
 // Finite values can add or square up to infinity (1e200 squared), which
 // JSON writes as null and Librato rejects with the whole batch: clamp to the
-// largest double instead (SPEC section 4: one odd line never costs a batch).
+// largest double instead (docs/behaviour.md section 4: one odd line never costs a batch).
 static double finite(double v)
 {
     if (std::isfinite(v))

@@ -5,11 +5,11 @@
 // of millions of doubles, yet real metrics repeat their values (latencies in
 // whole milliseconds, counters of 1). So once a bucket holds many raw values,
 // maybeCompact() folds them into counts of distinct values (ValueCount,
-// ascending). Every statistic of SPEC section 4 stays exact: they depend on
+// ascending). Every statistic of docs/behaviour.md section 4 stays exact: they depend on
 // the multiset, except "last", which is kept. values() are the raw values
 // received since the last compaction, in arrival order; valueCount() counts
 // all; expandedValues() lists all (compacted ones first, ascending). toGauges() converts a bucket to the Librato
-// gauges of SPEC sections 4 and 5, with names and sources made valid for
+// gauges of docs/behaviour.md sections 4 and 5, with names and sources made valid for
 // Librato (see sanitizeLibratoName).
 //
 // Value type; not synchronised (one owner at a time).

@@ -1,4 +1,4 @@
-// BucketId: the identity of a bucket (SPEC section 4): time window start,
+// BucketId: the identity of a bucket (docs/behaviour.md section 4): time window start,
 // resolution, credentials (the drain token as received, never decrypted),
 // name, units, source and type. A bucket is ready at time + resolution.
 //
@@ -15,7 +15,7 @@
 // partitionHash() is stable across processes, machines and Qt versions
 // (unlike qHash, which is seeded per process), so every process of a fleet
 // files a bucket under the same partition. The encoding and the hash are part
-// of the on-disk/Redis contract (SPEC section 6): changing either moves
+// of the on-disk/Redis contract (docs/behaviour.md section 6): changing either moves
 // buckets that are already stored to other keys and partitions, so a change
 // needs a new kEncodingVersion and a migration.
 //

@@ -1,4 +1,4 @@
-// Statistics of a bucket's values (SPEC section 4): computed from the values
+// Statistics of a bucket's values (docs/behaviour.md section 4): computed from the values
 // in arrival order; percentiles use the nearest-rank rule of l2met
 // (s[floor(q*n)] over the sorted values). Pure function, thread-safe.
 #pragma once

@@ -1,4 +1,4 @@
-// Config: every setting of l2met (SPEC section 7) as a value type, with
+// Config: every setting of l2met (docs/behaviour.md section 7) as a value type, with
 // l2met's names and defaults. ConfigLoader fills it from flags, environment
 // and an INI file (precedence flag > environment > file > default) and
 // validates it.

@@ -3,6 +3,7 @@
 #include "auth/credentials.h"
 #include "auth/credentialscache.h"
 #include "auth/fernet.h"
+#include "engine/enginemetrics.h"
 #include "metrics/linetap.h"
 #include "metrics/metchan.h"
 #include "outlet/libratooutlet.h"
@@ -259,13 +260,12 @@ bool Engine::startHttp(QString *error)
     if (StoreWriter *writer = m_writer)
         hooks.outboxFull = [writer] { return writer->outboxFull(); };
     hooks.metricsText = [this, store] {
-        m_metrics->gauge("store_healthy", "1 when the store answers, 0 when it is unreachable")
-            .set(store->healthy() ? 1 : 0);
+        m_metrics->gauge(kStoreHealthy).set(store->healthy() ? 1 : 0);
         if (m_inbox) {
-            m_metrics->gauge("inbox_depth", "bodies waiting in the inbox").set(m_inbox->depth());
-            m_metrics->gauge("inbox_bytes", "bytes waiting in the inbox").set(m_inbox->bytes());
-            m_metrics->gauge("register_buckets", "buckets in the register").set(m_register->bucketCount());
-            m_metrics->gauge("register_values", "values in the register").set(m_register->valueCount());
+            m_metrics->gauge(kInboxDepth).set(m_inbox->depth());
+            m_metrics->gauge(kInboxBytes).set(m_inbox->bytes());
+            m_metrics->gauge(kRegisterBuckets).set(m_register->bucketCount());
+            m_metrics->gauge(kRegisterValues).set(m_register->valueCount());
         }
         if (m_inbox) {
             // Lines local sources read but could not keep (UDP syslog while
@@ -274,10 +274,7 @@ bool Engine::startHttp(QString *error)
             for (const SourceStatus &status : sourceStatuses())
                 dropped[status.kind] += status.linesDropped;
             for (const auto &[kind, lines] : dropped) {
-                m_metrics
-                    ->gauge("source_lines_dropped",
-                            "lines a local source read but lost (UDP syslog while the inbox was full)",
-                            QByteArray("source_kind=\"") + sourceKindName(kind) + '"')
+                m_metrics->gauge(kSourceLinesDropped, QByteArray("source_kind=\"") + sourceKindName(kind) + '"')
                     .set(double(lines));
             }
         }
@@ -288,10 +285,8 @@ bool Engine::startHttp(QString *error)
             int held = 0;
             for (const PartitionScan &scan : scans)
                 held += scan.lastLocked ? 1 : 0;
-            m_metrics->gauge("partitions", "partitions of the store").set(m_config.partitions);
-            m_metrics->gauge("partitions_locked",
-                             "partitions whose lock this process held at its last scan of them")
-                .set(held);
+            m_metrics->gauge(kPartitions).set(m_config.partitions);
+            m_metrics->gauge(kPartitionsLocked).set(held);
         }
         return m_metrics->prometheusText();
     };

@@ -1,4 +1,5 @@
-// Engine: owns l2met's worker threads and wires the stages of SPEC section 1:
+// Engine: owns l2met's worker threads and wires the stages of
+// docs/behaviour.md section 1 (docs/architecture.md maps the threads):
 //
 //   "l2met-http"      HttpReceiver (Qt HttpServer over BoundedTcpServer)
 //        | Inbox (bounded: bodies and bytes)
@@ -13,16 +14,19 @@
 // the store; control crosses only through queued invocations. The Engine
 // publishes an EngineSnapshot a few times a second (snapshotReady).
 //
-// shutdown() (SPEC section 8) stops the stages in pipeline order: stop
-// accepting, parse what the inbox holds, flush the register to the store,
-// let the outlet deliver what is ready (with the memory store, everything:
-// nothing else would ever deliver it), then stop, within a bounded time.
+// shutdown() (docs/behaviour.md section 8) stops the stages in pipeline
+// order: stop accepting, parse what the inbox holds, flush the register to
+// the store, let the outlet deliver what is ready (with the memory store,
+// everything: nothing else would ever deliver it), then stop, within a
+// bounded time.
 //
 // Create, start, snapshot and shut down from one thread (the main thread).
 #pragma once
 
 #include "config/config.h"
 #include "engine/enginesnapshot.h"
+#include "metrics/metrics.h"
+#include "metrics/problemlog.h"
 #include "source/sourcestatus.h"
 
 #include <QHash>
@@ -35,6 +39,7 @@
 #include <memory>
 
 class QThread;
+class QTimer;
 
 namespace l2met {
 

@@ -2,10 +2,10 @@
 
 namespace l2met {
 
-double EngineSnapshot::metric(const QByteArray &name) const
+double EngineSnapshot::metric(const MetricInfo &info) const
 {
-    for (const Metrics::Sample &s : metrics) {
-        if (s.name == name && s.labels.isEmpty())
+    for (const MetricSample &s : metrics) {
+        if (s.is(info))
             return s.value;
     }
     return 0;

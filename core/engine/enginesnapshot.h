@@ -1,17 +1,22 @@
 // EngineSnapshot: an immutable picture of the engine, published a few times
 // a second. The GUI and any status endpoint read only snapshots; they never
-// touch worker state.
+// touch worker state. Its parts are plain status structs in headers of their
+// own (Qt Core only), so a reader of snapshots includes none of the stages'
+// working headers (no store, network or Redis): the window includes this
+// file and the metric declarations it reads (metrics/metricinfo.h).
 //
 // Value type; shared as std::shared_ptr<const EngineSnapshot> across threads.
 #pragma once
 
-#include "metrics/linetap.h"
-#include "metrics/metrics.h"
-#include "metrics/problemlog.h"
-#include "outlet/libratooutlet.h"
-#include "outlet/reader.h"
+#include "bucket/bucketid.h"
+#include "bucket/statistics.h"
+#include "metrics/linerecord.h"
+#include "metrics/metricinfo.h"
+#include "metrics/problem.h"
+#include "outlet/deliverystatus.h"
+#include "outlet/partitionscan.h"
 #include "source/sourcestatus.h"
-#include "store/store.h"
+#include "store/storestats.h"
 
 #include <QDateTime>
 #include <QList>
@@ -45,7 +50,7 @@ struct EngineSnapshot
     QString storeKind;
     bool storeHealthy = true;
 
-    QList<Metrics::Sample> metrics;
+    QList<MetricSample> metrics;
     qint64 registerBuckets = 0;
     qint64 registerValues = 0;
     int inboxDepth = 0;
@@ -75,8 +80,9 @@ struct EngineSnapshot
     bool linesSampling = false;  // skipping now
     static constexpr int kMaxBuckets = 5000;
 
-    // The value of a metric without labels (0 when absent).
-    double metric(const QByteArray &name) const;
+    // The value of a metric without labels; 0 when this process has not
+    // registered it (the outlet's metrics in a receiver-only process).
+    double metric(const MetricInfo &info) const;
 };
 
 } // namespace l2met

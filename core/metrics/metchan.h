@@ -1,13 +1,17 @@
 // Metchan: posts l2met's own metrics to Librato every interval (a minute by
 // default), like l2met's metchan, when METCHAN_URL is set. The URL carries
 // the Librato credentials as its user info
-// (https://user:api-token@metrics-api.librato.com[/v1/metrics]). Counters go
-// out as their increase over the interval, gauges as their value, timers as
-// a count and a mean in milliseconds; names are prefixed "l2met.", the
-// source is the host name. Failures are logged (without the credentials)
-// and the next interval tries again.
+// (https://user:api-token@metrics-api.librato.com[/v1/metrics]; without a
+// path, /v1/metrics). Only metrics without labels are sent: counters as
+// their increase over the interval, gauges as their value, timers as
+// NAME.count (the increase) and NAME.mean_ms (the mean of the interval's
+// durations); names are prefixed "l2met.", the source is the host name.
+// start() takes the first baselines, so the first report covers one
+// interval. Failures are logged (status and error, without the
+// credentials) and the next interval tries again.
 //
-// Lives in the thread that starts it (the engine's outlet thread).
+// Lives in the thread that calls start(): the engine's "l2met-metchan"
+// thread (docs/architecture.md, the threads).
 #pragma once
 
 #include <QHash>

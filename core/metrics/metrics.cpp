@@ -16,33 +16,39 @@ void Timer::record(qint64 micros)
 }
 
 template<typename T>
-T &Metrics::instrument(Kind kind, std::deque<T> &pool, T *Entry::*slot, const QByteArray &name,
-                       const QByteArray &help, const QByteArray &labels)
+T &Metrics::instrument(Kind kind, std::deque<T> &pool, T *Entry::*slot, const MetricInfo &info,
+                       const QByteArray &labels)
 {
+    Q_ASSERT(info.kind == kind);
     QMutexLocker lock(&m_mutex);
-    auto [it, inserted] = m_entries.try_emplace(Key { name, labels });
+    auto [it, inserted] = m_entries.try_emplace(Key { info.name.toByteArray(), labels });
     if (inserted) {
         it->second.kind = kind;
-        it->second.help = help;
+        it->second.help = info.help.toByteArray();
         it->second.*slot = &pool.emplace_back();
     }
     Q_ASSERT(it->second.kind == kind);
     return *(it->second.*slot);
 }
 
-Counter &Metrics::counter(const QByteArray &name, const QByteArray &help, const QByteArray &labels)
+Counter &Metrics::counter(const MetricInfo &info, const QByteArray &labels)
 {
-    return instrument(Kind::Counter, m_counters, &Entry::counter, name, help, labels);
+    return instrument(Kind::Counter, m_counters, &Entry::counter, info, labels);
 }
 
-Gauge &Metrics::gauge(const QByteArray &name, const QByteArray &help, const QByteArray &labels)
+Gauge &Metrics::gauge(const MetricInfo &info, const QByteArray &labels)
 {
-    return instrument(Kind::Gauge, m_gauges, &Entry::gauge, name, help, labels);
+    return instrument(Kind::Gauge, m_gauges, &Entry::gauge, info, labels);
 }
 
-Timer &Metrics::timer(const QByteArray &name, const QByteArray &help, const QByteArray &labels)
+Timer &Metrics::timer(const MetricInfo &info, const QByteArray &labels)
 {
-    return instrument(Kind::Timer, m_timers, &Entry::timer, name, help, labels);
+    return instrument(Kind::Timer, m_timers, &Entry::timer, info, labels);
+}
+
+double Metrics::value(const MetricInfo &info, const QByteArray &labels) const
+{
+    return value(info.name.toByteArray(), labels);
 }
 
 double Metrics::value(const QByteArray &name, const QByteArray &labels) const

@@ -1,12 +1,15 @@
 // Metrics: l2met's own counters, gauges and timers (lines received, parsed,
 // skipped by kind, buckets, flushes, gauges delivered...). Stages register
-// their instruments once at set-up and then update them lock-free from any
-// thread; /metrics renders them in Prometheus text format, the engine's
-// snapshot copies their values, METCHAN_URL posts them to Librato.
+// their instruments once at set-up, by the MetricInfo each declares next to
+// itself (metricinfo.h), and then update them lock-free from any thread;
+// /metrics renders them in Prometheus text format, the engine's snapshot
+// copies their values, METCHAN_URL posts them to Librato.
 //
 // Registration is mutex-protected and returns stable references (instruments
 // are never removed). Updates and reads are atomic; thread-safe.
 #pragma once
+
+#include "metrics/metricinfo.h"
 
 #include <QByteArray>
 #include <QList>
@@ -58,24 +61,20 @@ private:
 class Metrics
 {
 public:
-    enum class Kind { Counter, Gauge, Timer };
+    using Kind = MetricKind;
+    using Sample = MetricSample;
 
-    struct Sample
-    {
-        QByteArray name; // snake_case without the "l2met_" prefix
-        QByteArray labels; // Prometheus label set without braces, e.g. user="a"; may be empty
-        Kind kind;
-        double value;    // counter/gauge value; timer: count
-        double sum = 0;  // timer: seconds
-        double max = 0;  // timer: seconds
-    };
+    // The same (name, labels) always returns the same instrument; the help
+    // of its first registration is the one /metrics shows. info.kind must
+    // match the call. labels: the label set without braces
+    // (status="200"), one value for each of info.labels.
+    Counter &counter(const MetricInfo &info, const QByteArray &labels = {});
+    Gauge &gauge(const MetricInfo &info, const QByteArray &labels = {});
+    Timer &timer(const MetricInfo &info, const QByteArray &labels = {});
 
-    // The same (name, labels) always returns the same instrument.
-    Counter &counter(const QByteArray &name, const QByteArray &help, const QByteArray &labels = {});
-    Gauge &gauge(const QByteArray &name, const QByteArray &help, const QByteArray &labels = {});
-    Timer &timer(const QByteArray &name, const QByteArray &help, const QByteArray &labels = {});
-
-    // 0 when not registered.
+    // 0 when not registered. By name: for tests and tools that check the
+    // names /metrics prints; code reads by declaration.
+    double value(const MetricInfo &info, const QByteArray &labels = {}) const;
     double value(const QByteArray &name, const QByteArray &labels = {}) const;
 
     QList<Sample> samples() const;
@@ -97,8 +96,8 @@ private:
     using Key = std::pair<QByteArray, QByteArray>; // name, labels
 
     template<typename T>
-    T &instrument(Kind kind, std::deque<T> &pool, T *Entry::*slot, const QByteArray &name,
-                  const QByteArray &help, const QByteArray &labels);
+    T &instrument(Kind kind, std::deque<T> &pool, T *Entry::*slot, const MetricInfo &info,
+                  const QByteArray &labels);
 
     mutable QMutex m_mutex;
     std::map<Key, Entry> m_entries;

@@ -6,23 +6,14 @@
 // Thread-safe.
 #pragma once
 
-#include <QByteArray>
-#include <QDateTime>
+#include "metrics/problem.h"
+
 #include <QList>
 #include <QMutex>
 
 #include <deque>
 
 namespace l2met {
-
-struct Problem
-{
-    QDateTime at;
-    QByteArray kind;   // e.g. "bad_value_not_number", "http_401"
-    QByteArray user;   // Librato user of the drain, when known (never a token)
-    int status = 0;    // HTTP status for rejected requests
-    QByteArray detail; // the offending line (cut) or the request's error text
-};
 
 class ProblemLog
 {

@@ -1,5 +1,5 @@
-// Converter: buckets ready in the store to Librato batches (SPEC sections 4
-// and 5): statistics and gauges per bucket, grouped by credentials (the
+// Converter: buckets ready in the store to Librato batches
+// (docs/behaviour.md sections 4 and 5): statistics and gauges per bucket, grouped by credentials (the
 // drain token, decrypted here and only here), at most 300 gauges a batch.
 // Buckets whose token no longer verifies (a removed key) cannot be delivered
 // and are reported as such.

@@ -1,6 +1,7 @@
 #include "outlet/libratooutlet.h"
 
 #include "metrics/logfmtvalue.h"
+#include "outlet/outletmetrics.h"
 #include "outlet/previewsummary.h"
 
 #include <QLoggingCategory>
@@ -108,21 +109,15 @@ LibratoOutlet::LibratoOutlet(Options options, std::shared_ptr<const Fernet> fern
         m_ownMetrics = std::make_unique<Metrics>();
         metrics = m_ownMetrics.get();
     }
-    m_gaugesDelivered
-        = &metrics->counter("gauges_delivered", "Gauges Librato accepted at the first attempt");
-    m_gaugesRetriedDelivered = &metrics->counter(
-        "gauges_retried_delivered", "Gauges Librato accepted after one or more retries");
-    m_gaugesFailed = &metrics->counter(
-        "gauges_failed", "Gauges dropped after a permanent error or exhausted retries");
-    m_gaugesUndeliverable = &metrics->counter(
-        "gauges_undeliverable", "Gauges whose drain token no longer verifies or has no user:token");
-    m_gaugesPreviewed
-        = &metrics->counter("gauges_previewed", "Gauges built in preview mode and not sent");
-    m_requests = &metrics->counter("outlet_requests", "Requests sent to Librato, retries included");
-    m_retries = &metrics->counter("outlet_retries", "Requests to Librato that were retries");
-    m_batchesFailed = &metrics->counter(
-        "outlet_batches_failed", "Batches dropped after a permanent error or exhausted retries");
-    m_latency = &metrics->timer("outlet_request_latency", "Duration of requests to Librato");
+    m_gaugesDelivered = &metrics->counter(kGaugesDelivered);
+    m_gaugesRetriedDelivered = &metrics->counter(kGaugesRetriedDelivered);
+    m_gaugesFailed = &metrics->counter(kGaugesFailed);
+    m_gaugesUndeliverable = &metrics->counter(kGaugesUndeliverable);
+    m_gaugesPreviewed = &metrics->counter(kGaugesPreviewed);
+    m_requests = &metrics->counter(kOutletRequests);
+    m_retries = &metrics->counter(kOutletRetries);
+    m_batchesFailed = &metrics->counter(kOutletBatchesFailed);
+    m_latency = &metrics->timer(kOutletRequestLatency);
     m_clock.start();
 }
 

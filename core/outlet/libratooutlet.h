@@ -1,6 +1,6 @@
-// LibratoOutlet: delivers batches to the Librato metrics API (SPEC section 5)
-// with a QNetworkAccessManager in the outlet thread: POST
-// {url}/v1/metrics, Basic auth user:api-token, JSON, User-Agent
+// LibratoOutlet: delivers batches to the Librato metrics API
+// (docs/behaviour.md section 5) with a QNetworkAccessManager in the outlet
+// thread: POST {url}/v1/metrics, Basic auth user:api-token, JSON, User-Agent
 // l2met/VERSION. 2xx is delivered; 5xx, 429 (Retry-After honoured),
 // timeouts (outlet-ttl) and connection errors are retried with exponential
 // backoff up to outlet-retry more attempts; other 4xx are permanent (logged
@@ -21,6 +21,7 @@
 #include "bucket/bucket.h"
 #include "metrics/metrics.h"
 #include "outlet/converter.h"
+#include "outlet/deliverystatus.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -40,30 +41,6 @@ class QNetworkAccessManager;
 class QNetworkReply;
 
 namespace l2met {
-
-struct DeliveryStats
-{
-    QByteArray user; // Librato user; never the token
-    quint64 batchesSent = 0;        // requests that ended delivered
-    quint64 batchesFailed = 0;      // requests that ended failed
-    quint64 gaugesDelivered = 0;    // delivered at the first attempt
-    quint64 gaugesRetriedDelivered = 0; // delivered after one or more retries
-    quint64 gaugesFailed = 0;       // permanent error or retries exhausted
-    quint64 retries = 0;            // attempts after the first
-    int lastStatus = 0;             // last HTTP status (0: no answer)
-    QString lastError;              // Librato's error text or the network error of the
-                                    // last attempt; empty after a success
-    qint64 lastLatencyMs = 0;
-    QDateTime lastAttempt;
-};
-
-struct PreviewPayload
-{
-    QDateTime built;
-    QByteArray user;
-    int gauges = 0;
-    QByteArray json; // exactly the body that would be POSTed
-};
 
 class PreviewSummary;
 

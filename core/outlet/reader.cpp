@@ -1,6 +1,7 @@
 #include "outlet/reader.h"
 
 #include "metrics/metrics.h"
+#include "outlet/outletmetrics.h"
 #include "store/store.h"
 
 #include <QElapsedTimer>
@@ -54,20 +55,14 @@ Reader::Reader(Store *store, Metrics *metrics, Options options, QByteArray owner
     , m_owner(std::move(owner))
     , m_deliver(std::move(deliver))
     , m_wait(std::make_shared<Wait>())
-    , m_scansDone(&metrics->counter("reader_scans", "partition scans that held the lock"))
-    , m_bucketsRead(&metrics->counter(
-          "buckets_read",
-          "buckets read from the store by this reader (again after an unacknowledged delivery)"))
-    , m_bucketsAcknowledged(&metrics->counter(
-          "buckets_acknowledged", "buckets removed from the store once their delivery ended"))
-    , m_lockBusy(&metrics->counter("reader_lock_busy",
-                                   "partition scans skipped: another owner held the lock"))
-    , m_lockLost(&metrics->counter(
-          "reader_lock_lost", "deliveries not acknowledged: the partition lock ran out meanwhile"))
-    , m_timeouts(&metrics->counter("reader_delivery_timeouts",
-                                   "deliveries not acknowledged: not done within their bound"))
-    , m_errors(&metrics->counter("reader_errors", "store errors while reading or acknowledging"))
-    , m_scanTime(&metrics->timer("reader_scan", "time of one partition scan, from lock to release"))
+    , m_scansDone(&metrics->counter(kReaderScans))
+    , m_bucketsRead(&metrics->counter(kBucketsRead))
+    , m_bucketsAcknowledged(&metrics->counter(kBucketsAcknowledged))
+    , m_lockBusy(&metrics->counter(kReaderLockBusy))
+    , m_lockLost(&metrics->counter(kReaderLockLost))
+    , m_timeouts(&metrics->counter(kReaderDeliveryTimeouts))
+    , m_errors(&metrics->counter(kReaderErrors))
+    , m_scanTime(&metrics->timer(kReaderScan))
 {
     Q_ASSERT(m_options.readLimit >= 1 && m_options.deliveryTimeoutMs > 0);
     m_options.readLimit = std::max(1, m_options.readLimit);

@@ -11,9 +11,10 @@
 // unlocked at once. Then it waits in the reader thread for the deliveries it
 // started, refreshing their locks every third of the ttl with refreshLock(),
 // which never takes back a lock that ran out. When a delivery is done
-// (delivered, or failed for good: SPEC section 5 counts those), its buckets
-// are acknowledged with the lock as a fence, and the lock is released. A
-// partition whose read was full is scanned again at once.
+// (delivered, or failed for good: docs/behaviour.md section 5 counts
+// those), its buckets are acknowledged with the lock as a fence, and the
+// lock is released. A partition whose read was full is scanned again at
+// once.
 //
 // What is never acknowledged, and so read and delivered again by the next
 // scan of whichever reader holds the lock then: a delivery not done within
@@ -38,6 +39,7 @@
 #pragma once
 
 #include "bucket/bucket.h"
+#include "outlet/partitionscan.h"
 
 #include <QByteArray>
 #include <QDateTime>
@@ -59,15 +61,6 @@ class Store;
 class Metrics;
 class Counter;
 class Timer;
-
-struct PartitionScan
-{
-    int partition = 0;
-    QDateTime lastScan; // last time this reader held the lock
-    qint64 lastScanMicros = 0; // lock to release, delivery included
-    qint64 lastTaken = 0; // buckets acknowledged then (delivered and removed)
-    bool lastLocked = false; // false: another owner held it
-};
 
 struct ReaderOptions
 {

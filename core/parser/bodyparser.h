@@ -1,4 +1,4 @@
-// BodyParser: one body to measurements (SPEC sections 2 and 3). A logplex
+// BodyParser: one body to measurements (docs/behaviour.md sections 2 and 3). A logplex
 // body (the drain) is cut into frames with an RFC 5424 header; a Lines body
 // (local sources) into '\n'-separated lines of any local format
 // (parser/localline.h). Both then share the conventions, time window, late

@@ -1,4 +1,4 @@
-// The log conventions of SPEC section 3: which logfmt pairs of a message are
+// The log conventions of docs/behaviour.md section 3: which logfmt pairs of a message are
 // metrics (`measure#`, legacy `measure.`, `sample#`, `count#`, bare keys
 // worth 1, Heroku router fields), their values and units, `source=`, and
 // logplex's L10 drop notices. Malformed pieces are counted and skipped; the

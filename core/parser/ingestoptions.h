@@ -1,4 +1,4 @@
-// IngestOptions: what the receiver learnt about one POSTed body (SPEC
+// IngestOptions: what the receiver learnt about one POSTed body (docs/behaviour.md
 // section 2) and hands to the parsers with it. Value type.
 #pragma once
 

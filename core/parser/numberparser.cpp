@@ -55,7 +55,7 @@ static bool isNonFiniteWord(const char *p, const char *end)
     return false;
 }
 
-// Units must not start with a digit or a dot (SPEC section 3), nor with
+// Units must not start with a digit or a dot (docs/behaviour.md section 3), nor with
 // whitespace (a quoted "4 5" is not 4 with units " 5").
 static bool startsBadUnits(char c)
 {

@@ -1,6 +1,6 @@
 // Parsing of measurement values: a decimal number (sign, fraction and
 // exponent allowed; no NaN, infinity or hex) directly followed by optional
-// units, which must not start with a digit, a dot or whitespace (SPEC
+// units, which must not start with a digit, a dot or whitespace (docs/behaviour.md
 // section 3). A number too small for a double is 0; "0x..." is not a number.
 // Works on views, allocates nothing; thread-safe.
 #pragma once

@@ -1,5 +1,7 @@
 #include "parser/parsecounters.h"
 
+#include "parser/parsemetrics.h"
+
 namespace l2met {
 
 ParseCounters &ParseCounters::operator+=(const ParseCounters &other)
@@ -34,49 +36,9 @@ bool ParseCounters::isLineOutcome(ParseCounter c)
 
 const char *ParseCounters::name(ParseCounter c)
 {
-    switch (c) {
-    case ParseCounter::LinesAggregated:
-        return "lines_aggregated";
-    case ParseCounter::LinesNoMetrics:
-        return "lines_no_metrics";
-    case ParseCounter::LinesInvalid:
-        return "lines_invalid";
-    case ParseCounter::LinesLate:
-        return "lines_late";
-    case ParseCounter::LinesEarly:
-        return "lines_early";
-    case ParseCounter::LinesBadHeader:
-        return "lines_bad_header";
-    case ParseCounter::LinesLogplexNotice:
-        return "lines_logplex_notice";
-    case ParseCounter::FramesMalformed:
-        return "frames_malformed";
-    case ParseCounter::Measurements:
-        return "measurements";
-    case ParseCounter::MeasurementsDropped:
-        return "measurements_dropped";
-    case ParseCounter::BadValueEmpty:
-        return "bad_value_empty";
-    case ParseCounter::BadValueMissing:
-        return "bad_value_missing";
-    case ParseCounter::BadValueNotNumber:
-        return "bad_value_not_number";
-    case ParseCounter::BadValueNonFinite:
-        return "bad_value_non_finite";
-    case ParseCounter::BadValueUnits:
-        return "bad_value_units";
-    case ParseCounter::BadEmptyName:
-        return "bad_empty_name";
-    case ParseCounter::UnterminatedQuote:
-        return "unterminated_quote";
-    case ParseCounter::LogplexDropped:
-        return "logplex_dropped";
-    case ParseCounter::BodyBytes:
-        return "body_bytes";
-    case ParseCounter::Count_:
-        break;
-    }
-    return "unknown";
+    if (c < ParseCounter::LinesAggregated || c >= ParseCounter::Count_)
+        return "unknown";
+    return parseCounterMetric(c).name.data(); // a literal: NUL-terminated
 }
 
 } // namespace l2met

@@ -57,7 +57,8 @@ struct ParseCounters
     // Malformed pieces skipped inside otherwise good lines.
     quint64 badValues() const;
 
-    // snake_case name for logs and /metrics, e.g. "lines_aggregated".
+    // snake_case name for logs and /metrics, e.g. "lines_aggregated": the
+    // name of its declaration in parser/parsemetrics.h.
     static const char *name(ParseCounter c);
     static bool isLineOutcome(ParseCounter c);
 };

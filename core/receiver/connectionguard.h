@@ -1,5 +1,5 @@
 // ConnectionGuard: bounds what one HTTP connection may cost before Qt
-// HttpServer (which has no limits of its own, see PLATFORM-NOTES) sees its
+// HttpServer (which has no limits of its own, see docs/platform.md) sees its
 // bytes. It follows the request boundaries of the byte stream itself (request
 // line and headers, Content-Length) and answers, then closes:
 //   413 when Content-Length exceeds the body limit (before the body arrives),

@@ -5,6 +5,7 @@
 #include "parser/ingestoptions.h"
 #include "receiver/boundedtcpserver.h"
 #include "receiver/inbox.h"
+#include "receiver/receivermetrics.h"
 
 #include <QDateTime>
 #include <QHttpServer>
@@ -51,19 +52,15 @@ HttpReceiver::HttpReceiver(Options options, std::shared_ptr<const Fernet> fernet
     m_credentials = m_hooks.credentials ? m_hooks.credentials
                                         : std::make_shared<const CredentialsCache>(m_fernet);
     m_clock.start();
-    m_requests = &m_metrics->counter("http_requests", "HTTP requests answered");
-    m_bodyBytes = &m_metrics->counter("http_body_bytes", "bytes of /logs bodies accepted");
-    m_bodiesAccepted = &m_metrics->counter("bodies_accepted", "/logs bodies put on the inbox");
-    m_bodiesDuplicate = &m_metrics->counter(
-        "bodies_duplicate", "/logs bodies answered 200 but dropped: a retry of an accepted Logplex-Frame-Id");
-    m_linesDuplicate = &m_metrics->counter(
-        "lines_duplicate", "lines of duplicate bodies (their Logplex-Msg-Count), never parsed");
-    m_evicted = &m_metrics->counter("connections_evicted",
-                                    "silent connections closed to make room at the connection limit");
+    m_requests = &m_metrics->counter(kHttpRequests);
+    m_bodyBytes = &m_metrics->counter(kHttpBodyBytes);
+    m_bodiesAccepted = &m_metrics->counter(kBodiesAccepted);
+    m_bodiesDuplicate = &m_metrics->counter(kBodiesDuplicate);
+    m_linesDuplicate = &m_metrics->counter(kLinesDuplicate);
+    m_evicted = &m_metrics->counter(kConnectionsEvicted);
     for (const int status : { 200, 400, 401, 404, 405, 408, 413, 431, 503 })
         m_byStatus.insert(status,
-                          &m_metrics->counter("http_responses", "HTTP responses by status code",
-                                              "status=\"" + QByteArray::number(status) + '"'));
+                          &m_metrics->counter(kHttpResponses, "status=\"" + QByteArray::number(status) + '"'));
 }
 
 HttpReceiver::~HttpReceiver()
@@ -76,8 +73,7 @@ void HttpReceiver::countStatus(int status)
     m_requests->add();
     Counter *c = m_byStatus.value(status);
     if (!c) {
-        c = &m_metrics->counter("http_responses", "HTTP responses by status code",
-                                "status=\"" + QByteArray::number(status) + '"');
+        c = &m_metrics->counter(kHttpResponses, "status=\"" + QByteArray::number(status) + '"');
         m_byStatus.insert(status, c);
     }
     c->add();
@@ -276,9 +272,8 @@ QHttpServerResponse HttpReceiver::handleMetrics(const QHttpServerRequest &reques
     if (request.method() != QHttpServerRequest::Method::Get)
         return reject(405, "http_405", "use GET");
     countStatus(200);
-    m_metrics->gauge("http_connections", "open HTTP connections").set(openConnections());
-    m_metrics->gauge("http_buffered_bytes", "bytes of requests held before parsing (--max-buffered)")
-        .set(double(bufferedBytes()));
+    m_metrics->gauge(kHttpConnections).set(openConnections());
+    m_metrics->gauge(kHttpBufferedBytes).set(double(bufferedBytes()));
     return QHttpServerResponse(QByteArrayLiteral("text/plain; version=0.0.4"),
                                m_hooks.metricsText ? m_hooks.metricsText() : QByteArray());
 }

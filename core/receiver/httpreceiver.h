@@ -1,4 +1,4 @@
-// HttpReceiver: l2met's HTTP interface (SPEC section 2) on Qt HttpServer over
+// HttpReceiver: l2met's HTTP interface (docs/behaviour.md section 2) on Qt HttpServer over
 // a BoundedTcpServer: POST /logs (authenticate, check options and size, put
 // the body on the inbox, answer at once: parsing happens after the answer),
 // GET /health, POST /sign, GET /metrics. Every process runs one; without an

@@ -6,7 +6,9 @@
 #include "metrics/problemlog.h"
 #include "parser/bodyparser.h"
 #include "parser/bucketaccumulator.h"
+#include "parser/parsemetrics.h"
 #include "receiver/inbox.h"
+#include "receiver/receivermetrics.h"
 #include "receiver/register.h"
 
 #include <QDateTime>
@@ -21,15 +23,6 @@
 
 namespace l2met {
 
-namespace {
-const char *help(ParseCounter c)
-{
-    if (ParseCounters::isLineOutcome(c))
-        return "lines by outcome (each line received ends in exactly one)";
-    return "parser detail";
-}
-} // namespace
-
 ParserPool::ParserPool(Inbox *inbox, Register *reg, Metrics *metrics, ProblemLog *problems,
                        LineTap *tap)
     : m_inbox(inbox)
@@ -40,22 +33,21 @@ ParserPool::ParserPool(Inbox *inbox, Register *reg, Metrics *metrics, ProblemLog
 {
     for (size_t i = 0; i < ParseCounters::kCount; ++i) {
         const auto c = static_cast<ParseCounter>(i);
-        m_counters[i] = &m_metrics->counter(ParseCounters::name(c), help(c));
+        m_counters[i] = &m_metrics->counter(parseCounterMetric(c));
     }
     for (size_t k = 0; k < m_sourceCounters.size(); ++k) {
         for (size_t o = 0; o < kOutcomes; ++o) {
             const auto c = static_cast<ParseCounter>(ParseCounters::kFirstOutcome + int(o));
             m_sourceCounters[k][o] = &m_metrics->counter(
-                "source_lines", "lines by source kind and outcome (each line ends in exactly one)",
-                QByteArray("source_kind=\"") + sourceKindName(static_cast<SourceKind>(k))
-                    + "\",outcome=\"" + ParseCounters::name(c) + '"');
+                kSourceLines, QByteArray("source_kind=\"") + sourceKindName(static_cast<SourceKind>(k))
+                                  + "\",outcome=\"" + ParseCounters::name(c) + '"');
         }
     }
-    m_bodies = &m_metrics->counter("bodies_parsed", "bodies taken from the inbox and parsed");
-    m_linesReceived = &m_metrics->counter("lines_received", "lines (frames) received: the sum of the line outcomes");
-    m_bucketsAdded = &m_metrics->counter("buckets_added", "buckets new to the register");
-    m_bucketsMerged = &m_metrics->counter("buckets_merged", "buckets merged into one already in the register");
-    m_parseTime = &m_metrics->timer("parse_body", "time to parse one body and merge its buckets");
+    m_bodies = &m_metrics->counter(kBodiesParsed);
+    m_linesReceived = &m_metrics->counter(kLinesReceived);
+    m_bucketsAdded = &m_metrics->counter(kBucketsAdded);
+    m_bucketsMerged = &m_metrics->counter(kBucketsMerged);
+    m_parseTime = &m_metrics->timer(kParseBody);
 }
 
 ParserPool::~ParserPool()
@@ -166,9 +158,7 @@ void ParserPool::record(const ParseCounters &counters, const InboxItem &item, si
     }
     const quint64 dropped = counters[ParseCounter::LogplexDropped];
     if (dropped) {
-        m_metrics->counter("logplex_dropped_by_user", "messages logplex reports it dropped (L10), by drain user",
-                           "user=\"" + Metrics::labelValue(item.user) + '"')
-            .add(dropped);
+        m_metrics->counter(kLogplexDroppedByUser, "user=\"" + Metrics::labelValue(item.user) + '"').add(dropped);
     }
 }
 

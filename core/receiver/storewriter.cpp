@@ -1,6 +1,7 @@
 #include "receiver/storewriter.h"
 
 #include "metrics/metrics.h"
+#include "receiver/receivermetrics.h"
 #include "receiver/register.h"
 #include "store/store.h"
 
@@ -20,11 +21,11 @@ StoreWriter::StoreWriter(Register *reg, Store *store, Metrics *metrics, int flus
     , m_store(store)
     , m_intervalMs(flushIntervalMs)
     , m_maxFlushes(maxFlushes)
-    , m_flushes(&metrics->counter("flushes", "register flushes"))
-    , m_flushFailures(&metrics->counter("flush_failures", "store writes that failed and will be retried"))
-    , m_bucketsStored(&metrics->counter("buckets_stored", "buckets written to the store"))
-    , m_outboxBuckets(&metrics->gauge("outbox_buckets", "buckets waiting for the store"))
-    , m_putTime(&metrics->timer("store_put", "time of one store write"))
+    , m_flushes(&metrics->counter(kFlushes))
+    , m_flushFailures(&metrics->counter(kFlushFailures))
+    , m_bucketsStored(&metrics->counter(kBucketsStored))
+    , m_outboxBuckets(&metrics->gauge(kOutboxBuckets))
+    , m_putTime(&metrics->timer(kStorePut))
 {
 }
 

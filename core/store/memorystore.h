@@ -1,7 +1,7 @@
 // MemoryStore: the single-process Store (the default without REDIS_URL).
 // Buckets live in memory until the reader of this process acknowledges them;
-// nothing survives a restart (shutdown drains the store instead, SPEC
-// section 8).
+// nothing survives a restart (shutdown drains the store instead,
+// docs/behaviour.md section 8).
 //
 // Each partition holds a hash from id to values and an index ordered by
 // (ready second, first put), so readReady() and takeReady() find every bucket
@@ -33,8 +33,8 @@
 // seconds.
 //
 // Thread-safe. Every partition has its own mutex, held only while one bucket
-// is filed or while one partition is read, acknowledged, taken, locked or
-// counted: the store writer's put() and the reader meet only when they touch
+// is filed or while one partition is read, acknowledged, taken, locked,
+// peeked or counted: the store writer's put() and the reader meet only when they touch
 // the same partition at the same moment. stats() locks one partition at a
 // time, so its totals are a sum of per-partition snapshots, not one atomic
 // view.
@@ -75,8 +75,7 @@ public:
     StoreResult<bool> lockPartition(int partition, const QByteArray &owner, int ttlMs) override;
     StoreResult<bool> unlockPartition(int partition, const QByteArray &owner) override;
     StoreResult<bool> refreshLock(int partition, const QByteArray &owner, int ttlMs) override;
-    // Fail for a partition out of range (readReady also for limit < 1).
-    StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo) override;
+    // Fails for a partition out of range or limit < 1.
     StoreResult<std::vector<Bucket>> readReady(int partition, qint64 upTo, int limit) override;
     StoreResult<bool> acknowledge(int partition, const std::vector<Bucket> &read,
                                   const QByteArray &lockOwner = {}) override;
@@ -84,6 +83,13 @@ public:
     std::vector<Bucket> peek(int limit) override;
     bool healthy() override;
     StoreStats stats() override;
+
+    // Removes and returns every bucket of the partition whose ready time is
+    // <= upTo (missed seconds included), by ready second, each with its
+    // values in the order they were put: read and acknowledge in one step,
+    // for tests and tools (the Reader reads and acknowledges). Fails for a
+    // partition out of range.
+    StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo);
 
 private:
     // One bucket id's values (see the header comment).

@@ -52,6 +52,14 @@ std::optional<qint64> replyInt(const redisReply *reply)
     return value;
 }
 
+QString replyError(const QString &what, const redisReply *reply)
+{
+    return QStringLiteral("redis: %1 failed: %2")
+        .arg(what,
+             reply->type == REDIS_REPLY_ERROR ? replyText(reply)
+                                              : QStringLiteral("unexpected reply"));
+}
+
 RedisConnection::~RedisConnection()
 {
     close();

@@ -43,6 +43,9 @@ QByteArrayView replyBytes(const redisReply *reply);
 QString replyText(const redisReply *reply);
 // An integer reply, or a string reply holding a decimal integer.
 std::optional<qint64> replyInt(const redisReply *reply);
+// "redis: <what> failed: <the error reply's text>" (or "unexpected reply"
+// for a reply of the wrong type).
+QString replyError(const QString &what, const redisReply *reply);
 
 class RedisConnection
 {

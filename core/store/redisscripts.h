@@ -1,8 +1,10 @@
-// The Lua scripts of RedisStore (see its header for the key layout). Scripts
-// run atomically in Redis, which is what makes a lock refresh, an unlock and
-// the take of a bucket single steps that no other client can interleave with.
-// RedisStore runs them by EVALSHA, and by EVAL when the server does not know
-// them yet (a restarted Redis, SCRIPT FLUSH); EVAL caches them again.
+// The Lua scripts of RedisStore (see its header for the key layout; the key
+// names and prefixes they are given come from rediskeys.h). Scripts run
+// atomically in Redis, which is what makes a put chunk, a read, an
+// acknowledgement, a lock refresh, an unlock and the take of a bucket single
+// steps that no other client can interleave with. RedisScriptRunner runs
+// them by EVALSHA, and by EVAL when the server does not know them yet (a
+// restarted Redis, SCRIPT FLUSH); EVAL caches them again.
 //
 // Immutable after first use; thread-safe.
 #pragma once
@@ -41,9 +43,10 @@ enum class RedisScript {
     // counter prefix, ARGV[5] suffix (":P"), then (second, id, n) triples.
     // With an owner that does not hold the lock, returns -1 and changes
     // nothing. Else, per triple: removes the first min(n, LLEN) values of the
-    // list (LTRIM n -1, or DEL when that is all of them) and DECRBYs the
-    // counter; when the list is then empty or gone, SREMs the id, and once
-    // the set is empty DELs it and its counter and ZREMs the second. Returns
+    // list (LTRIM n -1, or DEL when that is all of them, or when the key is
+    // not a list); when the list is then empty or gone, SREMs the id; once
+    // the set is empty DELs it and its counter and ZREMs the second, else
+    // DECRBYs the counter (when it exists) by the values removed. Returns
     // the values removed.
     Acknowledge,
     // KEYS[1] bucket list, KEYS[2] its values counter; ARGV[1] an element

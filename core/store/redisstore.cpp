@@ -1,7 +1,9 @@
 #include "store/redisstore.h"
 
+#include "store/redisbucketcodec.h"
 #include "store/redisconnection.h"
-#include "store/redisscripts.h"
+#include "store/rediskeys.h"
+#include "store/redisscriptrunner.h"
 
 #include <QDateTime>
 #include <QDeadlineTimer>
@@ -11,21 +13,22 @@
 #include <QThread>
 
 #include <algorithm>
-#include <bit>
 #include <charconv>
 #include <chrono>
 #include <iterator>
 #include <limits>
-#include <map>
 #include <utility>
 
 Q_LOGGING_CATEGORY(lcRedis, "l2met.store.redis")
+
+// RedisStore, part one: connections and health, the clock, locks, put,
+// stats and peek. Reading, acknowledging and taking are in
+// redisstoreread.cpp.
 
 namespace l2met {
 
 namespace {
 
-constexpr int kMaxTakeRounds = 10000; // 10M buckets of one partition in one take
 constexpr qint64 kHealthPingMs = 1000;
 
 qint64 steadyMs()
@@ -34,68 +37,83 @@ qint64 steadyMs()
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-// Key names (the layout is in the header).
-const QByteArray kBucketPrefix = QByteArrayLiteral("l2met:b:");
-const QByteArray kReadyPrefix = QByteArrayLiteral("l2met:ready:");
-const QByteArray kValuesPrefix = QByteArrayLiteral("l2met:values:");
-const QByteArray kPutTokenPrefix = QByteArrayLiteral("l2met:put:");
-
-QByteArray partitionSuffix(int partition)
+// The arguments of one Put script call (after its key count), in one buffer:
+// a QByteArray per argument would be an allocation per value.
+class PutChunk
 {
-    return ':' + QByteArray::number(partition);
-}
-
-QByteArray readyKey(QByteArrayView readyAt, int partition)
-{
-    return kReadyPrefix + readyAt + partitionSuffix(partition);
-}
-
-QByteArray valuesKey(QByteArrayView readyAt, int partition)
-{
-    return kValuesPrefix + readyAt + partitionSuffix(partition);
-}
-
-QByteArray readyIndexKey(int partition)
-{
-    return QByteArrayLiteral("l2met:readyz:") + QByteArray::number(partition);
-}
-
-QByteArray lockKey(int partition)
-{
-    return QByteArrayLiteral("l2met:lock:") + QByteArray::number(partition);
-}
-
-// The values of a bucket in the order its list keeps them: compacted values
-// expanded (Bucket::maybeCompact folds repeats into counts; the list holds
-// one decimal per value, SPEC section 6), then the raw values in arrival
-// order. When the bucket ends with compacted values, one occurrence of its
-// last value moves to the end, so that the list's last element is still the
-// value received last (what a sample bucket reports).
-std::vector<double> listValues(const Bucket &bucket)
-{
-    std::vector<double> values = bucket.expandedValues();
-    if (bucket.values().empty() && !bucket.counts().empty()) {
-        const quint64 last = std::bit_cast<quint64>(bucket.last());
-        const auto it = std::find_if(values.begin(), values.end(), [last](double v) {
-            return std::bit_cast<quint64>(v) == last;
-        });
-        if (it != values.end())
-            std::rotate(it, it + 1, values.end());
+public:
+    void add(QByteArrayView value)
+    {
+        m_spans.emplace_back(m_arena.size(), value.size());
+        m_arena.append(value);
     }
-    return values;
-}
+    void write(RedisConnection &c) const
+    {
+        for (const auto &[offset, size] : m_spans)
+            c.arg(QByteArrayView(m_arena.constData() + offset, size));
+    }
 
-bool isNoScript(const redisReply *reply)
-{
-    return reply->type == REDIS_REPLY_ERROR && replyBytes(reply).startsWith("NOSCRIPT");
-}
+private:
+    QByteArray m_arena;
+    std::vector<std::pair<qsizetype, qsizetype>> m_spans;
+};
 
-QString replyError(const QString &what, const redisReply *reply)
+// Where a put is: its next chunk starts at value `part` of buckets[at].
+struct PutCursor
 {
-    return QStringLiteral("redis: %1 failed: %2")
-        .arg(what,
-             reply->type == REDIS_REPLY_ERROR ? replyText(reply)
-                                              : QStringLiteral("unexpected reply"));
+    const std::vector<Bucket> &buckets;
+    size_t at = 0;
+    size_t part = 0;
+    std::vector<double> values; // RedisBucketCodec::listValues(buckets[valuesOf])
+    size_t valuesOf = std::numeric_limits<size_t>::max();
+};
+
+// Adds the buckets at the cursor to the chunk, as the Put script reads them
+// (redisscripts.h), until it holds kPutChunk buckets or kPutChunkValues
+// values (the rest of a bigger bucket goes in the next chunk), and moves
+// the cursor past them. Empty buckets are skipped.
+void fillPutChunk(PutChunk &chunk, PutCursor &cursor, int partitions, qint64 serverNow)
+{
+    int inChunk = 0;
+    size_t valuesInChunk = 0;
+    char number[RedisBucketCodec::kValueChars];
+    while (cursor.at < cursor.buckets.size() && inChunk < RedisStore::kPutChunk
+           && valuesInChunk < RedisStore::kPutChunkValues) {
+        const Bucket &bucket = cursor.buckets[cursor.at];
+        if (bucket.isEmpty()) {
+            ++cursor.at;
+            continue;
+        }
+        if (cursor.valuesOf != cursor.at) {
+            cursor.values = RedisBucketCodec::listValues(bucket);
+            cursor.valuesOf = cursor.at;
+        }
+        const size_t take = std::min(cursor.values.size() - cursor.part,
+                                     RedisStore::kPutChunkValues - valuesInChunk);
+        ++inChunk;
+        valuesInChunk += take;
+        const BucketId &id = bucket.id();
+        Q_ASSERT(id.resolution > 0);
+        const int partition = id.partition(partitions);
+        const QByteArray encoded = id.encode();
+        const QByteArray readyAt = QByteArray::number(id.readyAt());
+        chunk.add(RedisKeys::bucket(encoded));
+        chunk.add(RedisKeys::readySet(readyAt, partition));
+        chunk.add(RedisKeys::valuesCounter(readyAt, partition));
+        chunk.add(RedisKeys::readyIndex(partition));
+        chunk.add(encoded);
+        chunk.add(readyAt);
+        const qint64 expireAt = std::max(id.readyAt(), serverNow) + RedisStore::kExpirySeconds;
+        chunk.add(QByteArray::number(expireAt));
+        chunk.add(QByteArray::number(qint64(take)));
+        for (size_t i = cursor.part; i < cursor.part + take; ++i)
+            chunk.add(RedisBucketCodec::format(cursor.values[i], number));
+        cursor.part += take;
+        if (cursor.part == cursor.values.size()) {
+            ++cursor.at;
+            cursor.part = 0;
+        }
+    }
 }
 
 } // namespace
@@ -106,7 +124,7 @@ RedisStore::RedisStore(RedisUrl url, int partitions, Options options)
     , m_options(options)
 {
     Q_ASSERT(partitions >= 1);
-    redisScript(RedisScript::Take); // hashed once, here rather than in a caller's hot path
+    redisScript(RedisScript::Take); // hashes the scripts here, not in a caller's hot path
     m_putNonce = QByteArray::number(QRandomGenerator::system()->generate64(), 16);
 }
 
@@ -248,50 +266,46 @@ StoreResult<qint64> RedisStore::redisTime(RedisConnection &c)
     return StoreResult<qint64>::success(*seconds);
 }
 
-StoreResult<qint64> RedisStore::runScript(RedisConnection &c, RedisScript script,
-                                          const QByteArray &key, const QByteArray &arg1,
-                                          const QByteArray &arg2)
+bool RedisStore::runScripts(RedisConnection &c, RedisScript script, int keys, size_t calls,
+                            const ScriptArguments &arguments, std::vector<RedisReply> *replies,
+                            QString *error)
 {
-    const RedisScriptText &s = redisScript(script);
-    for (const bool bySha : { true, false }) {
-        const QByteArrayView verb = bySha ? QByteArrayView("EVALSHA") : QByteArrayView("EVAL");
-        const QByteArray &code = bySha ? s.sha : s.body;
-        ++m_roundTrips;
-        const RedisReply reply = arg2.isNull() ? c.command({ verb, code, "1", key, arg1 })
-                                               : c.command({ verb, code, "1", key, arg1, arg2 });
-        if (!reply) {
-            const QString error = c.error();
-            fail(c, error);
-            return StoreResult<qint64>::failure(error);
-        }
-        if (bySha && isNoScript(reply.get()))
-            continue;
-        if (reply->type != REDIS_REPLY_INTEGER) {
-            const QString error = replyError(QStringLiteral("script"), reply.get());
-            markOutcome(false, error);
-            return StoreResult<qint64>::failure(error);
-        }
-        succeeded(c);
-        return StoreResult<qint64>::success(reply->integer);
-    }
-    Q_UNREACHABLE();
-    return StoreResult<qint64>::failure(QString());
+    RedisScriptRunner runner(c, &m_roundTrips);
+    *replies = runner.run(script, keys, calls, arguments);
+    if (!runner.broken())
+        return true;
+    *error = runner.error();
+    fail(c, *error);
+    return false;
 }
 
-StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *written, quint64 batch)
+bool RedisStore::runScripts(RedisConnection &c, RedisScript script, int keys,
+                            const std::vector<std::vector<QByteArray>> &calls,
+                            std::vector<RedisReply> *replies, QString *error)
 {
-    size_t done = 0; // leading buckets stored (an empty one counts: nothing to file)
-    const auto skipEmpty = [&buckets](size_t from, size_t to) {
-        while (from < to && buckets[from].isEmpty())
+    return runScripts(
+        c, script, keys, calls.size(),
+        [&calls](size_t index, RedisConnection &connection) {
+            for (const QByteArray &argument : calls[index])
+                connection.arg(argument);
+        },
+        replies, error);
+}
+
+StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *written,
+                                  quint64 batch)
+{
+    const auto skipEmpty = [&buckets](size_t from) {
+        while (from < buckets.size() && buckets[from].isEmpty())
             ++from;
         return from;
     };
+    size_t done = skipEmpty(0); // leading buckets stored (an empty one counts: nothing to file)
     const auto finish = [&done, written](StoreResult<bool> result) {
         if (written)
             *written = done;
         return result;
     };
-    done = skipEmpty(0, buckets.size());
     if (done == buckets.size())
         return finish(StoreResult<bool>::success(true));
     if (batch == 0)
@@ -306,105 +320,39 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
     if (!serverNow.ok())
         return finish(StoreResult<bool>::failure(serverNow.error.message));
 
-    // Shortest round-trip decimals; to_chars(double) needs at most 24
-    // characters ("-2.2250738585072014e-308").
-    constexpr size_t kWidth = 32;
-    char number[kWidth];
-    const RedisScriptText &script = redisScript(RedisScript::Put);
+    // One Put script per chunk, one chunk per exchange, under a token that
+    // names the chunk (this store, the batch, where it starts): a chunk whose
+    // answer was lost and that Redis ran after all (it was paused, or slow
+    // past the command timeout) is not written twice by the retry. The
+    // chunks are a function of where the put starts, and `done` only moves
+    // to a chunk boundary that is also a bucket boundary, so a retry from
+    // `done` makes the same chunks under the same tokens.
     const QByteArray tokenTtl = QByteArray::number(kPutTokenSeconds);
-    // One Put script per chunk (kPutChunk buckets or kPutChunkValues values
-    // at most; a bigger bucket spans chunks), under a token that names the
-    // chunk (this process, the batch, where it starts): a chunk whose answer
-    // was lost and that Redis ran after all (it was paused, or slow past the
-    // command timeout) is not written twice by the retry. The chunks are a
-    // function of where the put starts, and `done` only moves to a chunk
-    // boundary that is also a bucket boundary, so a retry from `done` makes
-    // the same chunks under the same tokens.
-    std::vector<double> values; // of buckets[valuesOf]
-    size_t valuesOf = buckets.size();
-    size_t at = done; // the next chunk starts at value `part` of buckets[at]
-    size_t part = 0;
-    while (at < buckets.size()) {
-        const QByteArray token = kPutTokenPrefix + m_putNonce + ':' + QByteArray::number(batch, 16) + ':'
-            + QByteArray::number(fnv1a64(buckets[at].id().encode()), 16) + ':' + QByteArray::number(part);
-        // The script's arguments, in one buffer (the connection keeps views
-        // until the command is formatted). Not runScripts(): its QByteArray
-        // per argument would be an allocation per value.
-        QByteArray arena;
-        std::vector<std::pair<qsizetype, qsizetype>> spans;
-        const auto add = [&arena, &spans](QByteArrayView v) {
-            spans.emplace_back(arena.size(), v.size());
-            arena.append(v);
-        };
-        add(token);
-        add(tokenTtl);
-        int inChunk = 0;
-        size_t valuesInChunk = 0;
-        while (at < buckets.size() && inChunk < kPutChunk && valuesInChunk < kPutChunkValues) {
-            const Bucket &bucket = buckets[at];
-            if (bucket.isEmpty()) {
-                ++at;
-                continue;
-            }
-            if (valuesOf != at) {
-                values = listValues(bucket);
-                valuesOf = at;
-            }
-            const size_t take = std::min(values.size() - part, kPutChunkValues - valuesInChunk);
-            ++inChunk;
-            valuesInChunk += take;
-            const BucketId &id = bucket.id();
-            Q_ASSERT(id.resolution > 0);
-            const int partition = id.partition(m_partitionCount);
-            const QByteArray encoded = id.encode();
-            const QByteArray readyAt = QByteArray::number(id.readyAt());
-            add(QByteArray(kBucketPrefix + encoded));
-            add(readyKey(readyAt, partition));
-            add(valuesKey(readyAt, partition));
-            add(readyIndexKey(partition));
-            add(encoded);
-            add(readyAt);
-            add(QByteArray::number(std::max(id.readyAt(), *serverNow.value) + kExpirySeconds));
-            add(QByteArray::number(qint64(take)));
-            for (size_t i = part; i < part + take; ++i) {
-                const std::to_chars_result r = std::to_chars(number, number + kWidth, values[i]);
-                Q_ASSERT(r.ec == std::errc());
-                add(QByteArrayView(number, r.ptr - number));
-            }
-            part += take;
-            if (part == values.size()) {
-                ++at;
-                part = 0;
-            }
-        }
-        const auto send = [&](bool bySha) {
-            c.begin();
-            c.arg(bySha ? QByteArrayView("EVALSHA") : QByteArrayView("EVAL"));
-            c.arg(bySha ? script.sha : script.body);
-            c.arg("1");
-            for (const auto &[offset, size] : spans)
-                c.arg(QByteArrayView(arena.constData() + offset, size));
-            c.end();
-            ++m_roundTrips;
-            return c.next();
-        };
-        RedisReply reply = send(true);
-        if (reply && isNoScript(reply.get()))
-            reply = send(false);
-        if (!reply) {
-            error = c.error();
-            fail(c, error);
+    PutCursor cursor { buckets, done, 0, {}, std::numeric_limits<size_t>::max() };
+    while (cursor.at < buckets.size()) {
+        PutChunk chunk;
+        chunk.add(RedisKeys::putToken(m_putNonce, batch,
+                                      fnv1a64(buckets[cursor.at].id().encode()), cursor.part));
+        chunk.add(tokenTtl);
+        fillPutChunk(chunk, cursor, m_partitionCount, *serverNow.value);
+        std::vector<RedisReply> replies;
+        if (!runScripts(
+                c, RedisScript::Put, 1, 1,
+                [&chunk](size_t, RedisConnection &connection) { chunk.write(connection); },
+                &replies, &error)) {
             return finish(StoreResult<bool>::failure(error));
         }
+        const redisReply *reply = replies.front().get();
         if (reply->type != REDIS_REPLY_INTEGER) {
-            const QString failure = QStringLiteral("redis: bucket write failed: ") + replyText(reply.get());
+            const QString failure
+                = QStringLiteral("redis: bucket write failed: ") + replyText(reply);
             markOutcome(false, failure);
             return finish(StoreResult<bool>::failure(failure));
         }
         if (reply->integer == 0)
             ++m_putsAlreadyApplied;
-        if (part == 0)
-            done = skipEmpty(at, buckets.size());
+        if (cursor.part == 0)
+            done = skipEmpty(cursor.at);
     }
     succeeded(c);
     return finish(StoreResult<bool>::success(true));
@@ -422,20 +370,34 @@ StoreResult<qint64> RedisStore::now()
     return result;
 }
 
-StoreResult<bool> RedisStore::lockPartition(int partition, const QByteArray &owner, int ttlMs)
+StoreResult<bool> RedisStore::runLockScript(RedisScript script, int partition,
+                                            const QByteArray &owner, int ttlMs)
 {
-    if (const QString error = lockArgumentsError(partition, owner, ttlMs); !error.isEmpty())
-        return StoreResult<bool>::failure(error);
-
     RedisConnection &c = connection();
     QString error;
     if (!ensureConnected(c, &error))
         return StoreResult<bool>::failure(error);
-    const StoreResult<qint64> result
-        = runScript(c, RedisScript::Lock, lockKey(partition), owner, QByteArray::number(ttlMs));
-    if (!result.ok())
-        return StoreResult<bool>::failure(result.error.message);
-    return StoreResult<bool>::success(*result.value == 1);
+    std::vector<QByteArray> call { RedisKeys::lock(partition), owner };
+    if (ttlMs > 0)
+        call.push_back(QByteArray::number(ttlMs));
+    std::vector<RedisReply> replies;
+    if (!runScripts(c, script, 1, { call }, &replies, &error))
+        return StoreResult<bool>::failure(error);
+    const redisReply *reply = replies.front().get();
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        error = replyError(QStringLiteral("script"), reply);
+        markOutcome(false, error);
+        return StoreResult<bool>::failure(error);
+    }
+    succeeded(c);
+    return StoreResult<bool>::success(reply->integer == 1);
+}
+
+StoreResult<bool> RedisStore::lockPartition(int partition, const QByteArray &owner, int ttlMs)
+{
+    if (const QString error = lockArgumentsError(partition, owner, ttlMs); !error.isEmpty())
+        return StoreResult<bool>::failure(error);
+    return runLockScript(RedisScript::Lock, partition, owner, ttlMs);
 }
 
 StoreResult<bool> RedisStore::unlockPartition(int partition, const QByteArray &owner)
@@ -445,376 +407,14 @@ StoreResult<bool> RedisStore::unlockPartition(int partition, const QByteArray &o
             QStringLiteral("partition %1 out of range").arg(partition));
     if (owner.isEmpty())
         return StoreResult<bool>::success(false); // nobody holds a lock as ""
-
-    RedisConnection &c = connection();
-    QString error;
-    if (!ensureConnected(c, &error))
-        return StoreResult<bool>::failure(error);
-    const StoreResult<qint64> result = runScript(c, RedisScript::Unlock, lockKey(partition), owner);
-    if (!result.ok())
-        return StoreResult<bool>::failure(result.error.message);
-    return StoreResult<bool>::success(*result.value == 1);
+    return runLockScript(RedisScript::Unlock, partition, owner, 0);
 }
 
 StoreResult<bool> RedisStore::refreshLock(int partition, const QByteArray &owner, int ttlMs)
 {
     if (const QString error = lockArgumentsError(partition, owner, ttlMs); !error.isEmpty())
         return StoreResult<bool>::failure(error);
-
-    RedisConnection &c = connection();
-    QString error;
-    if (!ensureConnected(c, &error))
-        return StoreResult<bool>::failure(error);
-    const StoreResult<qint64> result
-        = runScript(c, RedisScript::Refresh, lockKey(partition), owner, QByteArray::number(ttlMs));
-    if (!result.ok())
-        return StoreResult<bool>::failure(result.error.message);
-    return StoreResult<bool>::success(*result.value == 1);
-}
-
-std::vector<RedisReply> RedisStore::runScripts(RedisConnection &c, RedisScript script, int keys,
-                                               const std::vector<std::vector<QByteArray>> &calls,
-                                               QString *error)
-{
-    const RedisScriptText &text = redisScript(script);
-    const QByteArray keyCount = QByteArray::number(keys);
-    std::vector<RedisReply> replies(calls.size());
-    std::vector<size_t> pending(calls.size());
-    for (size_t i = 0; i < calls.size(); ++i)
-        pending[i] = i;
-    for (const bool bySha : { true, false }) {
-        for (const size_t i : pending) {
-            c.begin();
-            c.arg(bySha ? QByteArrayView("EVALSHA") : QByteArrayView("EVAL"));
-            c.arg(bySha ? text.sha : text.body);
-            c.arg(keyCount);
-            for (const QByteArray &arg : calls[i])
-                c.arg(arg);
-            c.end();
-        }
-        ++m_roundTrips;
-        std::vector<size_t> unknown; // NOSCRIPT: nothing ran; sent again by EVAL
-        for (const size_t i : pending) {
-            RedisReply reply = c.next();
-            if (!reply) {
-                *error = c.error();
-                while (c.pending() > 0)
-                    c.next(); // a broken connection answers nullptr at once
-                fail(c, *error);
-                return {};
-            }
-            if (bySha && isNoScript(reply.get()))
-                unknown.push_back(i);
-            else
-                replies[i] = std::move(reply);
-        }
-        pending.swap(unknown);
-        if (pending.empty())
-            break;
-    }
-    return replies;
-}
-
-bool RedisStore::collectTaken(const redisReply *reply, std::vector<Bucket> &taken, qint64 *left)
-{
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 1)
-        return false;
-    *left = replyInt(reply->element[0]).value_or(0);
-    for (size_t i = 1; i + 1 < reply->elements; i += 2) {
-        const redisReply *idReply = reply->element[i];
-        const redisReply *valuesReply = reply->element[i + 1];
-        std::optional<BucketId> id;
-        if (idReply->type == REDIS_REPLY_STRING)
-            id = BucketId::decode(replyBytes(idReply));
-        if (!id || valuesReply->type != REDIS_REPLY_ARRAY) {
-            ++m_skipped;
-            continue;
-        }
-        std::vector<double> values;
-        values.reserve(valuesReply->elements);
-        for (size_t v = 0; v < valuesReply->elements; ++v) {
-            const redisReply *value = valuesReply->element[v];
-            double parsed = 0;
-            const char *end = value->str + value->len;
-            if (value->type != REDIS_REPLY_STRING
-                || std::from_chars(value->str, end, parsed).ptr != end) {
-                ++m_skipped;
-                continue;
-            }
-            values.push_back(parsed);
-        }
-        if (values.empty()) {
-            ++m_skipped; // its list expired (or held nothing usable)
-            continue;
-        }
-        taken.emplace_back(std::move(*id), std::move(values));
-    }
-    return true;
-}
-
-StoreResult<std::vector<Bucket>> RedisStore::takeReady(int partition, qint64 upTo)
-{
-    using Result = StoreResult<std::vector<Bucket>>;
-    if (!validPartition(partition))
-        return Result::failure(QStringLiteral("partition %1 out of range").arg(partition));
-
-    RedisConnection &c = connection();
-    QString error;
-    if (!ensureConnected(c, &error))
-        return Result::failure(error);
-
-    // Every ready second of the partition up to upTo, missed ones included.
-    const QByteArray index = readyIndexKey(partition);
-    std::vector<QByteArray> pending;
-    {
-        ++m_roundTrips;
-        const RedisReply reply
-            = c.command({ "ZRANGEBYSCORE", index, "-inf", QByteArray::number(upTo) });
-        if (!reply) {
-            error = c.error();
-            fail(c, error);
-            return Result::failure(error);
-        }
-        if (reply->type != REDIS_REPLY_ARRAY) {
-            error = replyError(QStringLiteral("ZRANGEBYSCORE"), reply.get());
-            markOutcome(false, error);
-            return Result::failure(error);
-        }
-        for (size_t i = 0; i < reply->elements; ++i)
-            pending.emplace_back(replyBytes(reply->element[i]).toByteArray());
-    }
-
-    // Rounds of one pipelined script call per second still holding ids.
-    const RedisScriptText &take = redisScript(RedisScript::Take);
-    const QByteArray chunk = QByteArray::number(kTakeChunk);
-    std::vector<Bucket> taken;
-    bool bySha = true;
-    bool broken = false;
-    std::vector<QByteArray> again;
-    for (int round = 0; !pending.empty() && error.isEmpty() && round < kMaxTakeRounds; ++round) {
-        for (const QByteArray &readyAt : pending) {
-            c.append({ bySha ? QByteArrayView("EVALSHA") : QByteArrayView("EVAL"),
-                       bySha ? take.sha : take.body, "3", readyKey(readyAt, partition), index,
-                       valuesKey(readyAt, partition), readyAt, chunk, kBucketPrefix });
-        }
-        ++m_roundTrips;
-        again.clear();
-        for (const QByteArray &readyAt : pending) {
-            const RedisReply reply = c.next();
-            if (!reply) {
-                error = c.error();
-                broken = true;
-                break;
-            }
-            qint64 left = 0;
-            if (isNoScript(reply.get())) {
-                bySha = false; // nothing ran; the next round sends the body
-                again.push_back(readyAt);
-            } else if (!collectTaken(reply.get(), taken, &left)) {
-                if (error.isEmpty())
-                    error = replyError(QStringLiteral("take"), reply.get());
-            } else if (left > 0) {
-                again.push_back(readyAt);
-            }
-        }
-        pending.swap(again);
-    }
-
-    if (error.isEmpty()) {
-        succeeded(c);
-        return Result::success(std::move(taken));
-    }
-    if (broken)
-        fail(c, error);
-    else
-        markOutcome(false, error);
-    if (taken.empty())
-        return Result::failure(error);
-    // These buckets are gone from Redis: hand them over rather than lose
-    // them; what is left is taken by a later call.
-    qCWarning(lcRedis).noquote() << QStringLiteral(
-                                        "at=redis.take partition=%1 taken=%2 error=\"%3\"")
-                                        .arg(partition)
-                                        .arg(taken.size())
-                                        .arg(error);
-    return Result::success(std::move(taken));
-}
-
-StoreResult<std::vector<Bucket>> RedisStore::readReady(int partition, qint64 upTo, int limit)
-{
-    using Result = StoreResult<std::vector<Bucket>>;
-    if (!validPartition(partition))
-        return Result::failure(QStringLiteral("partition %1 out of range").arg(partition));
-    if (limit < 1)
-        return Result::failure(QStringLiteral("read limit must be positive"));
-
-    RedisConnection &c = connection();
-    QString error;
-    if (!ensureConnected(c, &error))
-        return Result::failure(error);
-
-    const QByteArray suffix = partitionSuffix(partition);
-    std::vector<RedisReply> replies
-        = runScripts(c, RedisScript::Read, 1,
-                     { { readyIndexKey(partition), QByteArray::number(upTo),
-                         QByteArray::number(limit), kBucketPrefix, kReadyPrefix, suffix } },
-                     &error);
-    if (replies.empty())
-        return Result::failure(error);
-    const redisReply *reply = replies.front().get();
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 3 != 0) {
-        error = replyError(QStringLiteral("read"), reply);
-        markOutcome(false, error);
-        return Result::failure(error);
-    }
-
-    // What cannot be delivered is removed here, or it would be read again on
-    // every pass: members that are not ids or have no list left (expired),
-    // and elements that are not numbers. They count as skipped.
-    std::vector<QByteArray> cleanup; // (second, id, n) triples for the Acknowledge script
-    std::vector<std::vector<QByteArray>> drops; // DropJunk calls
-    std::vector<size_t> dropsOf; // index in read of each drop's bucket
-    std::vector<Bucket> read;
-    read.reserve(reply->elements / 3);
-    for (size_t i = 0; i + 2 < reply->elements; i += 3) {
-        const redisReply *atReply = reply->element[i];
-        const redisReply *idReply = reply->element[i + 1];
-        const redisReply *valuesReply = reply->element[i + 2];
-        if (atReply->type != REDIS_REPLY_STRING || idReply->type != REDIS_REPLY_STRING
-            || valuesReply->type != REDIS_REPLY_ARRAY) {
-            ++m_skipped;
-            continue;
-        }
-        const QByteArray at = replyBytes(atReply).toByteArray();
-        const QByteArray encoded = replyBytes(idReply).toByteArray();
-        std::optional<BucketId> id = BucketId::decode(encoded);
-        if (!id) {
-            ++m_skipped;
-            cleanup.insert(cleanup.end(),
-                           { at, encoded, QByteArray::number(qint64(valuesReply->elements)) });
-            continue;
-        }
-        std::vector<double> values;
-        values.reserve(valuesReply->elements);
-        std::map<QByteArray, qint64> junk;
-        for (size_t v = 0; v < valuesReply->elements; ++v) {
-            const redisReply *value = valuesReply->element[v];
-            double parsed = 0;
-            const char *end = value->str + value->len;
-            if (value->type != REDIS_REPLY_STRING
-                || std::from_chars(value->str, end, parsed).ptr != end) {
-                ++m_skipped;
-                ++junk[replyBytes(value).toByteArray()];
-                continue;
-            }
-            values.push_back(parsed);
-        }
-        if (values.empty()) {
-            // Gone (expired), or nothing but junk: remove all of it.
-            ++m_skipped;
-            cleanup.insert(cleanup.end(),
-                           { at, encoded, QByteArray::number(qint64(valuesReply->elements)) });
-            continue;
-        }
-        const QByteArray list = kBucketPrefix + encoded;
-        const QByteArray counter = kValuesPrefix + at + suffix;
-        for (const auto &[element, count] : junk) {
-            drops.push_back({ list, counter, element, QByteArray::number(count) });
-            dropsOf.push_back(read.size());
-        }
-        read.emplace_back(std::move(*id), std::move(values));
-    }
-
-    if (!drops.empty() || !cleanup.empty()) {
-        std::vector<bool> keep(read.size(), true);
-        if (!drops.empty()) {
-            const std::vector<RedisReply> dropped
-                = runScripts(c, RedisScript::DropJunk, 2, drops, &error);
-            for (size_t d = 0; d < drops.size(); ++d) {
-                // Not dropped: its values no longer start where the read
-                // says; it is read again next time.
-                if (dropped.empty() || dropped[d]->type != REDIS_REPLY_INTEGER)
-                    keep[dropsOf[d]] = false;
-            }
-        }
-        if (!cleanup.empty() && c.isOpen()) {
-            std::vector<QByteArray> call { lockKey(partition), readyIndexKey(partition), {},
-                                           kBucketPrefix, kReadyPrefix, kValuesPrefix, suffix };
-            call.insert(call.end(), cleanup.begin(), cleanup.end());
-            const std::vector<RedisReply> cleaned
-                = runScripts(c, RedisScript::Acknowledge, 2, { call }, &error);
-            if (!cleaned.empty() && cleaned.front()->type != REDIS_REPLY_INTEGER)
-                error = replyError(QStringLiteral("cleanup"), cleaned.front().get());
-        }
-        if (std::find(keep.begin(), keep.end(), false) != keep.end()) {
-            std::vector<Bucket> kept;
-            for (size_t b = 0; b < read.size(); ++b) {
-                if (keep[b])
-                    kept.push_back(std::move(read[b]));
-            }
-            read.swap(kept);
-        }
-        if (!error.isEmpty()) {
-            qCWarning(lcRedis).noquote()
-                << QStringLiteral("at=redis.read partition=%1 cleanup=failed error=\"%2\"")
-                       .arg(partition)
-                       .arg(error);
-        }
-    }
-    if (c.isOpen())
-        succeeded(c);
-    return Result::success(std::move(read));
-}
-
-StoreResult<bool> RedisStore::acknowledge(int partition, const std::vector<Bucket> &read,
-                                          const QByteArray &lockOwner)
-{
-    if (!validPartition(partition))
-        return StoreResult<bool>::failure(
-            QStringLiteral("partition %1 out of range").arg(partition));
-    if (read.empty())
-        return StoreResult<bool>::success(true);
-
-    RedisConnection &c = connection();
-    QString error;
-    if (!ensureConnected(c, &error))
-        return StoreResult<bool>::failure(error);
-
-    // One script call per kTakeChunk buckets, pipelined; each checks the lock.
-    const std::vector<QByteArray> head { lockKey(partition), readyIndexKey(partition), lockOwner,
-                                         kBucketPrefix, kReadyPrefix, kValuesPrefix,
-                                         partitionSuffix(partition) };
-    std::vector<std::vector<QByteArray>> calls;
-    // The ready set is the one of the partition given, where the read found
-    // the id (a fleet whose processes disagree on -partitions files ids
-    // elsewhere than hash(id) mod partitions says).
-    for (const Bucket &bucket : read) {
-        const BucketId &id = bucket.id();
-        if (calls.empty() || calls.back().size() >= head.size() + 3 * size_t(kTakeChunk))
-            calls.push_back(head);
-        calls.back().insert(calls.back().end(),
-                            { QByteArray::number(id.readyAt()), id.encode(),
-                              QByteArray::number(bucket.valueCount()) });
-    }
-    const std::vector<RedisReply> replies
-        = runScripts(c, RedisScript::Acknowledge, 2, calls, &error);
-    if (replies.empty())
-        return StoreResult<bool>::failure(error);
-    bool held = true;
-    for (const RedisReply &reply : replies) {
-        if (reply->type != REDIS_REPLY_INTEGER) {
-            if (error.isEmpty())
-                error = replyError(QStringLiteral("acknowledge"), reply.get());
-        } else if (reply->integer < 0) {
-            held = false;
-        }
-    }
-    if (!error.isEmpty()) {
-        markOutcome(false, error);
-        return StoreResult<bool>::failure(error);
-    }
-    succeeded(c);
-    return StoreResult<bool>::success(held);
+    return runLockScript(RedisScript::Refresh, partition, owner, ttlMs);
 }
 
 void RedisStore::ping()
@@ -883,8 +483,8 @@ StoreStats RedisStore::stats()
     // Round 1: the clock, and each partition's ready seconds and lock.
     c.append({ "TIME" });
     for (int p = 0; p < m_partitionCount; ++p) {
-        const QByteArray lock = lockKey(p);
-        c.append({ "ZRANGE", readyIndexKey(p), "0", "-1" });
+        const QByteArray lock = RedisKeys::lock(p);
+        c.append({ "ZRANGE", RedisKeys::readyIndex(p), "0", "-1" });
         c.append({ "GET", lock });
         c.append({ "PTTL", lock });
     }
@@ -922,8 +522,8 @@ StoreStats RedisStore::stats()
     // Round 2: the size and value count of every ready second's set.
     for (int p = 0; p < m_partitionCount; ++p) {
         for (const QByteArray &readyAt : seconds[size_t(p)]) {
-            c.append({ "SCARD", readyKey(readyAt, p) });
-            c.append({ "GET", valuesKey(readyAt, p) });
+            c.append({ "SCARD", RedisKeys::readySet(readyAt, p) });
+            c.append({ "GET", RedisKeys::valuesCounter(readyAt, p) });
         }
     }
     if (c.pending() > 0)

@@ -1,13 +1,15 @@
-// RedisStore: the Store shared by every process of a fleet (SPEC section 6),
-// on hiredis 0.14 against one logical Redis database.
+// RedisStore: the Store shared by every process of a fleet (docs/behaviour.md
+// section 6), on hiredis 0.14 against one logical Redis database.
 //
-// Key layout (P = partition, R = ready unix second, ID = BucketId::encode()):
+// Key layout (P = partition, R = ready unix second, ID = BucketId::encode();
+// the names are built in rediskeys.h, the values' format is
+// redisbucketcodec.h):
 //   l2met:b:ID           list    the bucket's values, RPUSHed as the shortest
 //                                decimal that reads back to the same double
 //                                (std::to_chars; "-0" keeps its sign), one per
 //                                value: a compacted bucket (Bucket::counts) is
 //                                expanded, with its last value last
-//   l2met:ready:R:P      set     the encoded ids (without the prefix) ready at R
+//   l2met:ready:R:P      set     the encoded ids ready at R
 //   l2met:values:R:P     string  values filed under l2met:ready:R:P, so that
 //                                stats() needs no LLEN of every bucket
 //   l2met:readyz:P       zset    member R, score R: the ready seconds of P
@@ -16,57 +18,73 @@
 //                                random nonce, B: batch, H: hash of the id of
 //                                the chunk's first bucket, O: the value it
 //                                starts at); expires after 600 s
-// A put writes a chunk of buckets (1,000 buckets or 65,536 values at most) in
-// one Lua script (RedisScript::Put: per bucket RPUSH, SADD, ZADD, INCRBY and
-// an EXPIREAT on the list, the set and the counter), once per write token, so
-// that a retried chunk is never applied twice. The three per-bucket keys expire 300 s
-// after the bucket is ready, or 300 s after the write when it is written later than its ready
-// second (a late bucket would otherwise expire as it is written, which would lose data the receiver
-// accepted). The zset never expires: takeReady and acknowledge remove a second from it when that
-// second's set is empty, and readReady when the set is gone (expired).
+// Every write is a Lua script (redisscripts.h), run by RedisScriptRunner
+// (EVALSHA, then EVAL when the server does not know the script); plain
+// commands only read: TIME, PING, the ZRANGEBYSCORE that starts a take, and
+// stats().
+//
+// put() cuts the buckets into chunks (1,000 buckets or 65,536 values at most;
+// a bigger bucket spans chunks) and writes each with one Put script, one
+// chunk per exchange: SET NX EX on the chunk's write token, then per bucket
+// RPUSH, SADD, ZADD, INCRBY and an EXPIREAT on the list, the set and the
+// counter. A chunk whose token exists was written already (a retry of a
+// write whose answer was lost) and is not written again. The three
+// per-bucket keys expire 300 s after the bucket is ready, or 300 s after the
+// write when it is written later than its ready second (a late bucket would
+// otherwise expire as it is written, which would lose data the receiver
+// accepted). The zset never expires: takeReady and acknowledge remove a
+// second from it when that second's set is empty, and readReady when the
+// set is gone (expired).
 //
 // Why a zset index: a reader must find every ready second up to "now",
 // including seconds it missed (late data, a process that was down). SCAN
 // walks the whole keyspace on every pass and may return keys twice; the
 // per-partition zset gives them with one ZRANGEBYSCORE -inf upTo, in
-// O(log n + seconds), and is kept exact because it is written in the
-// bucket's MULTI and cleaned in the take, read and acknowledge scripts.
+// O(log n + seconds). It never misses a second, because the Put script adds
+// the second in the same atomic step as the id to its set; it may hold a
+// second whose set expired, until the next Read script drops it.
 //
-// readReady() is one Lua script (Read) per call: it walks the partition's
-// ready seconds up to upTo, oldest first, takes up to `limit` ids of their
-// sets (SRANDMEMBER) and LRANGEs their lists, removing no value, so what it
-// returns is one atomic snapshot. acknowledge() runs the Acknowledge script
-// per 1,000 buckets: for each, LTRIM list n -1 (n = the values read; values
-// RPUSHed since are behind them and stay); once the list is empty it SREMs
-// the id, and once the set is empty it deletes the set, its counter and its
+// readReady() is one Read script per call: it walks the partition's ready
+// seconds up to upTo, oldest first, takes up to `limit` ids of their sets
+// (SRANDMEMBER) and LRANGEs their lists, removing no value, so what it
+// returns is one atomic snapshot. Members that cannot be delivered (not an
+// id, no list left) and list elements that are not numbers are removed by
+// readReady itself (Acknowledge without a lock owner, DropJunk) and counted
+// as skipped; otherwise they would be read again on every pass.
+// acknowledge() pipelines one Acknowledge script per 1,000 buckets: for each,
+// LTRIM list n -1 (n = the values read; values RPUSHed since are behind them
+// and stay) and DECRBY of the counter; once the list is empty it SREMs the
+// id, and once the set is empty it deletes the set, its counter and its
 // index entry. With a lock owner it first checks that the owner still holds
 // the partition's lock, in the same script, so a reader whose lock ran out
-// removes nothing. Members that cannot be delivered (not an id, no list left)
-// and list elements that are not numbers are removed by readReady itself and
-// counted as skipped; otherwise they would be read again on every pass.
+// removes nothing.
 //
-// takeReady() runs a Lua script per ready set that SPOPs up to 1,000 ids,
+// takeReady() (not part of Store: tests and tools; the Reader reads and
+// acknowledges) finds the ready seconds with ZRANGEBYSCORE, then runs rounds
+// of one Take script per second, pipelined; each SPOPs up to 1,000 ids,
 // LRANGEs and DELs their lists, and drops the set, its counter and its index
 // entry once the set is empty. Scripts run atomically, so a bucket is taken
 // whole by exactly one caller, even without the partition lock, and a put
-// racing a take lands either entirely before it (taken now) or entirely after
-// it (a new list, taken next time): no value is lost or read twice. The
-// scripts touch keys they do not declare (the lists, sets and counters):
-// fine on a single Redis or a replicated one, not on Redis Cluster. Needs
-// Redis >= 5 (effects replication of SPOP and SRANDMEMBER in a script).
+// chunk racing a take lands either entirely before it (taken now) or
+// entirely after it (a new list, taken next time): no value is lost or
+// read twice. The scripts touch keys they do not declare (the lists, sets
+// and counters): fine on a single Redis or a replicated one, not on Redis
+// Cluster. Needs Redis >= 5 (effects replication of SPOP and SRANDMEMBER in
+// a script).
 //
 // Locks: one script does SET NX PX, or PEXPIRE when the same owner holds it;
 // refreshLock is PEXPIRE only when the owner holds it; unlock is
 // compare-and-delete in a script. now() is Redis TIME.
 //
-// Threads: every thread that calls the store gets its own redisContext
+// Threads: every thread that calls the store gets its own RedisConnection
 // (hiredis contexts are not thread-safe), created on first use and kept until
 // the store is destroyed; a mutex guards only the thread -> connection map.
 // All methods are thread-safe; the store must outlive the calls in flight.
 // healthy() never touches the network on the hot path: it returns the result
 // of the last Redis exchange of any thread; when none happened for a second,
 // a background thread ("l2met-redis-health", started by the first healthy()
-// call) sends a PING. Only the very first healthy() call pings synchronously.
+// call) sends a PING. A healthy() call before any exchange with Redis pings
+// synchronously, once: there is nothing to report yet.
 // stats() makes two pipelined round trips (O(partitions + ready seconds)) on
 // the calling thread: call it from a worker thread, not the GUI thread.
 // peek() reads buckets with readReady (non-destructive) over every
@@ -80,26 +98,31 @@
 // thread whose connection failed drops it and reconnects at most once per
 // backoff (250 ms doubling to 5 s, reset by a successful reply); calls
 // during the backoff fail at once without touching the network. No command
-// is retried inside the store. A connection idle for idleCheckMs is PINGed
-// before use and replaced at once if the server dropped it (Redis `timeout`),
-// so an idle writer does not fail its next put, nor flip healthy().
+// is retried inside the store (a script answered NOSCRIPT did not run: its
+// EVAL is not a retry). A connection idle for idleCheckMs is PINGed before
+// use and replaced at once if the server dropped it (Redis `timeout`), so an
+// idle writer does not fail its next put, nor flip healthy().
 //
 // Where a failure can duplicate or lose (the cases Store::put allows only
-// when the store says so): when a pipelined put loses its connection or times
-// out, the buckets after `written` may or may not have been stored (their
-// MULTI may have run with its reply lost; Redis also runs commands still in
-// its socket buffer after a stall), so the caller's retry can append those
-// values twice. Each bucket is all or nothing: a MULTI cut short is
-// discarded. A take whose reply is lost after its script ran loses the
-// buckets of that script. A take that fails after some scripts answered
-// returns what it took (success) rather than dropping it. An acknowledgement
-// whose reply is lost may or may not have removed its buckets: the next read
-// returns what is left, so a delivery is at worst repeated, never lost. One
-// corner is not covered: a list that expires between a read and its
-// acknowledgement and is written again before the acknowledgement loses up
-// to the count read of its new values. That takes a write more than 300 s
-// after the bucket's previous one (a resolution of 150 s or more, late data
-// at the edge of recv-deadline) while a delivery of it is on its way.
+// when the store says so): when a put loses its connection or times out,
+// the chunk in flight may or may not have been written (Redis also runs
+// commands still in its socket buffer after a stall), and `written` counts
+// only the buckets of confirmed chunks. A retry with the same batch finds
+// the chunk's token and writes nothing twice; a retry more than 600 s later
+// (the token expired), or under another batch (batch 0 is a new one on every
+// call), can append those values twice. Each chunk is all or nothing (a
+// script runs whole); a bucket bigger than a chunk can be stored in part
+// until the retry writes the rest. A take whose reply is lost after its
+// script ran loses the buckets of that script. A take that fails after some
+// scripts answered returns what it took (success) rather than dropping it.
+// An acknowledgement whose reply is lost may or may not have removed its
+// buckets: the next read returns what is left, so a delivery is at worst
+// repeated, never lost. One corner is not covered: a list that expires
+// between a read and its acknowledgement and is written again before the
+// acknowledgement loses up to the count read of its new values. That takes
+// a write more than 300 s after the bucket's previous one (a resolution of
+// 150 s or more, late data at the edge of recv-deadline) while a delivery of
+// it is on its way.
 #pragma once
 
 #include "store/redisurl.h"
@@ -109,10 +132,13 @@
 #include <QWaitCondition>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 class QThread;
 struct redisReply;
@@ -141,13 +167,15 @@ class RedisStore final : public Store
 public:
     using Options = RedisStoreOptions;
 
-    // Buckets a put writes per pipelined round trip, and ids a take or an
-    // acknowledge script removes per call (bounds how long one script blocks
-    // Redis; a read script reads at most its limit).
+    // Buckets and values a put writes per Put script call (one chunk, one
+    // exchange), and ids a take or an acknowledge script removes per call:
+    // bounds how long one script blocks Redis (a read script reads at most
+    // its limit).
     static constexpr int kPutChunk = 1000;
-    static constexpr size_t kPutChunkValues = 65536; // values in one chunk (one script call)
+    static constexpr size_t kPutChunkValues = 65536;
     static constexpr int kTakeChunk = 1000;
-    // Seconds the bucket keys live after the bucket is ready (SPEC section 6).
+    // Seconds the bucket keys live after the bucket is ready (docs/behaviour.md
+    // section 6).
     static constexpr qint64 kExpirySeconds = 300;
     // How long a chunk's write token (l2met:put:...) is kept: longer than a
     // write can wait in Redis or in the outbox before it is retried.
@@ -176,13 +204,19 @@ public:
     StoreResult<bool> lockPartition(int partition, const QByteArray &owner, int ttlMs) override;
     StoreResult<bool> unlockPartition(int partition, const QByteArray &owner) override;
     StoreResult<bool> refreshLock(int partition, const QByteArray &owner, int ttlMs) override;
-    StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo) override;
     StoreResult<std::vector<Bucket>> readReady(int partition, qint64 upTo, int limit) override;
     StoreResult<bool> acknowledge(int partition, const std::vector<Bucket> &read,
                                   const QByteArray &lockOwner = {}) override;
 
     std::vector<Bucket> peek(int limit) override;
     static constexpr int kPeekIntervalMs = 2000;
+
+    // Removes and returns every bucket of the partition whose ready time is
+    // <= upTo (missed seconds included), each with its values in the order
+    // they were put: read and acknowledge in one step, for tests and tools.
+    // Exactly once even without the lock, but what it took is gone even if
+    // it is never delivered; the Reader uses readReady and acknowledge.
+    StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo);
 
     bool healthy() override;
     // Two pipelined round trips; on failure healthy = false and zero counts.
@@ -191,14 +225,18 @@ public:
     // redis://host:port/db, without the password.
     QString describe() const;
     // Diagnostics (all threads): request/reply exchanges with Redis (a whole
-    // pipeline counts once), connection attempts, and what takeReady skipped:
-    // ready-set members that are not ids or have no values left (their list
-    // expired), and values that are not numbers.
+    // pipeline counts once), connection attempts, and what readReady and
+    // takeReady skipped: ready-set members that are not ids or have no
+    // values left (their list expired), and values that are not numbers.
     quint64 roundTrips() const { return m_roundTrips.load(); }
     quint64 connectAttempts() const { return m_connects.load(); }
     quint64 skipped() const { return m_skipped.load(); }
 
 private:
+    struct ReadPass; // redisstoreread.cpp
+    // Appends the arguments of one script call (see RedisScriptRunner).
+    using ScriptArguments = std::function<void(size_t call, RedisConnection &connection)>;
+
     RedisConnection &connection(); // the calling thread's
     bool ensureConnected(RedisConnection &c, QString *error);
     void fail(RedisConnection &c, const QString &error);
@@ -206,15 +244,24 @@ private:
     void markOutcome(bool ok, const QString &error);
     bool validPartition(int partition) const;
     StoreResult<qint64> redisTime(RedisConnection &c);
-    StoreResult<qint64> runScript(RedisConnection &c, RedisScript script, const QByteArray &key,
-                                  const QByteArray &arg1, const QByteArray &arg2 = {});
-    // Runs script once per call (its keys, then its arguments), pipelined:
-    // EVALSHA, then EVAL for what the server did not know. The replies in
-    // order (error replies included); empty, with *error, when the
-    // connection broke (then failed and closed).
-    std::vector<RedisReply> runScripts(RedisConnection &c, RedisScript script, int keys,
-                                       const std::vector<std::vector<QByteArray>> &calls,
-                                       QString *error);
+    // Runs `calls` calls of script, pipelined (RedisScriptRunner): *replies
+    // gets one reply per call, error replies included. False, with *error,
+    // when the connection broke: then it is failed (closed) and the calls
+    // not answered before have no reply.
+    bool runScripts(RedisConnection &c, RedisScript script, int keys, size_t calls,
+                    const ScriptArguments &arguments, std::vector<RedisReply> *replies,
+                    QString *error);
+    bool runScripts(RedisConnection &c, RedisScript script, int keys,
+                    const std::vector<std::vector<QByteArray>> &calls,
+                    std::vector<RedisReply> *replies, QString *error);
+    // Lock, Refresh (ttlMs > 0) or Unlock (ttlMs = 0) on the partition's lock.
+    StoreResult<bool> runLockScript(RedisScript script, int partition, const QByteArray &owner,
+                                    int ttlMs);
+    ReadPass decodeRead(const redisReply *reply, int partition);
+    void removeUndeliverable(RedisConnection &c, int partition, ReadPass &pass);
+    // The partition's ready seconds up to upTo (ZRANGEBYSCORE of its index).
+    std::optional<std::vector<QByteArray>> readySeconds(RedisConnection &c, int partition,
+                                                        qint64 upTo, QString *error);
     // Appends the buckets of one take script's reply; false when it is not one.
     bool collectTaken(const redisReply *reply, std::vector<Bucket> &taken, qint64 *left);
     void ping();

@@ -2,6 +2,7 @@
 
 #include <QUrl>
 
+#include <algorithm>
 #include <limits>
 
 namespace l2met {
@@ -36,12 +37,18 @@ std::optional<RedisUrl> RedisUrl::parse(const QString &text, QString *error)
 
     const QString path = url.path();
     if (!path.isEmpty() && path != u"/") {
+        // Any number of digits (leading zeros too), saturating past the
+        // largest int: the configuration accepts exactly what this does.
+        constexpr qint64 kTooLarge = qint64(std::numeric_limits<int>::max()) + 1;
         const QStringView digits = QStringView(path).sliced(1);
-        bool numeric = !digits.isEmpty() && digits.size() <= 10;
-        for (const QChar c : digits)
+        bool numeric = !digits.isEmpty();
+        qint64 db = 0;
+        for (const QChar c : digits) {
             numeric = numeric && c >= u'0' && c <= u'9';
-        const qint64 db = numeric ? digits.toLongLong() : -1;
-        if (db < 0 || db > std::numeric_limits<int>::max())
+            if (numeric)
+                db = std::min(kTooLarge, db * 10 + (c.unicode() - u'0'));
+        }
+        if (!numeric || db >= kTooLarge)
             return fail(error, QStringLiteral("redis database must be a number: ") + expected);
         parsed.db = int(db);
     }

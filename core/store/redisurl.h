@@ -1,8 +1,10 @@
 // RedisUrl: the parts of a REDIS_URL that RedisStore needs to connect,
-// parsed from redis://[user:password@]host[:port][/db] (the forms the config
-// loader accepts). A user name is accepted and ignored, as l2met did with
-// Heroku's redis://h:password@host:port: AUTH sends the password alone.
-// The password is percent-decoded to raw bytes.
+// parsed from redis://[user:password@]host[:port][/db]. It is also the
+// configuration's check of --redis-url (config/valueparse.h), so a URL the
+// configuration accepts is one the store can use. A user name is accepted
+// and ignored, as l2met did with Heroku's redis://h:password@host:port:
+// AUTH sends the password alone. The password is percent-decoded to raw
+// bytes.
 //
 // Value type; thread-safe to copy and read.
 #pragma once

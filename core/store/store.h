@@ -1,7 +1,7 @@
 // Store: where flushed buckets wait until they are ready and an outlet
-// delivers them (SPEC sections 1 and 6). Each bucket is filed under its
-// partition, hash(id) mod partitions, and under the second it becomes ready. A
-// bucket put again (same id) gets the new values appended.
+// delivers them (docs/behaviour.md sections 1 and 6). Each bucket is filed
+// under its partition, hash(id) mod partitions, and under the second it
+// becomes ready. A bucket put again (same id) gets the new values appended.
 //
 // Acknowledge after delivery. The reader of each process, every outlet
 // interval, takes the lock of a partition, reads (without removing) the
@@ -25,16 +25,13 @@
 // acknowledge the same read both remove it, and the second removes values
 // put after the first (see acknowledge()).
 //
-// takeReady() is the older destructive read (read and remove in one step):
-// exactly once under a lock, but what it took is gone even if delivery never
-// happens. Tests and tools use it; the Reader does not.
-//
 // Implementations are thread-safe: put() is called from the store writer
-// thread, the partition calls from the reader thread, health() and stats()
+// thread, the partition calls from the reader thread, healthy() and stats()
 // from anywhere.
 #pragma once
 
 #include "bucket/bucket.h"
+#include "store/storestats.h"
 
 #include <QByteArray>
 #include <QList>
@@ -60,23 +57,6 @@ struct StoreResult
     static StoreResult failure(QString message) { return StoreResult { std::nullopt, { std::move(message) } }; }
 };
 
-struct PartitionState
-{
-    int partition = 0;
-    QByteArray lockOwner; // empty = free
-    qint64 lockTtlMs = 0; // time left on the lock, when held
-    qint64 readyBuckets = 0;  // ready now (ready second <= store now)
-    qint64 waitingBuckets = 0; // all buckets filed under the partition
-};
-
-struct StoreStats
-{
-    bool healthy = true;
-    qint64 buckets = 0;
-    qint64 values = 0;
-    QList<PartitionState> partitions;
-};
-
 class Store
 {
 public:
@@ -87,9 +67,10 @@ public:
 
     // Files the buckets; on failure nothing may be assumed stored and the
     // caller keeps them and retries (a retried put of a partly written batch
-    // may append values twice only where the store says so; MemoryStore and
-    // RedisStore write each bucket atomically and report which were written
-    // through `written`, the count of leading buckets stored). A bucket with
+    // may append values twice only where the store says so). `written` gets
+    // the count of leading buckets stored: MemoryStore writes every bucket
+    // whole; RedisStore writes whole chunks of buckets, only a bucket bigger
+    // than a chunk in parts (see redisstore.h). A bucket with
     // no values is not filed (nothing to deliver; a Redis list cannot be
     // empty) and counts as written. Values come back bit for bit (-0.0 and
     // subnormals included; NaN and infinities never reach a store).
@@ -118,12 +99,6 @@ public:
     // caller that its lock ran out since it last had it (someone else may
     // have read and acknowledged in between), so it must not acknowledge.
     virtual StoreResult<bool> refreshLock(int partition, const QByteArray &owner, int ttlMs) = 0;
-
-    // Removes and returns every bucket of the partition whose ready time is
-    // <= upTo (missed seconds included: nothing is skipped). Each bucket's
-    // values are in the order they were put; the order of the buckets is
-    // unspecified.
-    virtual StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo) = 0;
 
     // Reads, without removing anything, up to limit (>= 1) buckets of the
     // partition whose ready time is <= upTo (missed seconds included). Each

@@ -1,7 +1,7 @@
 // libFuzzer target: the input is one logplex body, or one body of local
 // lines (BodyFormat::Lines, parser/localline.h) when the first byte says so.
 // BodyParser::parse into a BucketAccumulator must not crash and its books
-// must balance (SPEC section 2): a body with a non-blank byte has at least
+// must balance (docs/behaviour.md section 2): a body with a non-blank byte has at least
 // one line outcome, every measurement counted went into a bucket, and
 // BodyBytes is the body's size. A Lines body has exactly one outcome per
 // non-empty line. A LineObserver sees every line once, with a line outcome,

@@ -7,6 +7,7 @@
 #include "node.h"
 #include "poster.h"
 #include "redisserver.h"
+#include "store/rediskeys.h"
 
 #include <QDateTime>
 #include <QEventLoop>
@@ -263,7 +264,7 @@ void SoakRun::killLockHolder()
     QObject::connect(timer, &QTimer::timeout, timer, [this, redis, timer, clock] {
         Node *victim = nullptr;
         QByteArray partition;
-        for (const QByteArray &lock : redis->command({ "KEYS", "l2met:lock:*" }).strings()) {
+        for (const QByteArray &lock : redis->command({ "KEYS", RedisKeys::lockPrefix() + '*' }).strings()) {
             const QByteArray owner = redis->command({ "GET", lock }).string;
             for (Node *outlet : std::as_const(m_outlets)) {
                 if (owner.contains(QByteArray(':' + QByteArray::number(outlet->pid()) + ':'))) {
@@ -391,7 +392,7 @@ bool SoakRun::finish()
         qsizetype left = -1;
         if (!pollUntil(
                 [&] {
-                    return (left = redis.command({ "KEYS", "l2met:b:*" }).elements.size()) == 0;
+                    return (left = redis.command({ "KEYS", RedisKeys::bucketPrefix() + '*' }).elements.size()) == 0;
                 },
                 kWaitMs, 100))
             mismatch(
