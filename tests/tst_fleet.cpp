@@ -9,6 +9,7 @@
 #include "enginetestkit.h"
 #include "fakelibrato.h"
 #include "redisserver.h"
+#include "store/rediskeys.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -151,7 +152,7 @@ private:
             }
             return seen;
         };
-        QTRY_COMPARE_WITH_TIMEOUT(redis.command({ "KEYS", "l2met:b:*" }).elements.size(), 0, 40000);
+        QTRY_COMPARE_WITH_TIMEOUT(redis.command({ "KEYS", RedisKeys::bucketPrefix() + '*' }).elements.size(), 0, 40000);
         // Every outlet scans every 100 ms; once Redis is empty, what was
         // taken is on its way: wait for the totals to add up.
         const auto totalCount = [&] {
@@ -253,7 +254,7 @@ private Q_SLOTS:
         ::kill(pid_t(victim->processId()), SIGKILL);
         QTRY_COMPARE(victim->state(), QProcess::NotRunning);
         RedisClient redis(m_redis->port());
-        QCOMPARE(redis.command({ "SET", "l2met:lock:2", "dead-process", "PX", "1500" }).string, QByteArray("OK"));
+        QCOMPARE(redis.command({ "SET", RedisKeys::lock(2), "dead-process", "PX", "1500" }).string, QByteArray("OK"));
         for (int batch = 20; batch < 40; ++batch)
             post(batch, body(batch));
         verifyExactlyOnce();
@@ -303,7 +304,7 @@ private Q_SLOTS:
         // once). The stalled request's retry comes after outlet-ttl (2 s):
         // the kill is well before.
         RedisClient redis(m_redis->port());
-        const auto locks = [&redis] { return redis.command({ "KEYS", "l2met:lock:*" }).strings(); };
+        const auto locks = [&redis] { return redis.command({ "KEYS", RedisKeys::lockPrefix() + '*' }).strings(); };
         QTRY_VERIFY_WITH_TIMEOUT(!stalled().isEmpty() && locks().size() == 1, 30000);
         ::kill(pid_t(victim->processId()), SIGKILL);
         QElapsedTimer sinceKill;
@@ -319,11 +320,11 @@ private Q_SLOTS:
         const QList<QByteArray> held = locks();
         QCOMPARE(held.size(), 1);
         QVERIFY(redis.command({ "PTTL", held.first() }).integer > 0);
-        QVERIFY(!redis.command({ "KEYS", "l2met:b:*" }).strings().isEmpty());
+        QVERIFY(!redis.command({ "KEYS", RedisKeys::bucketPrefix() + '*' }).strings().isEmpty());
 
         // A new outlet takes the partition over once the lock expires.
         spawn({ QStringLiteral("-outlet") }, freePort());
-        QTRY_VERIFY_WITH_TIMEOUT(redis.command({ "KEYS", "l2met:b:*" }).strings().isEmpty(), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(redis.command({ "KEYS", RedisKeys::bucketPrefix() + '*' }).strings().isEmpty(), 30000);
         const qint64 takeoverMs = sinceKill.elapsed();
         verifyExactlyOnce();
         // The gauges of the unanswered request arrived afterwards, once each.
