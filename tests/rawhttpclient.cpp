@@ -51,12 +51,7 @@ QByteArray rawRequest(const QByteArray &method, const QByteArray &target, const 
 RawHttpClient::RawHttpClient(quint16 port, QByteArray *tap, int connectTimeoutMs)
     : m_tap(tap)
 {
-    QObject::connect(&m_socket, &QTcpSocket::readyRead, &m_socket, [this] {
-        const QByteArray bytes = m_socket.readAll();
-        m_buffer += bytes;
-        if (m_tap)
-            *m_tap += bytes;
-    });
+    QObject::connect(&m_socket, &QTcpSocket::readyRead, &m_socket, [this] { receive(); });
     QObject::connect(&m_socket, &QTcpSocket::disconnected, &m_socket, [this] { m_closed = true; });
     m_socket.connectToHost(QHostAddress::LocalHost, port);
     m_connected = m_socket.waitForConnected(connectTimeoutMs);
@@ -69,13 +64,21 @@ void RawHttpClient::send(const QByteArray &bytes)
     QCoreApplication::processEvents();
 }
 
+void RawHttpClient::receive()
+{
+    const QByteArray bytes = m_socket.readAll();
+    m_buffer += bytes;
+    if (m_tap)
+        *m_tap += bytes;
+}
+
 RawResponse RawHttpClient::next(int timeoutMs)
 {
     RawResponse r;
     if (!QTest::qWaitFor([&] { return takeResponse(&m_buffer, &r) || m_closed; }, timeoutMs))
         return r;
     if (r.status == 0) { // closed: the response may have come with the close
-        m_buffer += m_socket.readAll();
+        receive();
         takeResponse(&m_buffer, &r);
     }
     return r;

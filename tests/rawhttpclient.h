@@ -54,6 +54,8 @@ public:
     bool waitClosed(int timeoutMs = 3000);
 
 private:
+    void receive(); // what the socket holds, into the buffer and the tap
+
     QTcpSocket m_socket;
     QByteArray m_buffer;
     QByteArray *m_tap = nullptr;

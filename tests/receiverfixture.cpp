@@ -95,13 +95,13 @@ void ReceiverFixture::startReceiver(Setup setup)
 QByteArray ReceiverFixture::postLogs(const QByteArray &body, const QByteArray &query) const
 {
     const QByteArray target = query.isEmpty() ? QByteArray("/logs") : QByteArray("/logs?" + query);
-    return request("POST", target, body, { authHeader(m_token) });
+    return rawRequest("POST", target, body, { authHeader(m_token) });
 }
 
 QByteArray ReceiverFixture::postFrame(const QByteArray &frameId, const QByteArray &body, const QByteArray &msgCount,
                                       const QByteArray &token) const
 {
-    return request("POST", "/logs", body,
+    return rawRequest("POST", "/logs", body,
                    { authHeader(token.isEmpty() ? m_token : token), "Logplex-Frame-Id: " + frameId,
                      "Logplex-Msg-Count: " + msgCount });
 }

@@ -54,13 +54,6 @@ public:
 
 QByteArray authHeader(const QByteArray &token);
 
-// A request with a correct Content-Length after the given header lines.
-inline QByteArray request(const QByteArray &method, const QByteArray &target, const QByteArray &body = {},
-                          const QList<QByteArray> &headers = {})
-{
-    return rawRequest(method, target, body, headers);
-}
-
 // Logplex frames of `lines` measurement lines stamped now.
 QByteArray logBody(int lines = 1);
 

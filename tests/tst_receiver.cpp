@@ -121,9 +121,9 @@ private Q_SLOTS:
         while (big.size() < 3 * kMaxHeaderBytes)
             big += logBody(20);
         const QByteArray last = postLogs(big);
-        const QByteArray all = request("GET", "/nothing") + request("POST", "/logs", logBody())
-            + request("GET", "/logs", {}, { authHeader(m_token) }) + request("GET", "/health")
-            + postLogs(logBody()) + request("GET", "/metrics") + last;
+        const QByteArray all = rawRequest("GET", "/nothing") + rawRequest("POST", "/logs", logBody())
+            + rawRequest("GET", "/logs", {}, { authHeader(m_token) }) + rawRequest("GET", "/health")
+            + postLogs(logBody()) + rawRequest("GET", "/metrics") + last;
         const qsizetype split = all.size() - big.size() / 3;
         c.send(all.left(split));
         for (const int status : { 404, 401, 405, 200, 200, 200 })
@@ -143,7 +143,7 @@ private Q_SLOTS:
     {
         Client c(m_port);
         c.send(
-            request("POST", "/logs", logBody(3), { authHeader(m_token), "Expect: 100-continue" }));
+            rawRequest("POST", "/logs", logBody(3), { authHeader(m_token), "Expect: 100-continue" }));
         QCOMPARE(c.next().status, 200);
         QCOMPARE(m_inbox->depth(), 1);
 
@@ -314,7 +314,7 @@ private Q_SLOTS:
     {
         QFETCH(QList<QByteArray>, headers);
         Client c(m_port);
-        c.send(request("POST", "/logs", logBody(), headers));
+        c.send(rawRequest("POST", "/logs", logBody(), headers));
         const Response r = c.next();
         QCOMPARE(r.status, 401);
         QVERIFY(r.head.contains("WWW-Authenticate: Basic"));
@@ -328,12 +328,12 @@ private Q_SLOTS:
     void wrongMethod()
     {
         Client c(m_port);
-        c.send(request("GET", "/logs", {}, { authHeader(m_token) }));
+        c.send(rawRequest("GET", "/logs", {}, { authHeader(m_token) }));
         QCOMPARE(c.next().status, 405);
         verifyRejectedOnce(405);
-        c.send(request("PUT", "/health"));
+        c.send(rawRequest("PUT", "/health"));
         QCOMPARE(c.next().status, 405);
-        c.send(request("GET", "/sign"));
+        c.send(rawRequest("GET", "/sign"));
         QCOMPARE(c.next().status, 405);
         QCOMPARE(responses(405), 3.0);
         QCOMPARE(problems(405), 3);
@@ -366,12 +366,12 @@ private Q_SLOTS:
     void health()
     {
         Client c(m_port);
-        c.send(request("GET", "/health"));
+        c.send(rawRequest("GET", "/health"));
         Response r = c.next();
         QCOMPARE(r.status, 200);
         QCOMPARE(r.body, QByteArray("ok\n"));
         m_storeHealthy = false;
-        c.send(request("GET", "/health"));
+        c.send(rawRequest("GET", "/health"));
         r = c.next();
         QCOMPARE(r.status, 503);
         QCOMPARE(responses(503), 1.0);
@@ -382,7 +382,7 @@ private Q_SLOTS:
         QCOMPARE(c.next().status, 200);
         QCOMPARE(m_inbox->depth(), 1);
         m_storeHealthy = true;
-        c.send(request("GET", "/health"));
+        c.send(rawRequest("GET", "/health"));
         QCOMPARE(c.next().status, 200);
     }
 
@@ -390,28 +390,28 @@ private Q_SLOTS:
     {
         const QByteArray plaintext = "bob@example.com:bob-api-token";
         Client c(m_port);
-        c.send(request("POST", "/sign", plaintext, { authHeader(m_key) }));
+        c.send(rawRequest("POST", "/sign", plaintext, { authHeader(m_key) }));
         const Response r = c.next();
         QCOMPARE(r.status, 200);
         const Fernet::Result decrypted = m_fernet->decrypt(r.body);
         QVERIFY(decrypted.ok());
         QCOMPARE(decrypted.plaintext, plaintext);
         // A token it made is accepted at ingest.
-        c.send(request("POST", "/logs", logBody(), { authHeader(r.body) }));
+        c.send(rawRequest("POST", "/logs", logBody(), { authHeader(r.body) }));
         QCOMPARE(c.next().status, 200);
         InboxItem item;
         QVERIFY(m_inbox->pop(&item, 0));
         QCOMPARE(item.user, QByteArray("bob@example.com"));
 
-        c.send(request("POST", "/sign", plaintext));
+        c.send(rawRequest("POST", "/sign", plaintext));
         QCOMPARE(c.next().status, 401);
-        c.send(request("POST", "/sign", plaintext, { authHeader(Fernet::generateKey()) }));
+        c.send(rawRequest("POST", "/sign", plaintext, { authHeader(Fernet::generateKey()) }));
         QCOMPARE(c.next().status, 401);
-        c.send(request("POST", "/sign", plaintext, { authHeader(m_token) }));
+        c.send(rawRequest("POST", "/sign", plaintext, { authHeader(m_token) }));
         QCOMPARE(c.next().status, 401);
         QCOMPARE(responses(401), 3.0);
         QCOMPARE(problems(401), 3);
-        c.send(request("POST", "/sign", "no-colon", { authHeader(m_key) }));
+        c.send(rawRequest("POST", "/sign", "no-colon", { authHeader(m_key) }));
         QCOMPARE(c.next().status, 400);
     }
 
@@ -420,7 +420,7 @@ private Q_SLOTS:
         Client c(m_port);
         c.send(postLogs(logBody()));
         QCOMPARE(c.next().status, 200);
-        c.send(request("GET", "/metrics"));
+        c.send(rawRequest("GET", "/metrics"));
         const Response r = c.next();
         QCOMPARE(r.status, 200);
         QVERIFY(r.head.contains("text/plain"));

@@ -79,7 +79,7 @@ private Q_SLOTS:
         while (headers.size() < 98) // with Host and Content-Length: 100
             headers << QByteArray("X-" + QByteArray::number(headers.size()) + ": y");
         Client c(m_port);
-        c.send(request("POST", "/logs", logBody(), headers));
+        c.send(rawRequest("POST", "/logs", logBody(), headers));
         QCOMPARE(c.next().status, 200);
     }
 
@@ -169,14 +169,14 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor(
             [&] {
                 Client c(m_port);
-                c.send(request("GET", "/health"));
+                c.send(rawRequest("GET", "/health"));
                 return c.next().status == 200;
             },
             3000));
         std::vector<std::unique_ptr<Client>> more;
         for (int i = 0; i < 4; ++i) {
             more.push_back(std::make_unique<Client>(m_port));
-            more.back()->send(request("GET", "/health"));
+            more.back()->send(rawRequest("GET", "/health"));
             QCOMPARE(more.back()->next().status, 200);
         }
     }
@@ -189,7 +189,7 @@ private Q_SLOTS:
         startReceiver({ .idleTimeoutMs = 10000, .requestTimeoutMs = 10000, .evictIdleAfterMs = 300 });
         std::vector<std::unique_ptr<Client>> clients;
         clients.push_back(std::make_unique<Client>(m_port));
-        clients.back()->send(request("GET", "/health")); // then idle
+        clients.back()->send(rawRequest("GET", "/health")); // then idle
         QCOMPARE(clients.back()->next().status, 200);    // the server has seen it
         QElapsedTimer sinceOldest;
         sinceOldest.start();
@@ -247,7 +247,7 @@ private Q_SLOTS:
             QCOMPARE(busy.next().status, 200);
         }
         Client fresh(m_port);
-        fresh.send(request("GET", "/health"));
+        fresh.send(rawRequest("GET", "/health"));
         QCOMPARE(fresh.next().status, 200);
         QVERIFY(!busy.isClosed());
         busy.send(postLogs(logBody()));
@@ -282,7 +282,7 @@ private Q_SLOTS:
         again.send(postLogs(body));
         QCOMPARE(again.next().status, 200);
         Client m(m_port);
-        m.send(request("GET", "/metrics"));
+        m.send(rawRequest("GET", "/metrics"));
         QCOMPARE(m.next().status, 200);
         QCOMPARE(counter("http_buffered_bytes"), 0.0);
         QCOMPARE(m_inbox->depth(), 2);
@@ -300,7 +300,7 @@ private Q_SLOTS:
         connect(&greedy, &QTcpSocket::disconnected, &greedy, [&closed] { closed = true; });
         QByteArray burst;
         for (int i = 0; i < 100; ++i)
-            burst += request("GET", "/metrics");
+            burst += rawRequest("GET", "/metrics");
         QElapsedTimer clock;
         clock.start();
         while (!closed && clock.elapsed() < 10000) {

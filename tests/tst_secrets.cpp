@@ -15,6 +15,7 @@
 #include "auth/fernet.h"
 #include "config/configloader.h"
 #include "enginetestkit.h"
+#include "rawhttpclient.h"
 #include "fakelibrato.h"
 #include "redisserver.h"
 
@@ -22,7 +23,6 @@
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -62,37 +62,23 @@ struct Answer
     QByteArray body;
 };
 
-qsizetype contentLength(const QByteArray &head)
-{
-    const qsizetype at = head.toLower().indexOf("\ncontent-length:");
-    return at < 0 ? 0
-                  : head.mid(at + 16, head.indexOf('\r', at + 1) - at - 16).trimmed().toLongLong();
-}
-
 // One request, written byte for byte on a fresh connection (so malformed
-// ones too), and the answer as it came. Waits with the event loop running:
-// the fake Librato keeps answering l2met meanwhile.
+// ones too), and everything that came back, a whole answer or not. Waits
+// with the event loop running: the fake Librato keeps answering l2met
+// meanwhile.
 Answer exchange(quint16 port, const QByteArray &request)
 {
-    QTcpSocket socket;
-    QByteArray in;
-    QObject::connect(&socket, &QTcpSocket::readyRead, &socket, [&] { in += socket.readAll(); });
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    if (!socket.waitForConnected(5000))
+    QByteArray in; // every byte received, for the secret checks
+    RawHttpClient client(port, &in, 5000);
+    if (!client.isConnected())
         return {};
-    socket.write(request);
-    const auto complete = [&] {
-        const qsizetype end = in.indexOf("\r\n\r\n");
-        return end >= 0 && in.size() >= end + 4 + contentLength(in.left(end));
-    };
-    (void)QTest::qWaitFor(
-        [&] { return complete() || socket.state() == QAbstractSocket::UnconnectedState; }, 10000);
-    in += socket.readAll();
+    client.send(request);
+    (void)client.next(10000);
     Answer answer;
     const qsizetype end = in.indexOf("\r\n\r\n");
     answer.head = end < 0 ? in : in.left(end);
     answer.body = end < 0 ? QByteArray() : in.mid(end + 4);
-    answer.status = answer.head.mid(9, 3).toInt(); // HTTP/1.1 200 OK
+    answer.status = statusOf(answer.head);
     return answer;
 }
 
