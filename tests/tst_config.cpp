@@ -271,7 +271,8 @@ void Tst_config::errors_data()
     flag("librato-url empty", { u"--librato-url="_s }, { u"--librato-url \"\""_s });
     flag("librato-url words", { u"--librato-url"_s, u"not a url"_s }, { u"--librato-url"_s });
     flag("redis-url scheme", { u"--redis-url"_s, u"http://localhost"_s },
-         { u"--redis-url \"http://localhost\""_s, u"redis://[:password@]host[:port][/db]"_s });
+         { u"--redis-url \"http://localhost\""_s,
+           u"redis://[user[:password]@]host[:port][/db] (rediss:// for TLS)"_s });
     flag("redis-url no host, password hidden", { u"--redis-url"_s, u"redis://:hunter2@/0"_s },
          { u"--redis-url \"redis://***@/0\""_s }, u"hunter2"_s);
     flag("redis-url bad db", { u"--redis-url"_s, u"redis://localhost/abc"_s },
@@ -385,8 +386,8 @@ void Tst_config::validate_data()
                             << QString();
     QTest::newRow("librato-url") << with([](Config &c) { c.libratoUrl.clear(); })
                                  << u"--librato-url"_s << QString();
-    QTest::newRow("redis-url") << with([](Config &c) { c.redisUrl = u"rediss://:pw@host"_s; })
-                               << u"--redis-url \"rediss://***@host\""_s << u"pw"_s;
+    QTest::newRow("redis-url") << with([](Config &c) { c.redisUrl = u"redis://:pw@host/x"_s; })
+                               << u"--redis-url \"redis://***@host/x\""_s << u"pw"_s;
     QTest::newRow("metchan-url") << with([](Config &c) { c.metchanUrl = u"metchan"_s; })
                                  << u"--metchan-url"_s << QString();
     QTest::newRow("bind") << with([](Config &c) { c.bind = u"any"_s; }) << u"--bind \"any\""_s

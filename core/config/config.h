@@ -31,6 +31,8 @@ struct Config
     int flushIntervalMs = 1000;   // -flush-interval
     int partitions = 1;           // -partitions
     QString redisUrl;             // REDIS_URL (--redis-url); empty = memory store
+    QString redisCa;              // REDIS_CA (--redis-ca): CA file for rediss://
+    bool redisTlsVerify = true;   // REDIS_TLS_VERIFY (--redis-tls-verify)
     int outboxFlushes = 30;       // --outbox: flushes the outbox holds while the store is down
 
     // Outlet

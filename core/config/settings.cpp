@@ -65,8 +65,18 @@ const std::array kTable {
     Setting { "outbox", "--outbox", nullptr, K::Int, &Config::outboxFlushes, 1, 10000,
               "Flushes held while the store is unreachable", G::Store, "Outbox", true },
     Setting { "redis-url", "--redis-url", "REDIS_URL", K::RedisUrl, &Config::redisUrl, 0, 0,
-              "redis://[:password@]host[:port][/db]; unset keeps buckets in memory", G::Store,
-              "Redis URL", true },
+              "redis://[user[:password]@]host[:port][/db], rediss:// for TLS; unset keeps "
+              "buckets in memory",
+              G::Store, "Redis URL", true },
+    Setting { "redis-ca", "--redis-ca", "REDIS_CA", K::Text, &Config::redisCa, 0, 0,
+              "PEM file of the CA certificates that may sign a rediss:// server's certificate "
+              "(default: the system's CA store)",
+              G::Store, "Redis CA file", true },
+    Setting { "redis-tls-verify", "--redis-tls-verify", "REDIS_TLS_VERIFY", K::Bool,
+              &Config::redisTlsVerify, 0, 0,
+              "Check a rediss:// server's certificate and host name; off for a self-signed "
+              "certificate (Heroku Redis), logged as a warning",
+              G::Store, "Verify Redis TLS certificate", true },
     Setting { "outlet-retry", "-outlet-retry", nullptr, K::Int, &Config::outletRetry, 0, 20,
               "Delivery attempts after the first", G::Outlet, "Retries", true },
     Setting { "outlet-ttl", "-outlet-ttl", nullptr, K::Duration, &Config::outletTtlMs, 100,

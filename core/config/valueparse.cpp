@@ -284,7 +284,7 @@ QString ValueParse::textReason(SettingKind kind, const QString &value)
         // every message about REDIS_URL has always said.
         return value.isEmpty() || isRedisUrl(value)
             ? QString()
-            : QStringLiteral("expected redis://[:password@]host[:port][/db]");
+            : QStringLiteral("expected redis://[user[:password]@]host[:port][/db] (rediss:// for TLS)");
     case SettingKind::Text:
         return {};
     case SettingKind::HostPort:

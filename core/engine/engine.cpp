@@ -125,15 +125,30 @@ bool Engine::start(QString *error)
         // Does not connect yet: an unreachable Redis at start-up is reported
         // by /health and retried, like one that goes away later.
         QString redisError;
-        m_store = RedisStore::create(m_config.redisUrl, m_config.partitions, &redisError);
-        if (!m_store) {
+        RedisStore::Options options;
+        options.tlsCaFile = m_config.redisCa;
+        options.tlsVerify = m_config.redisTlsVerify;
+        std::unique_ptr<RedisStore> redis
+            = RedisStore::create(m_config.redisUrl, m_config.partitions, &redisError, options);
+        if (!redis) {
             *error = QStringLiteral("invalid REDIS_URL: %1").arg(redisError);
             return false;
         }
-        // The first health check connects (bounded by the connect timeout):
-        // pay it here, not in the HTTP thread's first /health.
-        if (!m_store->healthy())
-            qCWarning(lcEngine).noquote() << QStringLiteral("at=engine.start store=redis healthy=false");
+        // Connects (bounded by the connect timeout) here, not in the HTTP
+        // thread's first /health. A server that refuses l2met's credentials,
+        // commands or keys (an ACL user with too few rights) stops the start;
+        // one that does not answer is retried.
+        const RedisAccess access = redis->checkAccess(&redisError);
+        if (access == RedisAccess::Denied) {
+            *error = redisError;
+            return false;
+        }
+        if (access == RedisAccess::Unreachable || !redis->healthy()) {
+            qCWarning(lcEngine).noquote()
+                << QStringLiteral("at=engine.start store=redis healthy=false error=\"%1\"")
+                       .arg(redisError);
+        }
+        m_store = std::move(redis);
     }
 
     if (!setUpLocalCredentials(error))

@@ -1,29 +1,39 @@
 #include "store/redisconnection.h"
 
 #include <QList>
+#include <QLoggingCategory>
 
 #include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstring>
-#include <sys/time.h>
+#include <mutex>
+
+Q_DECLARE_LOGGING_CATEGORY(lcRedis)
 
 namespace l2met {
 
 namespace {
 
-timeval toTimeval(int ms)
-{
-    timeval tv;
-    tv.tv_sec = ms / 1000;
-    tv.tv_usec = (ms % 1000) * 1000;
-    return tv;
-}
+// What one receive() asks the socket for.
+constexpr size_t kReadChunk = 64 * 1024;
 
 qint64 steadyMs()
 {
     using namespace std::chrono;
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+bool isError(const redisReply *reply, const char *prefix)
+{
+    return reply->type == REDIS_REPLY_ERROR && replyBytes(reply).startsWith(prefix);
+}
+
+// The error replies of a server that cannot serve now (see the header).
+bool isUnavailable(const redisReply *reply)
+{
+    return isError(reply, "LOADING") || isError(reply, "READONLY")
+        || isError(reply, "MASTERDOWN");
 }
 
 } // namespace
@@ -67,67 +77,105 @@ RedisConnection::~RedisConnection()
 
 void RedisConnection::close()
 {
-    if (m_context) {
-        redisFree(m_context);
-        m_context = nullptr;
+    m_socket.close();
+    if (m_reader) {
+        redisReaderFree(m_reader);
+        m_reader = nullptr;
     }
+    m_out.clear();
     m_pending = 0;
     m_appendFailed = false;
     m_lastReplyMs = 0;
+    m_error.clear();
 }
 
-bool RedisConnection::open(const RedisUrl &url, int connectTimeoutMs, int commandTimeoutMs,
+bool RedisConnection::open(const RedisUrl &url, const RedisConnectOptions &options,
                            QString *error)
 {
     close();
-    const QByteArray host = url.host.toUtf8();
-    redisContext *context
-        = redisConnectWithTimeout(host.constData(), url.port, toTimeval(connectTimeoutMs));
-    if (!context || context->err) {
-        *error = QStringLiteral("redis: cannot connect to %1: %2")
-                     .arg(url.redacted(),
-                          context ? QString::fromLocal8Bit(context->errstr)
-                                  : QStringLiteral("out of memory"));
-        if (context)
-            redisFree(context);
+    Q_ASSERT(!url.tls || options.tls);
+    m_commandTimeoutMs = options.commandTimeoutMs;
+    if (!m_socket.connect(url.host, url.port, url.tls ? options.tls : nullptr,
+                          options.connectTimeoutMs, url.redacted(), error)) {
         return false;
     }
-    m_context = context;
-    m_commandTimeoutMs = commandTimeoutMs;
-    if (redisSetTimeout(context, toTimeval(commandTimeoutMs)) != REDIS_OK
-        || redisEnableKeepAlive(context) != REDIS_OK) {
-        *error = QStringLiteral("redis: cannot set socket options: ") + this->error();
+    m_reader = redisReaderCreate();
+    if (!m_reader) {
+        *error = QStringLiteral("redis: out of memory");
         close();
         return false;
     }
-
-    QList<QLatin1String> steps;
-    if (!url.password.isEmpty()) {
-        append({ "AUTH", url.password });
-        steps.append(QLatin1String("AUTH"));
-    }
-    if (url.db != 0) {
-        append({ "SELECT", QByteArray::number(url.db) });
-        steps.append(QLatin1String("SELECT"));
-    }
-    error->clear();
-    for (const QLatin1String step : steps) {
-        const RedisReply reply = next();
-        if (!reply) {
-            *error = this->error();
-            close();
-            return false;
-        }
-        // Redis's messages never echo the password.
-        if (reply->type == REDIS_REPLY_ERROR && error->isEmpty())
-            *error = QStringLiteral("redis: %1 failed: %2").arg(step, replyText(reply.get()));
-    }
-    if (!error->isEmpty()) {
+    if (!authenticate(url, error)) {
         close();
         return false;
     }
     m_lastReplyMs = steadyMs(); // fresh: no need to probe it
     return true;
+}
+
+bool RedisConnection::authenticate(const RedisUrl &url, QString *error)
+{
+    // Logged once per process each: these fallbacks are configuration facts.
+    static std::once_flag oldServerLogged;
+    static std::once_flag herokuUserLogged;
+    bool withUser = !url.user.isEmpty();
+    for (;;) {
+        QList<QLatin1String> steps;
+        if (withUser) {
+            append({ "AUTH", url.user, url.password });
+            steps.append(QLatin1String("AUTH"));
+        } else if (!url.password.isEmpty()) {
+            append({ "AUTH", url.password });
+            steps.append(QLatin1String("AUTH"));
+        }
+        if (url.db != 0) {
+            append({ "SELECT", QByteArray::number(url.db) });
+            steps.append(QLatin1String("SELECT"));
+        }
+        error->clear();
+        bool retryWithoutUser = false;
+        for (const QLatin1String step : steps) {
+            const RedisReply reply = next();
+            if (!reply) {
+                *error = this->error();
+                return false;
+            }
+            if (reply->type != REDIS_REPLY_ERROR || !error->isEmpty() || retryWithoutUser)
+                continue; // (after a fallback the SELECT failed with NOAUTH)
+            if (withUser && step == QLatin1String("AUTH")) {
+                const QByteArrayView text = replyBytes(reply.get());
+                if (text.contains("wrong number of arguments")) {
+                    std::call_once(oldServerLogged, [&url] {
+                        qCWarning(lcRedis).noquote()
+                            << QStringLiteral("at=redis.auth url=%1 server older than Redis "
+                                              "6: no ACL users, AUTH with the password alone")
+                                   .arg(url.redacted());
+                    });
+                    retryWithoutUser = true;
+                } else if (url.user == "h" && text.startsWith("WRONGPASS")) {
+                    std::call_once(herokuUserLogged, [&url] {
+                        qCInfo(lcRedis).noquote()
+                            << QStringLiteral("at=redis.auth url=%1 user \"h\" is Heroku's "
+                                              "placeholder: AUTH with the password alone")
+                                   .arg(url.redacted());
+                    });
+                    retryWithoutUser = true;
+                }
+                if (retryWithoutUser)
+                    continue;
+                *error = QStringLiteral("redis: AUTH as user \"%1\" failed: %2")
+                             .arg(QString::fromUtf8(url.user), replyText(reply.get()));
+                continue;
+            }
+            // Redis's messages never echo the password.
+            *error = QStringLiteral("redis: %1 failed: %2").arg(step, replyText(reply.get()));
+        }
+        if (retryWithoutUser && error->isEmpty()) {
+            withUser = false;
+            continue; // both again
+        }
+        return error->isEmpty();
+    }
 }
 
 void RedisConnection::append(std::initializer_list<QByteArrayView> args)
@@ -152,25 +200,63 @@ void RedisConnection::arg(QByteArrayView value)
 
 void RedisConnection::end()
 {
-    Q_ASSERT(m_context);
-    if (redisAppendCommandArgv(m_context, int(m_argv.size()), m_argv.data(), m_lengths.data())
-        != REDIS_OK) {
+    Q_ASSERT(isOpen());
+    char *command = nullptr;
+    const int length
+        = redisFormatCommandArgv(&command, int(m_argv.size()), m_argv.data(), m_lengths.data());
+    if (length < 0 || !command)
         m_appendFailed = true;
-    }
+    else
+        m_out.append(command, size_t(length));
+    free(command);
     ++m_pending;
+}
+
+bool RedisConnection::flush()
+{
+    if (!m_out.empty()) {
+        const bool sent
+            = m_socket.sendAll(m_out.data(), m_out.size(), m_commandTimeoutMs, &m_error);
+        m_out.clear();
+        if (!sent)
+            return false;
+    }
+    return true;
 }
 
 RedisReply RedisConnection::next()
 {
-    Q_ASSERT(m_context && m_pending > 0);
+    Q_ASSERT(isOpen() && m_pending > 0);
     --m_pending;
-    if (m_appendFailed)
+    if (m_appendFailed || !m_error.isEmpty())
+        return nullptr;
+    if (!flush())
         return nullptr;
     void *reply = nullptr;
-    if (redisGetReply(m_context, &reply) != REDIS_OK || !reply)
-        return nullptr;
+    char buffer[kReadChunk];
+    for (;;) {
+        if (redisReaderGetReply(m_reader, &reply) != REDIS_OK) {
+            m_error = QStringLiteral("redis: protocol error: ")
+                + QString::fromLocal8Bit(m_reader->errstr);
+            return nullptr;
+        }
+        if (reply)
+            break;
+        const size_t n = m_socket.receive(buffer, sizeof buffer, m_commandTimeoutMs, &m_error);
+        if (n == 0)
+            return nullptr;
+        if (redisReaderFeed(m_reader, buffer, n) != REDIS_OK) {
+            m_error = QStringLiteral("redis: out of memory reading a reply");
+            return nullptr;
+        }
+    }
     m_lastReplyMs = steadyMs();
-    return RedisReply(static_cast<redisReply *>(reply));
+    RedisReply owned(static_cast<redisReply *>(reply));
+    if (isUnavailable(owned.get())) {
+        m_error = QStringLiteral("redis: server cannot serve now: ") + replyText(owned.get());
+        return nullptr;
+    }
+    return owned;
 }
 
 RedisReply RedisConnection::command(std::initializer_list<QByteArrayView> args)
@@ -181,14 +267,12 @@ RedisReply RedisConnection::command(std::initializer_list<QByteArrayView> args)
 
 QString RedisConnection::error() const
 {
-    if (!m_context)
+    if (!isOpen())
         return QStringLiteral("redis: not connected");
     if (m_appendFailed)
         return QStringLiteral("redis: out of memory building a command");
-    if (m_context->err == REDIS_ERR_IO && std::strstr(m_context->errstr, std::strerror(EAGAIN)))
-        return QStringLiteral("redis: no reply within %1 ms (timeout)").arg(m_commandTimeoutMs);
-    if (m_context->err)
-        return QStringLiteral("redis: ") + QString::fromLocal8Bit(m_context->errstr);
+    if (!m_error.isEmpty())
+        return m_error;
     return QStringLiteral("redis: no reply");
 }
 

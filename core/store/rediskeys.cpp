@@ -81,4 +81,9 @@ QByteArray RedisKeys::putToken(QByteArrayView nonce, quint64 batch, quint64 firs
         + QByteArray::number(firstIdHash, 16) + ':' + QByteArray::number(firstValue);
 }
 
+QByteArray RedisKeys::probe(QByteArrayView nonce, int kind)
+{
+    return QByteArrayLiteral("l2met:probe:") + nonce + ':' + QByteArray::number(kind);
+}
+
 } // namespace l2met

@@ -47,6 +47,9 @@ public:
     // of the store whose random nonce is nonce (hexadecimal numbers).
     static QByteArray putToken(QByteArrayView nonce, quint64 batch, quint64 firstIdHash,
                                quint64 firstValue);
+    // Key `kind` (0..3) of the start-up probe (RedisScript::Probe) of the
+    // store whose nonce is nonce: l2met:probe:NONCE:KIND.
+    static QByteArray probe(QByteArrayView nonce, int kind);
 };
 
 } // namespace l2met

@@ -8,7 +8,7 @@ namespace l2met {
 
 namespace {
 
-constexpr size_t kScriptCount = 8;
+constexpr size_t kScriptCount = 9;
 
 const char *const kBodies[kScriptCount] = {
     // Lock
@@ -130,6 +130,30 @@ const char *const kBodies[kScriptCount] = {
     "  redis.call('EXPIREAT', counter, expireAt)\n"
     "  i = last + 1\n"
     "end\n"
+    "return 1\n",
+    // Probe
+    "local s, l, t, z = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n"
+    "redis.call('SET', s, '0', 'NX', 'EX', 60)\n"
+    "redis.call('PEXPIRE', s, 60000)\n"
+    "redis.call('GET', s)\n"
+    "redis.call('INCRBY', s, 1)\n"
+    "redis.call('DECRBY', s, 1)\n"
+    "redis.call('EXISTS', s)\n"
+    "redis.call('RPUSH', l, '0', '0')\n"
+    "redis.call('EXPIREAT', l, ARGV[1])\n"
+    "redis.call('LRANGE', l, 0, -1)\n"
+    "redis.pcall('LLEN', l)\n"
+    "redis.call('LTRIM', l, 1, -1)\n"
+    "redis.call('LREM', l, 1, '0')\n"
+    "redis.call('SADD', t, 'a', 'b')\n"
+    "redis.call('SCARD', t)\n"
+    "redis.call('SRANDMEMBER', t, 1)\n"
+    "redis.call('SPOP', t, 1)\n"
+    "redis.call('SREM', t, 'a', 'b')\n"
+    "redis.call('ZADD', z, 0, '0')\n"
+    "redis.call('ZRANGEBYSCORE', z, '-inf', 0)\n"
+    "redis.call('ZREM', z, '0')\n"
+    "redis.call('DEL', s, l, t, z)\n"
     "return 1\n",
 };
 

@@ -61,6 +61,13 @@ enum class RedisScript {
     // When the token exists (this chunk was written already: a retry of a
     // write whose answer was lost), writes nothing and returns 0.
     Put,
+    // KEYS[1..4] a string, a list, a set and a zset under l2met's prefix that
+    // hold nothing (RedisKeys::probe); ARGV[1] a far expiry (unix seconds).
+    // Calls, harmlessly, every command the other scripts call, on keys of
+    // every type, then deletes the four keys; returns 1. Run at start-up
+    // (RedisStore::checkAccess) so that a Redis ACL user lacking a command or
+    // l2met's key pattern is a clear error then, not a failed flush later.
+    Probe,
 };
 
 struct RedisScriptText

@@ -126,6 +126,21 @@ RedisStore::RedisStore(RedisUrl url, int partitions, Options options)
     Q_ASSERT(partitions >= 1);
     redisScript(RedisScript::Take); // hashes the scripts here, not in a caller's hot path
     m_putNonce = QByteArray::number(QRandomGenerator::system()->generate64(), 16);
+    if (m_url.tls) {
+        m_tls = RedisTlsContext::create(m_options.tlsCaFile, m_options.tlsVerify, &m_tlsError);
+        if (m_tls && !m_options.tlsVerify) {
+            qCWarning(lcRedis).noquote()
+                << QStringLiteral("at=redis.tls url=%1 verify=off: the server's certificate is "
+                                  "not checked (--redis-tls-verify=off); anyone on the path can "
+                                  "read and change the traffic")
+                       .arg(describe());
+        }
+    } else if (!m_options.tlsCaFile.isEmpty() || !m_options.tlsVerify) {
+        qCWarning(lcRedis).noquote()
+            << QStringLiteral("at=redis.tls url=%1 --redis-ca and --redis-tls-verify apply to "
+                              "rediss:// URLs only: this one is plain TCP")
+                   .arg(describe());
+    }
 }
 
 RedisStore::RedisStore(RedisUrl url, int partitions)
@@ -143,7 +158,13 @@ std::unique_ptr<RedisStore> RedisStore::create(const QString &url, int partition
             *error = QStringLiteral("partitions must be at least 1");
         return nullptr;
     }
-    return std::make_unique<RedisStore>(*parsed, partitions, options);
+    auto store = std::make_unique<RedisStore>(*parsed, partitions, options);
+    if (!store->m_tlsError.isEmpty()) {
+        if (error)
+            *error = store->m_tlsError;
+        return nullptr;
+    }
+    return store;
 }
 
 RedisStore::~RedisStore()
@@ -237,9 +258,18 @@ bool RedisStore::ensureConnected(RedisConnection &c, QString *error)
         return false;
     }
     ++m_connects;
-    if (!m_url.password.isEmpty() || m_url.db != 0)
+    if (m_url.tls && !m_tls) {
+        *error = m_tlsError;
+        fail(c, *error);
+        return false;
+    }
+    if (!m_url.password.isEmpty() || !m_url.user.isEmpty() || m_url.db != 0)
         ++m_roundTrips;
-    if (!c.open(m_url, m_options.connectTimeoutMs, m_options.commandTimeoutMs, error)) {
+    RedisConnectOptions connect;
+    connect.connectTimeoutMs = m_options.connectTimeoutMs;
+    connect.commandTimeoutMs = m_options.commandTimeoutMs;
+    connect.tls = m_tls.get();
+    if (!c.open(m_url, connect, error)) {
         fail(c, *error);
         return false;
     }
@@ -329,7 +359,13 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
     // `done` makes the same chunks under the same tokens.
     const QByteArray tokenTtl = QByteArray::number(kPutTokenSeconds);
     PutCursor cursor { buckets, done, 0, {}, std::numeric_limits<size_t>::max() };
-    while (cursor.at < buckets.size()) {
+    for (;;) {
+        // A chunk's token is named after its first bucket with values, as a
+        // retry (which starts at `done`, past empty buckets) names it.
+        if (cursor.part == 0)
+            cursor.at = skipEmpty(cursor.at);
+        if (cursor.at >= buckets.size())
+            break;
         PutChunk chunk;
         chunk.add(RedisKeys::putToken(m_putNonce, batch,
                                       fnv1a64(buckets[cursor.at].id().encode()), cursor.part));

@@ -146,6 +146,7 @@ struct redisReply;
 namespace l2met {
 
 class RedisConnection;
+class RedisTlsContext;
 struct RedisReplyDeleter;
 using RedisReply = std::unique_ptr<redisReply, RedisReplyDeleter>; // as in redisconnection.h
 enum class RedisScript;
@@ -160,6 +161,19 @@ struct RedisStoreOptions
     // replaced at once when that fails (servers close idle clients after
     // their `timeout`, 300 s on Heroku Redis).
     int idleCheckMs = 10000;
+    // rediss:// only (see redissocket.h): the CA certificates that may sign
+    // the server's (empty: the system's CA store), and whether the
+    // certificate and its host name are checked at all (off: logged once as
+    // a warning, for Heroku's self-signed certificates).
+    QString tlsCaFile;
+    bool tlsVerify = true;
+};
+
+// What RedisStore::checkAccess found.
+enum class RedisAccess {
+    Granted, // every command and key l2met uses works
+    Unreachable, // no answer (down, DNS, TLS, LOADING...): retried later
+    Denied, // the server refused credentials, a command or a key: fatal
 };
 
 class RedisStore final : public Store
@@ -185,7 +199,8 @@ public:
     RedisStore(RedisUrl url, int partitions, Options options);
     explicit RedisStore(RedisUrl url, int partitions = 1);
     // From a REDIS_URL; nullptr and *error (without the password) when the
-    // URL is invalid. Does not connect either.
+    // URL is invalid, or its TLS settings are (a CA file that cannot be
+    // read). Does not connect either.
     static std::unique_ptr<RedisStore> create(const QString &url, int partitions,
                                               QString *error = nullptr, Options options = {});
     ~RedisStore() override;
@@ -218,11 +233,19 @@ public:
     // it is never delivered; the Reader uses readReady and acknowledge.
     StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo);
 
+    // Start-up check on the calling thread (one connection, two or three
+    // exchanges): authenticates, then runs every command l2met sends outside
+    // scripts on l2met's keys, and the Probe script (every command of the
+    // scripts, on keys of each type under l2met's prefix). Denied with
+    // *error when the server refused credentials, a command or a key (a Redis
+    // ACL user with too few rights); Unreachable when it could not tell.
+    RedisAccess checkAccess(QString *error);
+
     bool healthy() override;
     // Two pipelined round trips; on failure healthy = false and zero counts.
     StoreStats stats() override;
 
-    // redis://host:port/db, without the password.
+    // redis[s]://[user@]host:port/db, without the password.
     QString describe() const;
     // Diagnostics (all threads): request/reply exchanges with Redis (a whole
     // pipeline counts once), connection attempts, and what readReady and
@@ -270,6 +293,8 @@ private:
     const RedisUrl m_url;
     const int m_partitionCount;
     const Options m_options;
+    std::shared_ptr<const RedisTlsContext> m_tls; // rediss:// only
+    QString m_tlsError; // why m_tls could not be made: every connect fails so
 
     QMutex m_connectionsMutex;
     std::unordered_map<std::thread::id, std::unique_ptr<RedisConnection>> m_connections;

@@ -21,8 +21,10 @@ std::optional<RedisUrl> fail(QString *error, const QString &reason)
 std::optional<RedisUrl> RedisUrl::parse(const QString &text, QString *error)
 {
     const QUrl url(text.trimmed(), QUrl::StrictMode);
-    const QString expected = QStringLiteral("expected redis://[:password@]host[:port][/db]");
-    if (!url.isValid() || url.scheme() != u"redis" || url.host().isEmpty() || url.hasQuery()
+    const QString expected = QStringLiteral(
+        "expected redis://[user[:password]@]host[:port][/db] (rediss:// for TLS)");
+    const bool tls = url.scheme() == u"rediss";
+    if (!url.isValid() || (url.scheme() != u"redis" && !tls) || url.host().isEmpty() || url.hasQuery()
         || url.hasFragment()) {
         return fail(error, expected);
     }
@@ -32,7 +34,9 @@ std::optional<RedisUrl> RedisUrl::parse(const QString &text, QString *error)
     RedisUrl parsed;
     parsed.host = url.host(QUrl::FullyDecoded);
     parsed.port = url.port(6379);
+    parsed.tls = tls;
     // Percent-decoding the encoded form keeps bytes that are not UTF-8.
+    parsed.user = QByteArray::fromPercentEncoding(url.userName(QUrl::FullyEncoded).toLatin1());
     parsed.password = QByteArray::fromPercentEncoding(url.password(QUrl::FullyEncoded).toLatin1());
 
     const QString path = url.path();
@@ -58,7 +62,13 @@ std::optional<RedisUrl> RedisUrl::parse(const QString &text, QString *error)
 QString RedisUrl::redacted() const
 {
     const QString shownHost = host.contains(u':') ? u'[' + host + u']' : host;
-    return QStringLiteral("redis://%1:%2/%3").arg(shownHost).arg(port).arg(db);
+    QString shownUser;
+    if (!user.isEmpty())
+        shownUser = QString::fromUtf8(QUrl::toPercentEncoding(QString::fromUtf8(user))) + u'@';
+    return QStringLiteral("%1://%2%3:%4/%5")
+        .arg(tls ? QStringLiteral("rediss") : QStringLiteral("redis"), shownUser, shownHost)
+        .arg(port)
+        .arg(db);
 }
 
 } // namespace l2met
