@@ -131,7 +131,10 @@ bool Engine::start(QString *error)
         std::unique_ptr<RedisStore> redis
             = RedisStore::create(m_config.redisUrl, m_config.partitions, &redisError, options);
         if (!redis) {
-            *error = QStringLiteral("invalid REDIS_URL: %1").arg(redisError);
+            // (A URL's reason, or the TLS settings' one, which says so.)
+            *error = redisError.startsWith(QStringLiteral("redis: "))
+                ? redisError
+                : QStringLiteral("invalid REDIS_URL: %1").arg(redisError);
             return false;
         }
         // Connects (bounded by the connect timeout) here, not in the HTTP

@@ -172,8 +172,9 @@ struct RedisStoreOptions
 // What RedisStore::checkAccess found.
 enum class RedisAccess {
     Granted, // every command and key l2met uses works
-    Unreachable, // no answer (down, DNS, TLS, LOADING...): retried later
-    Denied, // the server refused credentials, a command or a key: fatal
+    Unreachable, // no answer (down, DNS, TLS handshake, LOADING...): retried later
+    Denied, // credentials, a command or a key refused, or a certificate that
+            // does not verify: a start-up error
 };
 
 class RedisStore final : public Store

@@ -24,10 +24,12 @@ RedisAccess RedisStore::checkAccess(QString *error)
     RedisConnection &c = connection();
     c.retryAtMs = 0; // a start-up check waits for no backoff
     if (!ensureConnected(c, error)) {
-        // AUTH refused (WRONGPASS, NOPERM) is not "down": nothing retried
-        // will change it.
-        return error->startsWith(QStringLiteral("redis: AUTH")) ? RedisAccess::Denied
-                                                               : RedisAccess::Unreachable;
+        // Refused credentials (WRONGPASS, NOPERM) or a certificate that does
+        // not verify are not "down": no retry will change them.
+        return error->startsWith(QStringLiteral("redis: AUTH"))
+                || error->contains(QStringLiteral("certificate verify failed"))
+            ? RedisAccess::Denied
+            : RedisAccess::Unreachable;
     }
     const QByteArray lock = RedisKeys::lock(0);
     const QByteArray index = RedisKeys::readyIndex(0);
@@ -79,7 +81,8 @@ RedisAccess RedisStore::checkAccess(QString *error)
         return RedisAccess::Granted;
     }
     *error = QStringLiteral("redis: %1 refused a command or key l2met needs (%2). An ACL user "
-                            "needs at least: +@read +@write +@scripting +ping +time ~l2met:*")
+                            "needs at least: ~l2met:* +@read +@write +@scripting +ping +time "
+                            "(and +select for a database other than 0)")
                  .arg(describe(), refused);
     markOutcome(false, *error);
     return isRefusal(refused.toUtf8()) ? RedisAccess::Denied : RedisAccess::Unreachable;
