@@ -8,6 +8,7 @@
 #include <QHostAddress>
 #include <QProcess>
 #include <QStandardPaths>
+#include <QUrl>
 
 #include <csignal>
 #include <hiredis/hiredis.h>
@@ -29,23 +30,29 @@ timeval toTimeval(int ms)
 }
 
 
-// True when something answers PING on the port (an error such as NOAUTH is
-// an answer too).
-bool answersPing(quint16 port)
+enum class PingAnswer { None, Loading, Other };
+
+// What the server on port answers to PING: nothing, -LOADING (it is loading
+// its data), or anything else (PONG, but an error such as NOAUTH is an
+// answer too).
+PingAnswer pingAnswer(quint16 port)
 {
     redisContext *context = redisConnectWithTimeout("127.0.0.1", port, toTimeval(200));
     if (!context)
-        return false;
-    bool answered = false;
+        return PingAnswer::None;
+    PingAnswer answer = PingAnswer::None;
     if (!context->err) {
         redisSetTimeout(context, toTimeval(500));
-        void *reply = redisCommand(context, "PING");
-        answered = reply != nullptr;
-        if (reply)
+        auto *reply = static_cast<redisReply *>(redisCommand(context, "PING"));
+        if (reply) {
+            const bool loading = reply->type == REDIS_REPLY_ERROR
+                && QByteArray(reply->str, qsizetype(reply->len)).startsWith("LOADING");
+            answer = loading ? PingAnswer::Loading : PingAnswer::Other;
             freeReplyObject(reply);
+        }
     }
     redisFree(context);
-    return answered;
+    return answer;
 }
 
 RedisValue toValue(const redisReply *reply)
@@ -80,8 +87,9 @@ RedisValue toValue(const redisReply *reply)
 
 } // namespace
 
-RedisServer::RedisServer(QStringList extraArgs)
+RedisServer::RedisServer(QStringList extraArgs, Transport transport)
     : m_extraArgs(std::move(extraArgs))
+    , m_transport(transport)
 { }
 
 RedisServer::~RedisServer()
@@ -112,6 +120,21 @@ QString RedisServer::url() const
     return QStringLiteral("redis://127.0.0.1:%1").arg(m_port);
 }
 
+QString RedisServer::tlsUrl(const QString &user, const QString &password) const
+{
+    if (m_tlsPort == 0)
+        return {};
+    QString userInfo;
+    if (!user.isEmpty() || !password.isEmpty()) {
+        userInfo = QString::fromLatin1(QUrl::toPercentEncoding(user));
+        if (!password.isEmpty())
+            userInfo += u':' + QString::fromLatin1(QUrl::toPercentEncoding(password));
+        userInfo += u'@';
+    }
+    return QStringLiteral("rediss://") + userInfo + QStringLiteral("localhost:")
+        + QString::number(m_tlsPort);
+}
+
 bool RedisServer::isRunning() const
 {
     return m_process && m_process->state() == QProcess::Running;
@@ -121,6 +144,11 @@ bool RedisServer::start()
 {
     if (isRunning())
         return true;
+    return startOnFreePorts(Ready::Serving);
+}
+
+bool RedisServer::startOnFreePorts(Ready ready)
+{
     if (binary().isEmpty()) {
         m_error = QStringLiteral("redis-server not found (apt-get install redis-server)");
         return false;
@@ -129,34 +157,56 @@ bool RedisServer::start()
         m_error = QStringLiteral("cannot create a temporary directory");
         return false;
     }
+    const bool tls = m_transport == Transport::PlainAndTls;
+    if (tls && m_certificates.caCert.isEmpty()) {
+        QString error;
+        if (!makeTestCertificates(m_dir.path(), &m_certificates, &error)) {
+            m_certificates = {};
+            m_error = QStringLiteral("cannot make TLS certificates: ") + error;
+            return false;
+        }
+    }
     // A free port can be taken between the probe and redis-server's bind:
-    // then redis-server exits and another port is tried.
+    // then redis-server exits and other ports are tried.
     for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
         const quint16 port = freePort();
-        if (port == 0) {
+        const quint16 tlsPort = tls ? freePort() : 0;
+        if (port == 0 || (tls && (tlsPort == 0 || tlsPort == port))) {
             m_error = QStringLiteral("no free port on 127.0.0.1");
             continue;
         }
-        if (launch(port))
+        if (launch(port, tlsPort, ready))
             return true;
     }
     return false;
 }
 
-bool RedisServer::launch(quint16 port)
+QStringList RedisServer::arguments(quint16 port, quint16 tlsPort) const
 {
-    m_process = std::make_unique<QProcess>();
-    m_process->setProcessChannelMode(QProcess::MergedChannels);
-    const QString log = m_dir.filePath(QStringLiteral("redis-%1.log").arg(port));
-    m_process->setStandardOutputFile(log, QIODevice::Append);
     QStringList args { QStringLiteral("--port"),       QString::number(port),
                        QStringLiteral("--bind"),       QStringLiteral("127.0.0.1"),
                        QStringLiteral("--save"),       QString(),
                        QStringLiteral("--appendonly"), QStringLiteral("no"),
                        QStringLiteral("--dir"),        m_dir.path(),
-                       QStringLiteral("--loglevel"),   QStringLiteral("warning") };
-    args += m_extraArgs;
-    m_process->start(binary(), args);
+                       QStringLiteral("--loglevel"),   QStringLiteral("warning"),
+                       QStringLiteral("--enable-debug-command"), QStringLiteral("local") };
+    if (tlsPort != 0) {
+        args += { QStringLiteral("--tls-port"),         QString::number(tlsPort),
+                  QStringLiteral("--tls-cert-file"),    m_certificates.serverCert,
+                  QStringLiteral("--tls-key-file"),     m_certificates.serverKey,
+                  QStringLiteral("--tls-ca-cert-file"), m_certificates.caCert,
+                  QStringLiteral("--tls-auth-clients"), QStringLiteral("no") };
+    }
+    return args + m_extraArgs + m_restartArgs;
+}
+
+bool RedisServer::launch(quint16 port, quint16 tlsPort, Ready ready)
+{
+    m_process = std::make_unique<QProcess>();
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+    const QString log = m_dir.filePath(QStringLiteral("redis-%1.log").arg(port));
+    m_process->setStandardOutputFile(log, QIODevice::Append);
+    m_process->start(binary(), arguments(port, tlsPort));
     if (!m_process->waitForStarted(5000)) {
         m_error = QStringLiteral("redis-server did not start: ") + m_process->errorString();
         m_process.reset();
@@ -165,8 +215,12 @@ bool RedisServer::launch(quint16 port)
     m_paused = false;
     const QDeadlineTimer deadline(kReadyTimeoutMs);
     while (!deadline.hasExpired()) {
-        if (answersPing(port)) {
+        const PingAnswer answer = pingAnswer(port);
+        if (answer == PingAnswer::Other
+            || (answer == PingAnswer::Loading && ready == Ready::Answering)) {
+            // Redis opens all its listeners before it answers on any.
             m_port = port;
+            m_tlsPort = tlsPort;
             m_error.clear();
             return true;
         }
@@ -203,11 +257,29 @@ void RedisServer::stop()
 
 bool RedisServer::restart()
 {
+    return relaunch(Ready::Serving);
+}
+
+bool RedisServer::restartWith(const QStringList &extraArgs)
+{
+    m_restartArgs = extraArgs;
+    return relaunch(Ready::Serving);
+}
+
+bool RedisServer::restartLoading(const QStringList &extraArgs)
+{
+    m_restartArgs = extraArgs;
+    return relaunch(Ready::Answering);
+}
+
+bool RedisServer::relaunch(Ready ready)
+{
     const quint16 port = m_port;
+    const quint16 tlsPort = m_tlsPort;
     stop();
     if (port == 0)
-        return start();
-    return launch(port);
+        return startOnFreePorts(ready);
+    return launch(port, tlsPort, ready);
 }
 
 void RedisServer::pause()

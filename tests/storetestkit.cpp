@@ -1,5 +1,7 @@
 #include "storetestkit.h"
 
+#include "redisacl.h"
+
 #include "store/memorystore.h"
 #include "store/rediskeys.h"
 
@@ -15,6 +17,47 @@ namespace {
 
 std::unique_ptr<RedisServer> g_redis; // started by the first redis test
 QString g_redisError;
+// The "rediss" row's ACL user, with the least rights l2met documents.
+const QByteArray kTlsUser = "l2met-contract";
+const QByteArray kTlsPassword = "contract-pa55";
+
+// The shared server (plain and TLS ports), started on first use; nullptr
+// when it cannot run here.
+RedisServer *sharedRedis()
+{
+    if (!g_redis && g_redisError.isEmpty()) {
+        g_redis = std::make_unique<RedisServer>(QStringList(), RedisServer::Transport::PlainAndTls);
+        if (!g_redis->start()
+            || !addAclUser(*g_redis, kTlsUser, kTlsPassword, l2metAclRules(), &g_redisError)) {
+            if (g_redisError.isEmpty())
+                g_redisError = g_redis->errorString();
+            g_redis.reset();
+            if (RedisServer::required())
+                qFatal("L2MET_REQUIRE_REDIS is set: %s", qPrintable(g_redisError));
+        }
+    }
+    return g_redis.get();
+}
+
+// A store on the shared server: plain TCP ("redis"), or TLS as the ACL user
+// ("rediss").
+std::unique_ptr<Store> sharedRedisStore(const QString &backend, int partitions)
+{
+    QString error;
+    std::unique_ptr<Store> store;
+    if (backend == QLatin1String("rediss")) {
+        RedisStore::Options options;
+        options.tlsCaFile = g_redis->caFile();
+        store = RedisStore::create(g_redis->tlsUrl(QString::fromLatin1(kTlsUser),
+                                                   QString::fromLatin1(kTlsPassword)),
+                                   partitions, &error, options);
+    } else {
+        store = RedisStore::create(g_redis->url(), partitions, &error);
+    }
+    if (!store)
+        qFatal("RedisStore::create failed: %s", qPrintable(error));
+    return store;
+}
 
 } // namespace
 
@@ -79,45 +122,28 @@ void addBackendRows()
     QTest::addColumn<QString>("backend");
     QTest::newRow("memory") << QStringLiteral("memory");
     QTest::newRow("redis") << QStringLiteral("redis");
+    QTest::newRow("rediss") << QStringLiteral("rediss"); // TLS, ACL user
 }
 
 std::unique_ptr<Store> makeStore(const QString &backend, int partitions)
 {
     if (backend == QLatin1String("memory"))
         return std::make_unique<MemoryStore>(partitions);
-    if (backend == QLatin1String("redis")) {
-        if (!g_redis && g_redisError.isEmpty()) {
-            g_redis = std::make_unique<RedisServer>();
-            if (!g_redis->start()) {
-                g_redisError = g_redis->errorString();
-                g_redis.reset();
-                if (RedisServer::required())
-                    qFatal("L2MET_REQUIRE_REDIS is set: %s", qPrintable(g_redisError));
-            }
-        }
-        if (!g_redis)
+    if (backend == QLatin1String("redis") || backend == QLatin1String("rediss")) {
+        if (!sharedRedis())
             return nullptr;
         RedisClient client(g_redis->port());
         if (client.command({ "FLUSHALL" }).isError())
             qFatal("FLUSHALL failed: %s", qPrintable(client.errorString()));
-        QString error;
-        std::unique_ptr<Store> store = RedisStore::create(g_redis->url(), partitions, &error);
-        if (!store)
-            qFatal("RedisStore::create failed: %s", qPrintable(error));
-        return store;
+        return sharedRedisStore(backend, partitions);
     }
     return nullptr;
 }
 
 std::unique_ptr<Store> secondClient(const QString &backend, int partitions)
 {
-    if (backend == QLatin1String("redis") && g_redis) {
-        QString error;
-        std::unique_ptr<Store> store = RedisStore::create(g_redis->url(), partitions, &error);
-        if (!store)
-            qFatal("RedisStore::create failed: %s", qPrintable(error));
-        return store;
-    }
+    if ((backend == QLatin1String("redis") || backend == QLatin1String("rediss")) && g_redis)
+        return sharedRedisStore(backend, partitions);
     return nullptr;
 }
 

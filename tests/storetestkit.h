@@ -20,7 +20,9 @@
 // The contract suites' "redis" row runs against one private redis-server
 // per test process (started on first use, FLUSHALLed before every test); it
 // is skipped only when no redis-server binary is installed and
-// L2MET_REQUIRE_REDIS is not set. Test-thread only, like QTest.
+// L2MET_REQUIRE_REDIS is not set. The "rediss" row runs against the same
+// server over TLS (rediss://, a throw-away CA), logged in as an ACL user
+// with the least rights the README documents. Test-thread only, like QTest.
 #pragma once
 
 #include "redisserver.h"
@@ -62,7 +64,8 @@ std::vector<Bucket> readyBuckets(qint64 now, int count, const QByteArray &prefix
 
 // ---- The contract suites' backends ----------------------------------------
 
-// The rows of initTestCase_data(): column "backend", "memory" and "redis".
+// The rows of initTestCase_data(): column "backend", "memory", "redis" and
+// "rediss".
 void addBackendRows();
 // An empty store of the given backend, or nullptr when the backend cannot run
 // here (the test is then skipped; backendUnavailable() says why). Backends

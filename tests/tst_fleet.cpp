@@ -4,10 +4,11 @@
 // every bucket exactly once with the right statistics, also when an outlet
 // is killed with SIGKILL (idle, or holding a lock with its request to
 // Librato unanswered), when a dead process left a partition locked, and
-// when Redis is paused under load.
+// when Redis is paused under load, and over rediss:// (TLS) as an ACL user.
 #include "auth/fernet.h"
 #include "enginetestkit.h"
 #include "fakelibrato.h"
+#include "redisacl.h"
 #include "redisserver.h"
 #include "store/rediskeys.h"
 
@@ -46,7 +47,10 @@ class TstFleet : public QObject
     Q_OBJECT
 
 private:
+    static constexpr const char *kAclUser = "l2met-fleet";
+    static constexpr const char *kAclPassword = "fleet-pa55word";
     std::unique_ptr<RedisServer> m_redis;
+    bool m_tls = false;
     std::unique_ptr<FakeLibrato> m_librato;
     QTemporaryDir m_dir;
     QByteArray m_secrets;
@@ -65,13 +69,15 @@ private:
         QStringList args { QStringLiteral("--no-gui"),
                            QStringLiteral("--config"), m_dir.filePath(QStringLiteral("l2met-%1.conf").arg(++m_serial)),
                            QStringLiteral("--secrets"), QString::fromLatin1(m_secrets),
-                           QStringLiteral("--redis-url"), m_redis->url(),
+                           QStringLiteral("--redis-url"), redisUrl(),
                            QStringLiteral("-partitions"), QString::number(kPartitions),
                            QStringLiteral("-port"), QString::number(port),
                            QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
                            QStringLiteral("--librato-url"), m_librato->url().toString(),
                            QStringLiteral("-flush-interval"), QStringLiteral("100ms"),
                            QStringLiteral("-outlet-interval"), QStringLiteral("100ms") };
+        if (m_tls)
+            args << QStringLiteral("--redis-ca") << m_redis->caFile();
         p->setArguments(args + roleArgs);
         p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
         p->start();
@@ -79,6 +85,15 @@ private:
             qFatal("l2met did not start");
         m_processes.push_back(std::move(p));
         return m_processes.back().get();
+    }
+
+    // Plain TCP, or for the TLS test rediss:// as an ACL user with the
+    // least rights the README documents, checked against the test CA.
+    QString redisUrl() const
+    {
+        if (!m_tls)
+            return m_redis->url();
+        return m_redis->tlsUrl(QString::fromLatin1(kAclUser), QString::fromLatin1(kAclPassword));
     }
 
     // Two receivers and `outlets` outlet processes.
@@ -190,8 +205,16 @@ private Q_SLOTS:
     {
         if (RedisServer::binary().isEmpty())
             QSKIP("redis-server is not installed (packaging/install-deps.sh --test installs it)");
-        m_redis = std::make_unique<RedisServer>();
+        m_tls = QByteArray(QTest::currentTestFunction()).contains("Tls");
+        m_redis = std::make_unique<RedisServer>(QStringList(),
+                                                m_tls ? RedisServer::Transport::PlainAndTls
+                                                      : RedisServer::Transport::Plain);
         QVERIFY2(m_redis->start(), qPrintable(m_redis->errorString()));
+        if (m_tls) {
+            QString error;
+            QVERIFY2(addAclUser(*m_redis, kAclUser, kAclPassword, l2metAclRules(), &error),
+                     qPrintable(error));
+        }
         m_librato = std::make_unique<FakeLibrato>();
         m_secrets = Fernet::generateKey();
         m_token = Fernet(*Fernet::parseKeys(m_secrets)).encrypt("fleet@example.com:fleet-api-token");
@@ -242,6 +265,19 @@ private Q_SLOTS:
             QCOMPARE(http("POST", QUrl(base + u"/sign"_qs), "u:t").status, 404);
         }
         QCOMPARE(delivered, double(m_librato->acceptedGauges().size()));
+    }
+
+    // The same fleet over rediss:// (TLS, certificate and host name checked
+    // against the test CA) as a Redis ACL user with the least rights.
+    void overTlsAsAclUserExactlyOnce()
+    {
+        startFleet();
+        for (int batch = 0; batch < 40; ++batch)
+            post(batch, body(batch));
+        verifyExactlyOnce();
+        RedisClient client(m_redis->port());
+        const RedisValue clients = client.command({ "CLIENT", "LIST" });
+        QVERIFY2(clients.string.contains(QByteArray(QByteArray("user=") + kAclUser)), clients.string.constData());
     }
 
     void killedOutletAndDeadLockLoseNothing()

@@ -13,8 +13,10 @@ namespace {
 // Error replies that say "not allowed", as opposed to "not now".
 bool isRefusal(QByteArrayView text)
 {
-    return text.startsWith("NOPERM") || text.startsWith("NOAUTH") || text.startsWith("WRONGPASS")
-        || text.contains("NOPERM") || text.startsWith("ERR unknown command");
+    // (A command a script may not run is "ERR The user executing the script
+    // can't run this command" in Redis 7.0.)
+    return text.contains("NOPERM") || text.startsWith("NOAUTH") || text.startsWith("WRONGPASS")
+        || text.startsWith("ERR unknown command") || text.contains("can't run this command");
 }
 
 } // namespace

@@ -4,7 +4,7 @@
 // checks that l2met's counters and a fake Librato's totals reconcile
 // exactly with what the corpus holds. tests/soak/run.sh runs the matrix.
 //
-//   l2met_soak --binary build/app/l2met --store memory|redis --scenario NAME
+//   l2met_soak --binary build/app/l2met --store memory|redis|rediss --scenario NAME
 //              [--lines N] [--seed S] [--connections C] [--min-seconds S] [--pause-ms MS] [--keep]
 //
 // Prints one logfmt summary line (and what did not hold); exits 0 when
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
     parser.addHelpOption();
     const QCommandLineOption binary(QStringLiteral("binary"), QStringLiteral("the l2met binary"),
                                     QStringLiteral("path"), QStringLiteral(L2MET_BINARY));
-    const QCommandLineOption store(QStringLiteral("store"), QStringLiteral("memory or redis"),
+    const QCommandLineOption store(QStringLiteral("store"), QStringLiteral("memory, redis, or rediss (TLS, ACL user)"),
                                    QStringLiteral("store"), QStringLiteral("memory"));
     const QCommandLineOption scenario(
         QStringLiteral("scenario"),
@@ -56,7 +56,8 @@ int main(int argc, char **argv)
 
     SoakOptions options;
     options.binary = parser.value(binary);
-    options.redis = parser.value(store) == QLatin1String("redis");
+    options.tls = parser.value(store) == QLatin1String("rediss");
+    options.redis = options.tls || parser.value(store) == QLatin1String("redis");
     bool ok = options.redis || parser.value(store) == QLatin1String("memory");
     ok = ok && scenarioFromName(parser.value(scenario), &options.scenario);
     options.lines = parser.value(lines).toLongLong();
@@ -76,8 +77,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (options.redis && l2met::test::RedisServer::binary().isEmpty()) {
-        std::printf("store=redis scenario=%s result=skipped reason=\"no redis-server\"\n",
-                    qPrintable(scenarioName(options.scenario)));
+        std::printf("store=%s scenario=%s result=skipped reason=\"no redis-server\"\n",
+                    options.tls ? "rediss" : "redis", qPrintable(scenarioName(options.scenario)));
         return l2met::test::RedisServer::required() ? 1 : 0;
     }
 

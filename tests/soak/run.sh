@@ -11,7 +11,9 @@
 # 2.5 s. Scenarios: clean
 # librato-500 librato-429 librato-stall failing-account redis-pause
 # outlet-kill sigterm (default: all; redis-pause and outlet-kill are Redis
-# only). SOAK_STORES="memory redis" picks the stores; L2MET_SOAK the
+# only). SOAK_STORES="memory redis" picks the stores ("rediss": Redis over
+# TLS as an ACL user; --ci adds it for clean, redis-pause and outlet-kill,
+# after the other two); L2MET_SOAK the
 # l2met_soak binary (default: the first of build-soak/ and build/ that has
 # one); SOAK_ARGS extra l2met_soak flags (e.g. --keep, --seed 7).
 set -u
@@ -22,6 +24,7 @@ lines=1000000
 min_seconds=0
 parallel=0
 extra=()
+tls_after=()
 if [[ ${1:-} == --ci ]]; then
   shift
   lines=15000
@@ -32,6 +35,7 @@ if [[ ${1:-} == --ci ]]; then
   # the client gave up on it shows; write tokens keep it from counting
   # twice: run the large size with the default for that.)
   extra=(--pause-ms 2500)
+  [[ -z ${SOAK_STORES:-} ]] && tls_after=(clean redis-pause outlet-kill)
 fi
 if [[ ${1:-} =~ ^[0-9]+$ ]]; then
   lines=$1
@@ -73,6 +77,9 @@ run_store() {
     if [[ $store == memory && ($scenario == redis-pause || $scenario == outlet-kill) ]]; then
       continue
     fi
+    if [[ $store == rediss && ${#tls_after[@]} -gt 0 && ! " ${tls_after[*]} " =~ " $scenario " ]]; then
+      continue
+    fi
     # shellcheck disable=SC2086
     out=$("$soak" --store "$store" --scenario "$scenario" --lines "$lines" --min-seconds "$min_seconds" "${extra[@]}" ${SOAK_ARGS:-} 2>&1)
     code=$?
@@ -108,6 +115,11 @@ else
   for store in "${stores[@]}"; do
     run_store "$store" || failed=1
   done
+fi
+if [[ ${#tls_after[@]} -gt 0 ]]; then
+  stores+=(rediss)
+  run_store rediss || failed=1
+  cat "$work/out.rediss" 2>/dev/null
 fi
 
 echo

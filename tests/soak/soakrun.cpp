@@ -6,6 +6,7 @@
 #include "librato.h"
 #include "node.h"
 #include "poster.h"
+#include "redisacl.h"
 #include "redisserver.h"
 #include "store/rediskeys.h"
 
@@ -18,6 +19,12 @@
 #include <functional>
 
 namespace l2met::soak {
+
+namespace {
+// The ACL user of the rediss store (SoakOptions::tls).
+constexpr const char *kAclUser = "l2met-soak";
+constexpr const char *kAclPassword = "soak-acl-pa55word-8e7d";
+} // namespace
 
 using test::freePort;
 using test::parsePrometheus;
@@ -87,6 +94,13 @@ SoakRun::~SoakRun()
     m_redis.reset();
 }
 
+QString SoakRun::storeName() const
+{
+    if (!m_options.redis)
+        return QStringLiteral("memory");
+    return m_options.tls ? QStringLiteral("rediss") : QStringLiteral("redis");
+}
+
 QString SoakRun::logDir() const
 {
     return m_dir.path();
@@ -118,8 +132,13 @@ Node *SoakRun::spawn(const QString &role, quint16 port)
                        QString::number(kRecvDeadline),
                        QStringLiteral("-partitions"),
                        QString::number(kPartitions) };
-    if (m_redis)
+    if (m_redis && m_options.tls) {
+        args << QStringLiteral("--redis-url")
+             << m_redis->tlsUrl(QString::fromLatin1(kAclUser), QString::fromLatin1(kAclPassword))
+             << QStringLiteral("--redis-ca") << m_redis->caFile();
+    } else if (m_redis) {
         args << QStringLiteral("--redis-url") << m_redis->url();
+    }
     if (!role.isEmpty())
         args << role;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -159,9 +178,19 @@ bool SoakRun::setUp()
     QObject::connect(m_librato.get(), &test::FakeLibrato::requestReceived, m_librato.get(),
                      [this] { m_lastLibratoRequestMs = m_clock.elapsed(); });
     if (m_options.redis) {
-        m_redis = std::make_unique<test::RedisServer>();
+        m_redis = std::make_unique<test::RedisServer>(
+            QStringList(),
+            m_options.tls ? test::RedisServer::Transport::PlainAndTls
+                          : test::RedisServer::Transport::Plain);
         if (!m_redis->start()) {
             mismatch(QStringLiteral("redis-server: ") + m_redis->errorString());
+            return false;
+        }
+        QString error;
+        if (m_options.tls
+            && !test::addAclUser(*m_redis, kAclUser, kAclPassword, test::l2metAclRules(),
+                                 &error)) {
+            mismatch(QStringLiteral("ACL SETUSER: ") + error);
             return false;
         }
     }
@@ -514,6 +543,8 @@ void SoakRun::reconcile()
 
     // No secret in any log.
     QList<QByteArray> secrets = m_secrets.split(':');
+    if (m_options.tls)
+        secrets << kAclPassword;
     for (const Drain &d : drains)
         secrets << d.apiToken << d.token;
     for (const auto &node : m_nodes) {
@@ -534,7 +565,7 @@ void SoakRun::reconcile()
                     "lines_per_s=%8 http_503=%9 refused=%10 ambiguous=%11 lines_duplicate=%12 "
                     "librato_requests=%13 gauges=%14 retried_gauges=%15 failed_gauges=%16 "
                     "faulted_requests=%17 resent=%18 overwritten=%19")
-                    .arg(m_options.redis ? QStringLiteral("redis") : QStringLiteral("memory"),
+                    .arg(storeName(),
                          scenarioName(m_options.scenario),
                          m_mismatches.isEmpty() ? QStringLiteral("ok") : QStringLiteral("MISMATCH"))
                     .arg(sent.lines)
@@ -587,7 +618,7 @@ bool SoakRun::run()
         reconcile();
     } else {
         m_summary = QStringLiteral("store=%1 scenario=%2 result=SETUP-FAILED")
-                        .arg(m_options.redis ? QStringLiteral("redis") : QStringLiteral("memory"),
+                        .arg(storeName(),
                              scenarioName(m_options.scenario));
     }
     return m_mismatches.isEmpty();

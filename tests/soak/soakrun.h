@@ -58,6 +58,9 @@ struct SoakOptions
 {
     QString binary;
     bool redis = false;
+    // With redis: over rediss:// (TLS, the server's certificate checked
+    // against a throw-away CA) as a Redis ACL user with the least rights.
+    bool tls = false;
     Scenario scenario = Scenario::Clean;
     qint64 lines = 100000;
     quint64 seed = 1;
@@ -81,6 +84,8 @@ public:
     QString summary() const { return m_summary; }
     QStringList mismatches() const { return m_mismatches; }
     QString logDir() const;
+    // "memory", "redis" or "rediss".
+    QString storeName() const;
 
 private:
     static constexpr int kResolution = 1;
