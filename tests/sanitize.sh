@@ -49,7 +49,7 @@ tsan)
   link="-fsanitize=thread"
   debug_flags="-g -O1"
   gui=OFF
-  tsan_tests=(tst_testsupport tst_engine tst_store tst_storedelivery tst_storeconcurrency tst_redisstore tst_redisconnection tst_receiver tst_receiverlimits tst_receiverdedup tst_libratooutlet tst_sources)
+  tsan_tests=(tst_testsupport tst_engine tst_store tst_storedelivery tst_storeconcurrency tst_redisstore tst_redisconnection tst_redisfaults tst_receiver tst_receiverlimits tst_receiverdedup tst_libratooutlet tst_sources)
   targets=("${tsan_tests[@]}")
   tests_regex="^($(IFS='|'; echo "${tsan_tests[*]}"))\$"
   ;;

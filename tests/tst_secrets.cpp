@@ -17,6 +17,7 @@
 #include "enginetestkit.h"
 #include "rawhttpclient.h"
 #include "fakelibrato.h"
+#include "redisacl.h"
 #include "redisserver.h"
 
 #include <QDateTime>
@@ -40,6 +41,9 @@ constexpr qsizetype kWindow = 16; // this many consecutive characters of a secre
 const QByteArray kUser = "ops@example.com";
 const QByteArray kApiToken = "libr4to-API-t0ken-7c1f9e2ab3d54f60";
 const QByteArray kRedisPassword = "redis-pa55word-9d8e7f6a5b4c";
+// The ACL user's password of the rediss:// process (and a wrong one).
+const QByteArray kRedisAclPassword = "acl-pa55word-1f2e3d4c5b6a";
+const QByteArray kWrongAclPassword = "acl-wrong-pa55word-0a9b8c";
 const QByteArray kWrongRedisPassword = "wr0ng-redis-pa55-0a1b2c3d4e5f";
 
 QByteArray fromBase64Url(const QByteArray &text)
@@ -373,6 +377,8 @@ private Q_SLOTS:
         addSecret(u"Librato Basic credentials"_s, m_libratoAuth.mid(6), 20);
         addSecret(u"Redis password"_s, kRedisPassword);
         addSecret(u"wrong Redis password"_s, kWrongRedisPassword);
+        addSecret(u"Redis ACL password"_s, kRedisAclPassword);
+        addSecret(u"wrong Redis ACL password"_s, kWrongAclPassword);
     }
 
     void helpAndVersion()
@@ -616,6 +622,40 @@ private Q_SLOTS:
         }
         QVERIFY2(stderrText.contains("AUTH") && stderrText.contains("WRONGPASS"),
                  stderrText.constData());
+    }
+
+    // Redis over TLS as an ACL user: its password stays out of the log,
+    // /health, /metrics and the error of a refused login.
+    void redisOverTlsAsAclUser()
+    {
+        if (RedisServer::binary().isEmpty())
+            QSKIP("redis-server is not installed (packaging/install-deps.sh --test installs it)");
+        RedisServer redis({}, RedisServer::Transport::PlainAndTls);
+        QVERIFY2(redis.start(), qPrintable(redis.errorString()));
+        QString error;
+        QVERIFY2(addAclUser(redis, "l2met-secret", kRedisAclPassword, l2metAclRules(), &error),
+                 qPrintable(error));
+        const QByteArray url
+            = redis.tlsUrl(u"l2met-secret"_s, QString::fromLatin1(kRedisAclPassword)).toUtf8();
+        const QByteArray ca = redis.caFile().toUtf8();
+        L2met d;
+        QVERIFY(start(d, u"process D"_s,
+                      commonArgs(file(u"d.conf"_s)) + QByteArrayList { "--redis-ca", ca },
+                      environment({ "SECRETS=" + m_k3, "REDIS_URL=" + url })));
+        const QByteArray auth = basicAuth(m_t3);
+        const qsizetype delivered = m_librato->acceptedGauges().size();
+        expect(d, "post over rediss", request("POST", "/logs?resolution=1", auth, logs("web.6")),
+               200);
+        QTRY_VERIFY_WITH_TIMEOUT(m_librato->acceptedGauges().size() > delivered, 15000);
+        expect(d, "GET /health over rediss", request("GET", "/health"), 200);
+        expect(d, "GET /metrics over rediss", request("GET", "/metrics"), 200);
+        stop(d);
+
+        const QByteArray wrong
+            = redis.tlsUrl(u"l2met-secret"_s, QString::fromLatin1(kWrongAclPassword)).toUtf8();
+        QVERIFY(run(u"process E"_s, commonArgs(file(u"e.conf"_s)) + QByteArrayList { "--redis-ca", ca },
+                    environment({ "SECRETS=" + m_k3, "REDIS_URL=" + wrong }))
+                != 0);
     }
 
     // Last: everything kept above, against every spelling of every secret.
