@@ -72,7 +72,8 @@ public:
     // -LOADING included: for a test that must see the server loading, e.g.
     // after SAVE of DEBUG POPULATE 20000 keys, {"--key-load-delay", "50",
     // "--loading-process-events-interval-bytes", "1024"} answers -LOADING
-    // for about 3 s (each delayed key takes ~0.1 ms more than asked).
+    // for 2.5 to 3 s, "100" for 3.5 to 4 s (the delay is in microseconds per
+    // key, and each key costs ~80 us more; more on a busy machine).
     bool restartLoading(const QStringList &extraArgs);
     void pause();
     void resume();
