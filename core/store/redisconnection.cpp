@@ -24,16 +24,38 @@ qint64 steadyMs()
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-bool isError(const redisReply *reply, const char *prefix)
-{
-    return reply->type == REDIS_REPLY_ERROR && replyBytes(reply).startsWith(prefix);
-}
-
 // The error replies of a server that cannot serve now (see the header).
 bool isUnavailable(const redisReply *reply)
 {
-    return isError(reply, "LOADING") || isError(reply, "READONLY")
-        || isError(reply, "MASTERDOWN");
+    return isErrorReply(reply, "LOADING") || isErrorReply(reply, "READONLY")
+        || isErrorReply(reply, "MASTERDOWN");
+}
+
+// Whether `AUTH user password` refused with this text is retried as
+// `AUTH password` (see the header), logging why once per process.
+bool fallsBackToPassword(const RedisUrl &url, QByteArrayView refusal)
+{
+    static std::once_flag oldServerLogged;
+    static std::once_flag herokuUserLogged;
+    if (refusal.contains("wrong number of arguments")) {
+        std::call_once(oldServerLogged, [&url] {
+            qCWarning(lcRedis).noquote()
+                << QStringLiteral("at=redis.auth url=%1 server older than Redis 6: no ACL "
+                                  "users, AUTH with the password alone")
+                       .arg(url.redacted());
+        });
+        return true;
+    }
+    if (url.user == "h" && refusal.startsWith("WRONGPASS")) {
+        std::call_once(herokuUserLogged, [&url] {
+            qCInfo(lcRedis).noquote()
+                << QStringLiteral("at=redis.auth url=%1 user \"h\" is Heroku's placeholder: "
+                                  "AUTH with the password alone")
+                       .arg(url.redacted());
+        });
+        return true;
+    }
+    return false;
 }
 
 } // namespace
@@ -41,6 +63,11 @@ bool isUnavailable(const redisReply *reply)
 QByteArrayView replyBytes(const redisReply *reply)
 {
     return QByteArrayView(reply->str, qsizetype(reply->len));
+}
+
+bool isErrorReply(const redisReply *reply, const char *code)
+{
+    return reply->type == REDIS_REPLY_ERROR && replyBytes(reply).startsWith(code);
 }
 
 QString replyText(const redisReply *reply)
@@ -95,8 +122,10 @@ bool RedisConnection::open(const RedisUrl &url, const RedisConnectOptions &optio
     close();
     Q_ASSERT(!url.tls || options.tls);
     m_commandTimeoutMs = options.commandTimeoutMs;
+    m_refused = false;
     if (!m_socket.connect(url.host, url.port, url.tls ? options.tls : nullptr,
                           options.connectTimeoutMs, url.redacted(), error)) {
+        m_refused = m_socket.certificateRejected();
         return false;
     }
     m_reader = redisReaderCreate();
@@ -115,17 +144,16 @@ bool RedisConnection::open(const RedisUrl &url, const RedisConnectOptions &optio
 
 bool RedisConnection::authenticate(const RedisUrl &url, QString *error)
 {
-    // Logged once per process each: these fallbacks are configuration facts.
-    static std::once_flag oldServerLogged;
-    static std::once_flag herokuUserLogged;
     bool withUser = !url.user.isEmpty();
     for (;;) {
         QList<QLatin1String> steps;
-        if (withUser) {
-            append({ "AUTH", url.user, url.password });
-            steps.append(QLatin1String("AUTH"));
-        } else if (!url.password.isEmpty()) {
-            append({ "AUTH", url.password });
+        if (withUser || !url.password.isEmpty()) {
+            begin();
+            arg("AUTH");
+            if (withUser)
+                arg(url.user);
+            arg(url.password);
+            end();
             steps.append(QLatin1String("AUTH"));
         }
         if (url.db != 0) {
@@ -142,39 +170,21 @@ bool RedisConnection::authenticate(const RedisUrl &url, QString *error)
             }
             if (reply->type != REDIS_REPLY_ERROR || !error->isEmpty() || retryWithoutUser)
                 continue; // (after a fallback the SELECT failed with NOAUTH)
-            if (withUser && step == QLatin1String("AUTH")) {
-                const QByteArrayView text = replyBytes(reply.get());
-                if (text.contains("wrong number of arguments")) {
-                    std::call_once(oldServerLogged, [&url] {
-                        qCWarning(lcRedis).noquote()
-                            << QStringLiteral("at=redis.auth url=%1 server older than Redis "
-                                              "6: no ACL users, AUTH with the password alone")
-                                   .arg(url.redacted());
-                    });
-                    retryWithoutUser = true;
-                } else if (url.user == "h" && text.startsWith("WRONGPASS")) {
-                    std::call_once(herokuUserLogged, [&url] {
-                        qCInfo(lcRedis).noquote()
-                            << QStringLiteral("at=redis.auth url=%1 user \"h\" is Heroku's "
-                                              "placeholder: AUTH with the password alone")
-                                   .arg(url.redacted());
-                    });
-                    retryWithoutUser = true;
-                }
-                if (retryWithoutUser)
-                    continue;
-                *error = QStringLiteral("redis: AUTH as user \"%1\" failed: %2")
-                             .arg(QString::fromUtf8(url.user), replyText(reply.get()));
+            const bool auth = step == QLatin1String("AUTH");
+            if (auth && withUser && fallsBackToPassword(url, replyBytes(reply.get()))) {
+                retryWithoutUser = true;
                 continue;
             }
             // Redis's messages never echo the password.
-            *error = QStringLiteral("redis: %1 failed: %2").arg(step, replyText(reply.get()));
+            const QString what = auth && withUser
+                ? QStringLiteral("AUTH as user \"%1\"").arg(QString::fromUtf8(url.user))
+                : QString(step);
+            *error = QStringLiteral("redis: %1 failed: %2").arg(what, replyText(reply.get()));
+            m_refused = auth;
         }
-        if (retryWithoutUser && error->isEmpty()) {
-            withUser = false;
-            continue; // both again
-        }
-        return error->isEmpty();
+        if (!retryWithoutUser || !error->isEmpty())
+            return error->isEmpty();
+        withUser = false; // both again
     }
 }
 

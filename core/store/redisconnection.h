@@ -56,6 +56,8 @@ using RedisReply = std::unique_ptr<redisReply, RedisReplyDeleter>;
 // Views of a reply's payload (strings, status and error replies).
 QByteArrayView replyBytes(const redisReply *reply);
 QString replyText(const redisReply *reply);
+// An error reply whose text starts with code ("NOSCRIPT", "LOADING"...).
+bool isErrorReply(const redisReply *reply, const char *code);
 // An integer reply, or a string reply holding a decimal integer.
 std::optional<qint64> replyInt(const redisReply *reply);
 // "redis: <what> failed: <the error reply's text>" (or "unexpected reply"
@@ -81,6 +83,9 @@ public:
     // Connects and runs AUTH and SELECT (one round trip). False with *error
     // (never the password) and closed when any step fails.
     bool open(const RedisUrl &url, const RedisConnectOptions &options, QString *error);
+    // The last open() failed because the server refused the credentials
+    // (AUTH) or its certificate did not verify: no retry will change that.
+    bool refused() const { return m_refused; }
     void close();
 
     // Queues one command. The arguments are copied at once.
@@ -121,6 +126,7 @@ private:
     int m_commandTimeoutMs = 0;
     qint64 m_lastReplyMs = 0;
     QString m_error; // why the connection broke; empty while it works
+    bool m_refused = false; // see refused()
 };
 
 } // namespace l2met

@@ -6,7 +6,7 @@ namespace l2met {
 
 bool isNoScript(const redisReply *reply)
 {
-    return reply->type == REDIS_REPLY_ERROR && replyBytes(reply).startsWith("NOSCRIPT");
+    return isErrorReply(reply, "NOSCRIPT");
 }
 
 RedisScriptRunner::RedisScriptRunner(RedisConnection &connection, std::atomic<quint64> *exchanges)

@@ -1,10 +1,10 @@
 #include "store/redissocket.h"
 
+#include <QDeadlineTimer>
 #include <QFile>
 #include <QHostAddress>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <mutex>
 
@@ -29,12 +29,6 @@ namespace {
 constexpr int kKeepIdleSeconds = 15;
 constexpr int kKeepIntervalSeconds = 5;
 constexpr int kKeepCount = 3;
-
-qint64 steadyMs()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 QString systemError(int error)
 {
@@ -184,7 +178,8 @@ bool RedisSocket::connect(const QString &host, int port, const RedisTlsContext *
                           int timeoutMs, const QString &shownAs, QString *error)
 {
     close();
-    const qint64 deadline = steadyMs() + timeoutMs;
+    m_certificateRejected = false;
+    const QDeadlineTimer deadline(timeoutMs);
     addrinfo hints {};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -212,7 +207,7 @@ bool RedisSocket::connect(const QString &host, int port, const RedisTlsContext *
             pollfd p { fd, POLLOUT, 0 };
             int ready;
             do {
-                ready = ::poll(&p, 1, int(std::max<qint64>(0, deadline - steadyMs())));
+                ready = ::poll(&p, 1, int(deadline.remainingTime()));
             } while (ready < 0 && errno == EINTR);
             int soError = ETIMEDOUT;
             socklen_t length = sizeof soError;
@@ -239,7 +234,7 @@ bool RedisSocket::connect(const QString &host, int port, const RedisTlsContext *
     setOption(m_fd, IPPROTO_TCP, TCP_KEEPINTVL, kKeepIntervalSeconds);
     setOption(m_fd, IPPROTO_TCP, TCP_KEEPCNT, kKeepCount);
     if (tls
-        && !handshake(host, *tls, int(std::max<qint64>(1, deadline - steadyMs())), shownAs,
+        && !handshake(host, *tls, int(std::max<qint64>(1, deadline.remainingTime())), shownAs,
                       error)) {
         close();
         return false;
@@ -250,7 +245,7 @@ bool RedisSocket::connect(const QString &host, int port, const RedisTlsContext *
 bool RedisSocket::handshake(const QString &host, const RedisTlsContext &tls, int timeoutMs,
                             const QString &shownAs, QString *error)
 {
-    const qint64 deadline = steadyMs() + timeoutMs;
+    const QDeadlineTimer deadline(timeoutMs);
     ERR_clear_error();
     m_ssl = SSL_new(tls.context());
     BIO *bio = m_ssl ? BIO_new(socketBioMethod()) : nullptr;
@@ -278,7 +273,7 @@ bool RedisSocket::handshake(const QString &host, const RedisTlsContext &tls, int
         if (result == 1)
             return true;
         const int reason = SSL_get_error(m_ssl, result);
-        const int remaining = int(std::max<qint64>(0, deadline - steadyMs()));
+        const int remaining = int(deadline.remainingTime());
         if (reason == SSL_ERROR_WANT_READ || reason == SSL_ERROR_WANT_WRITE) {
             if (waitFor(reason == SSL_ERROR_WANT_WRITE, remaining))
                 continue;
@@ -290,6 +285,7 @@ bool RedisSocket::handshake(const QString &host, const RedisTlsContext &tls, int
         const long verified = SSL_get_verify_result(m_ssl);
         if (tls.verify() && verified != X509_V_OK) {
             ERR_clear_error();
+            m_certificateRejected = true;
             *error = QStringLiteral("redis: TLS handshake with %1 failed: certificate verify "
                                     "failed (%2); name the CA that signed it with --redis-ca "
                                     "FILE, or use --redis-tls-verify=off for a self-signed "

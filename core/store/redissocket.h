@@ -68,6 +68,9 @@ public:
                  const QString &shownAs, QString *error);
     void close();
     bool isOpen() const { return m_fd >= 0; }
+    // The last connect() failed because the server's certificate did not
+    // verify (a setting to fix, not an outage).
+    bool certificateRejected() const { return m_certificateRejected; }
 
     // Sends all of it, waiting at most timeoutMs each time the socket cannot
     // take more.
@@ -84,6 +87,7 @@ private:
 
     int m_fd = -1;
     ssl_st *m_ssl = nullptr;
+    bool m_certificateRejected = false;
 };
 
 } // namespace l2met

@@ -28,10 +28,7 @@ RedisAccess RedisStore::checkAccess(QString *error)
     if (!ensureConnected(c, error)) {
         // Refused credentials (WRONGPASS, NOPERM) or a certificate that does
         // not verify are not "down": no retry will change them.
-        return error->startsWith(QStringLiteral("redis: AUTH"))
-                || error->contains(QStringLiteral("certificate verify failed"))
-            ? RedisAccess::Denied
-            : RedisAccess::Unreachable;
+        return c.refused() ? RedisAccess::Denied : RedisAccess::Unreachable;
     }
     const QByteArray lock = RedisKeys::lock(0);
     const QByteArray index = RedisKeys::readyIndex(0);
