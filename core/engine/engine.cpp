@@ -4,6 +4,7 @@
 #include "auth/credentialscache.h"
 #include "auth/fernet.h"
 #include "engine/enginemetrics.h"
+#include "engine/enginestore.h"
 #include "metrics/linetap.h"
 #include "metrics/metchan.h"
 #include "outlet/libratooutlet.h"
@@ -17,8 +18,6 @@
 #include "source/commandsource.h"
 #include "source/source.h"
 #include "source/sourcefactory.h"
-#include "store/memorystore.h"
-#include "store/redisstore.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -119,40 +118,9 @@ bool Engine::start(QString *error)
     m_fernet = std::make_shared<const Fernet>(*keys);
     m_credentials = std::make_shared<CredentialsCache>(m_fernet);
 
-    if (m_config.redisUrl.isEmpty()) {
-        m_store = std::make_unique<MemoryStore>(m_config.partitions);
-    } else {
-        // Does not connect yet: an unreachable Redis at start-up is reported
-        // by /health and retried, like one that goes away later.
-        QString redisError;
-        RedisStore::Options options;
-        options.tlsCaFile = m_config.redisCa;
-        options.tlsVerify = m_config.redisTlsVerify;
-        std::unique_ptr<RedisStore> redis
-            = RedisStore::create(m_config.redisUrl, m_config.partitions, &redisError, options);
-        if (!redis) {
-            // (A URL's reason, or the TLS settings' one, which says so.)
-            *error = redisError.startsWith(QStringLiteral("redis: "))
-                ? redisError
-                : QStringLiteral("invalid REDIS_URL: %1").arg(redisError);
-            return false;
-        }
-        // Connects (bounded by the connect timeout) here, not in the HTTP
-        // thread's first /health. A server that refuses l2met's credentials,
-        // commands or keys (an ACL user with too few rights) stops the start;
-        // one that does not answer is retried.
-        const RedisAccess access = redis->checkAccess(&redisError);
-        if (access == RedisAccess::Denied) {
-            *error = redisError;
-            return false;
-        }
-        if (access == RedisAccess::Unreachable || !redis->healthy()) {
-            qCWarning(lcEngine).noquote()
-                << QStringLiteral("at=engine.start store=redis healthy=false error=\"%1\"")
-                       .arg(redisError);
-        }
-        m_store = std::move(redis);
-    }
+    m_store = makeEngineStore(m_config, error);
+    if (!m_store)
+        return false;
 
     if (!setUpLocalCredentials(error))
         return false;
