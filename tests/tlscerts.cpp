@@ -1,5 +1,7 @@
 #include "tlscerts.h"
 
+#include "opensslptr.h"
+
 #include <QDir>
 #include <QFile>
 
@@ -20,14 +22,6 @@ namespace {
 
 constexpr long kDaySeconds = 24 * 60 * 60;
 
-struct OpenSslFree
-{
-    void operator()(EVP_PKEY *key) const { EVP_PKEY_free(key); }
-    void operator()(X509 *cert) const { X509_free(cert); }
-    void operator()(X509_EXTENSION *extension) const { X509_EXTENSION_free(extension); }
-    void operator()(BIGNUM *number) const { BN_free(number); }
-    void operator()(BIO *bio) const { BIO_free_all(bio); }
-};
 using Key = std::unique_ptr<EVP_PKEY, OpenSslFree>;
 using Cert = std::unique_ptr<X509, OpenSslFree>;
 using Extension = std::unique_ptr<X509_EXTENSION, OpenSslFree>;

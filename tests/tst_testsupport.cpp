@@ -8,6 +8,7 @@
 // Skipped (the server parts) when redis-server is not installed and
 // L2MET_REQUIRE_REDIS is not set.
 #include "faultproxy.h"
+#include "opensslptr.h"
 #include "redisserver.h"
 #include "tlscerts.h"
 
@@ -32,15 +33,6 @@ using namespace l2met::test;
 
 namespace {
 
-struct OpenSslFree
-{
-    void operator()(X509 *cert) const { X509_free(cert); }
-    void operator()(X509_STORE *store) const { X509_STORE_free(store); }
-    void operator()(X509_STORE_CTX *context) const { X509_STORE_CTX_free(context); }
-    void operator()(EVP_PKEY *key) const { EVP_PKEY_free(key); }
-    void operator()(SSL_CTX *context) const { SSL_CTX_free(context); }
-    void operator()(SSL *ssl) const { SSL_free(ssl); }
-};
 using Cert = std::unique_ptr<X509, OpenSslFree>;
 
 Cert readCertificate(const QString &path)
