@@ -12,6 +12,8 @@
 #include <QMutexLocker>
 #include <QThread>
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -489,7 +491,10 @@ bool RedisStore::healthy()
     if (m_lastOutcomeMs.load() == 0)
         ping(); // once: there is nothing to report yet
     std::call_once(m_healthStarted, [this] {
-        m_healthThread = QThread::create([this] { healthLoop(); });
+        m_healthThread = QThread::create([this] {
+            healthLoop();
+            OPENSSL_thread_stop(); // its TLS state, as Engine::makeThread does
+        });
         m_healthThread->setObjectName(QStringLiteral("l2met-redis-health"));
         m_healthThread->start();
     });
