@@ -187,6 +187,7 @@ void BucketsTab::refreshChart()
     const bool measurement = type == BucketType::Measurement;
     m_chart->setSeriesName(m_meanSeries, measurement                 ? tr("mean")
                                              : type == BucketType::Counter ? tr("sum")
+                                             : type == BucketType::Unique  ? tr("distinct")
                                                                            : tr("last"));
     m_chart->setSeriesVisible(m_p95Series, measurement);
     m_chart->setSeriesVisible(m_p99Series, measurement);
@@ -196,7 +197,7 @@ void BucketsTab::refreshChart()
     for (const BucketHistory::Window &w : windows) {
         const double x = double(w.time) * 1000;
         const Statistics &s = w.stats;
-        const double value = type == BucketType::Counter ? s.sum
+        const double value = type == BucketType::Counter || type == BucketType::Unique ? s.sum
             : type == BucketType::Sample                 ? s.last
                                                          : (s.count ? s.sum / double(s.count) : 0);
         main.append({ x, value });

@@ -31,6 +31,8 @@ const char *typeWord(BucketType type)
         return "count";
     case BucketType::Sample:
         return "sample";
+    case BucketType::Unique:
+        return "unique";
     }
     return "measure";
 }

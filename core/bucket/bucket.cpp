@@ -105,6 +105,16 @@ std::vector<ValueCount> mergeCounts(const std::vector<ValueCount> &a, const std:
 void Bucket::merge(const Bucket &other)
 {
     Q_ASSERT(m_id == other.m_id);
+    if (isUnique() && (!m_sketch.isNull() || !other.m_sketch.isNull())) {
+        foldIntoSketch();
+        m_sketch.merge(other.m_sketch);
+        for (const ValueCount &vc : other.m_counts)
+            m_sketch.add(std::uint64_t(vc.value));
+        for (double v : other.m_values)
+            m_sketch.add(std::uint64_t(v));
+        m_compacted += quint64(other.valueCount());
+        return;
+    }
     if (!other.m_counts.empty()) {
         // other's compacted values arrived after ours: fold ours first so
         // that "last" stays the value received last.
@@ -124,6 +134,7 @@ void Bucket::merge(Bucket &&other)
         m_counts = std::move(other.m_counts);
         m_compacted = other.m_compacted;
         m_last = other.m_last;
+        m_sketch = std::move(other.m_sketch);
         return;
     }
     merge(static_cast<const Bucket &>(other));
@@ -133,6 +144,10 @@ void Bucket::compact()
 {
     if (m_values.empty())
         return;
+    if (!m_sketch.isNull()) {
+        foldIntoSketch();
+        return;
+    }
     m_last = m_values.back();
     // Sort by a key that orders doubles as numbers, -0.0 just before 0.0:
     // integer compares, and equal keys are equal bits (exact grouping).
@@ -158,12 +173,60 @@ void Bucket::compact()
     // hardly repeat): then give the memory back.
     if (m_values.capacity() > 4 * kCompactAt)
         m_values.shrink_to_fit();
+    if (isUnique() && m_counts.size() > kExactDistinct)
+        foldIntoSketch();
+}
+
+void Bucket::foldIntoSketch()
+{
+    Q_ASSERT(isUnique());
+    for (const ValueCount &vc : m_counts)
+        m_sketch.add(std::uint64_t(vc.value));
+    for (double v : m_values)
+        m_sketch.add(std::uint64_t(v));
+    m_compacted += m_values.size();
+    m_values.clear();
+    m_values.shrink_to_fit();
+    std::vector<ValueCount>().swap(m_counts);
+}
+
+void Bucket::mergeSketch(const HyperLogLog &sketch, quint64 countsAs)
+{
+    Q_ASSERT(isUnique());
+    foldIntoSketch();
+    m_sketch.merge(sketch);
+    m_compacted += countsAs;
+}
+
+qint64 Bucket::distinctCount() const
+{
+    if (!m_sketch.isNull()) {
+        HyperLogLog all = m_sketch;
+        for (double v : m_values)
+            all.add(std::uint64_t(v));
+        return qint64(all.estimate());
+    }
+    std::vector<double> fresh = m_values;
+    std::sort(fresh.begin(), fresh.end());
+    fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
+    qint64 distinct = qint64(m_counts.size());
+    for (double v : fresh) {
+        const auto it = std::lower_bound(m_counts.begin(), m_counts.end(), v,
+                                         [](const ValueCount &vc, double x) { return vc.value < x; });
+        if (it == m_counts.end() || it->value != v)
+            ++distinct;
+    }
+    return distinct;
 }
 
 void Bucket::maybeCompact()
 {
     if (m_values.size() < m_nextCompact)
         return;
+    if (isUnique()) {
+        compact(); // repeats fold, and past kExactDistinct the sketch takes over
+        return;
+    }
     const size_t raw = m_values.size();
     const size_t before = m_counts.size();
     compact();
@@ -185,6 +248,12 @@ std::vector<double> Bucket::expandedValues() const
 
 Statistics Bucket::statistics() const
 {
+    if (isUnique()) {
+        Statistics stats; // the distinct count, as the gauge has it
+        stats.count = distinctCount();
+        stats.sum = stats.last = stats.min = stats.max = double(stats.count);
+        return stats;
+    }
     if (!m_counts.empty())
         return Statistics::compute(m_counts, m_values, m_last);
     return Statistics::compute(m_values);
@@ -258,6 +327,9 @@ QJsonArray Bucket::toGauges() const
     }
     case BucketType::Sample:
         gauges.append(valueGauge({}, last()));
+        break;
+    case BucketType::Unique:
+        gauges.append(valueGauge({}, double(distinctCount())));
         break;
     }
     return gauges;

@@ -12,10 +12,17 @@
 // gauges of docs/behaviour.md sections 4 and 5, with names and sources made valid for
 // Librato (see sanitizeLibratoName).
 //
+// A unique bucket (BucketType::Unique) holds value hashes (uniqueHash, exact
+// in a double) and counts the distinct ones: exactly while there are at most
+// kExactDistinct, then in a HyperLogLog sketch (16 KiB, 0.81% standard
+// error) that the values fold into. valueCount() still counts every value
+// received (what acknowledgements count); distinctCount() is the statistic.
+//
 // Value type; not synchronised (one owner at a time).
 #pragma once
 
 #include "bucket/bucketid.h"
+#include "bucket/hyperloglog.h"
 #include "bucket/statistics.h"
 
 #include <QByteArrayView>
@@ -56,12 +63,22 @@ public:
     void compact();
     // Raw values at which maybeCompact() compacts (the first time).
     static constexpr size_t kCompactAt = 128;
+    // Distinct values a unique bucket counts exactly (16 KiB of hashes, the
+    // size of its sketch).
+    static constexpr size_t kExactDistinct = 2048;
+
+    // Unique buckets: the sketch (null while counting exactly), the number of
+    // distinct values (exact, or the sketch's estimate), and a sketch read
+    // back from a store merged in, counting as countsAs values.
+    const HyperLogLog &sketch() const { return m_sketch; }
+    qint64 distinctCount() const;
+    void mergeSketch(const HyperLogLog &sketch, quint64 countsAs);
 
     Statistics statistics() const;
 
     // The Librato gauges of this bucket (JSON objects, in a fixed order:
     // measurement: NAME, NAME.median, NAME.perc95, NAME.perc99;
-    // counter and sample: NAME). Every gauge has measure_time, attributes
+    // counter, sample and unique (the distinct count): NAME). Every gauge has measure_time, attributes
     // {display_units_long, display_min: 0} and source when the sanitized
     // source is non-empty. NAME is sanitizeLibratoName(name) ("_" if that is
     // empty); for a suffixed gauge the base is cut to 255 - suffix length so
@@ -76,6 +93,11 @@ private:
     quint64 m_compacted = 0;          // values in m_counts
     double m_last = 0;                // last value, when m_values is empty
     size_t m_nextCompact = kCompactAt;
+    HyperLogLog m_sketch;             // unique buckets past kExactDistinct
+
+    bool isUnique() const { return m_id.type == BucketType::Unique; }
+    // Unique buckets: every value (counts and raw) into the sketch.
+    void foldIntoSketch();
 };
 
 // Librato accepts names and sources of 1..255 characters from

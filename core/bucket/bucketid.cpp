@@ -31,6 +31,7 @@ bool isKnownType(quint8 type)
     case BucketType::Measurement:
     case BucketType::Counter:
     case BucketType::Sample:
+    case BucketType::Unique:
         return true;
     }
     return false;
@@ -116,6 +117,8 @@ const char *bucketTypeName(BucketType type)
         return "counter";
     case BucketType::Sample:
         return "sample";
+    case BucketType::Unique:
+        return "unique";
     }
     return "unknown";
 }

@@ -35,9 +35,10 @@ enum class BucketType : std::uint8_t {
     Measurement = 0,
     Counter = 1,
     Sample = 2,
+    Unique = 3, // unique#: values are uniqueHash()es, the statistic their distinct count
 };
 
-// "measurement", "counter", "sample" ("unknown" for a value outside the enum).
+// "measurement", "counter", "sample", "unique" ("unknown" for a value outside the enum).
 const char *bucketTypeName(BucketType type);
 
 struct BucketId

@@ -1,5 +1,6 @@
 #include "parser/conventions.h"
 
+#include "bucket/hyperloglog.h"
 #include "parser/logfmt.h"
 #include "parser/numberparser.h"
 
@@ -13,6 +14,7 @@ constexpr std::string_view kMeasure = "measure#";
 constexpr std::string_view kLegacyMeasure = "measure.";
 constexpr std::string_view kSample = "sample#";
 constexpr std::string_view kCount = "count#";
+constexpr std::string_view kUnique = "unique#";
 
 void problem(LineMetrics *out, ParseCounters &counters, ParseCounter kind, std::string_view piece)
 {
@@ -86,6 +88,33 @@ std::string_view routerName(std::string_view key)
 
 } // namespace
 
+void Conventions::addUnique(const LogfmtPair &pair, std::string_view name, LineMetrics *out,
+                            ParseCounters &counters)
+{
+    if (name.empty()) {
+        problem(out, counters, ParseCounter::BadEmptyName, pieceOf(pair, false));
+        return;
+    }
+    if (!pair.hasValue) {
+        problem(out, counters, ParseCounter::BadValueMissing, pieceOf(pair, false));
+        return;
+    }
+    std::string_view value = pair.value;
+    if (pair.escaped) {
+        LogfmtScanner::unescape(pair.value, &m_unique);
+        value = m_unique;
+    }
+    if (value.empty()) {
+        problem(out, counters, ParseCounter::BadValueEmpty, pieceOf(pair, false));
+        return;
+    }
+    LineMeasurement m;
+    m.name = name;
+    m.type = BucketType::Unique;
+    m.value = double(uniqueHash(value)); // below 2^52: exact
+    out->measurements.push_back(m);
+}
+
 void LineMetrics::clear()
 {
     measurements.clear();
@@ -133,6 +162,10 @@ void Conventions::extract(std::string_view procId, std::string_view message, Lin
         BucketType type;
         std::string_view name;
         bool bareAllowed = true;
+        if (key.starts_with(kUnique)) {
+            addUnique(pair, key.substr(kUnique.size()), out, counters);
+            continue;
+        }
         if (key.starts_with(kMeasure)) {
             type = BucketType::Measurement;
             name = key.substr(kMeasure.size());

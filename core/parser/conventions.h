@@ -1,5 +1,5 @@
 // The log conventions of docs/behaviour.md section 3: which logfmt pairs of a message are
-// metrics (`measure#`, legacy `measure.`, `sample#`, `count#`, bare keys
+// metrics (`measure#`, legacy `measure.`, `sample#`, `count#`, `unique#`, bare keys
 // worth 1, Heroku router fields), their values and units, `source=`, and
 // logplex's L10 drop notices. Malformed pieces are counted and skipped; the
 // rest of the line is kept.
@@ -8,6 +8,7 @@
 #pragma once
 
 #include "bucket/bucketid.h"
+#include "parser/logfmt.h"
 #include "parser/parsecounters.h"
 
 #include <string>
@@ -46,7 +47,12 @@ public:
                  ParseCounters &counters);
 
 private:
+    // unique#NAME=VALUE: VALUE (any text) hashed (docs/behaviour.md section 3).
+    void addUnique(const LogfmtPair &pair, std::string_view name, LineMetrics *out,
+                   ParseCounters &counters);
+
     std::string m_source;
+    std::string m_unique; // an escaped unique# value, unescaped
 };
 
 } // namespace l2met

@@ -232,7 +232,7 @@ StoreResult<bool> MemoryStore::acknowledge(int partition, const std::vector<Buck
         if (left > 0 && !stored.read.empty()) {
             // Ends inside a segment: no read returned this count.
             Bucket &front = stored.read.front();
-            if (front.counts().empty()) {
+            if (front.counts().empty() && front.sketch().isNull()) {
                 std::vector<double> &values = front.values();
                 values.erase(values.begin(), values.begin() + left);
                 removed += left;

@@ -10,6 +10,14 @@ namespace l2met {
 
 std::vector<double> RedisBucketCodec::listValues(const Bucket &bucket)
 {
+    if (bucket.id().type == BucketType::Unique) {
+        std::vector<double> distinct = bucket.values();
+        for (const ValueCount &vc : bucket.counts())
+            distinct.push_back(vc.value);
+        std::sort(distinct.begin(), distinct.end());
+        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+        return distinct;
+    }
     std::vector<double> values = bucket.expandedValues();
     if (bucket.values().empty() && !bucket.counts().empty()) {
         const quint64 last = std::bit_cast<quint64>(bucket.last());
@@ -20,6 +28,20 @@ std::vector<double> RedisBucketCodec::listValues(const Bucket &bucket)
             std::rotate(it, it + 1, values.end());
     }
     return values;
+}
+
+QByteArray RedisBucketCodec::listSketch(const Bucket &bucket)
+{
+    return bucket.sketch().isNull() ? QByteArray() : bucket.sketch().serialize();
+}
+
+Bucket RedisBucketCodec::toBucket(RedisBucketReply &&reply)
+{
+    Q_ASSERT(reply.id);
+    Bucket bucket(std::move(*reply.id), std::move(reply.values));
+    if (reply.sketchElements > 0)
+        bucket.mergeSketch(reply.sketch, quint64(reply.sketchElements));
+    return bucket;
 }
 
 QByteArrayView RedisBucketCodec::format(double value, char (&buffer)[kValueChars])
@@ -56,8 +78,17 @@ RedisBucketReply RedisBucketCodec::decode(const redisReply *id, const redisReply
         const redisReply *element = values->element[v];
         if (const std::optional<double> parsed = parse(element)) {
             out.values.push_back(*parsed);
+            continue;
+        }
+        const QByteArrayView bytes = replyBytes(element);
+        std::optional<HyperLogLog> sketch;
+        if (out.id->type == BucketType::Unique && element->type == REDIS_REPLY_STRING)
+            sketch = HyperLogLog::deserialize(bytes);
+        if (sketch) {
+            out.sketch.merge(*sketch);
+            ++out.sketchElements;
         } else {
-            ++out.junk[replyBytes(element).toByteArray()];
+            ++out.junk[bytes.toByteArray()];
             ++out.junkCount;
         }
     }

@@ -4,7 +4,8 @@
 // shortest decimal that reads back to the same double (std::to_chars; "-0"
 // keeps its sign). Reading: the one decoder of the (id, {values}) pairs that
 // the Read and Take scripts answer, which also says what cannot be
-// delivered (a member that is no id, elements that are no number).
+// delivered (a member that is no id, elements that are no number, sketches
+// in a bucket that is not unique#).
 //
 // Pure functions; thread-safe.
 #pragma once
@@ -31,6 +32,8 @@ struct RedisBucketReply
     QByteArray encodedId; // as stored in the ready set
     std::optional<BucketId> id; // empty when encodedId is not an id (no values decoded)
     std::vector<double> values; // the elements that are numbers, in list order
+    HyperLogLog sketch; // unique buckets: the sketch elements merged
+    qint64 sketchElements = 0;
     std::map<QByteArray, qint64> junk; // elements that are not numbers -> how many
     qint64 junkCount = 0;
     qint64 elements = 0; // the list's elements in the reply, numbers or not
@@ -51,7 +54,13 @@ public:
     // values, one occurrence of its last value moves to the end, so that the
     // list's last element is still the value received last (what a sample
     // bucket reports).
+    // A unique bucket lists each distinct value once (how often it came
+    // does not count), and its sketch, when it has one, as one more element
+    // (listSketch, HyperLogLog::serialize()).
     static std::vector<double> listValues(const Bucket &bucket);
+    static QByteArray listSketch(const Bucket &bucket);
+    // The bucket a read decoded: its values, and its sketches merged in.
+    static Bucket toBucket(RedisBucketReply &&reply);
     // One list element; a view into buffer.
     static QByteArrayView format(double value, char (&buffer)[kValueChars]);
     // An element back to its double; nullopt when it is not a number.

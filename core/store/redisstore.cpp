@@ -67,6 +67,8 @@ struct PutCursor
     size_t at = 0;
     size_t part = 0;
     std::vector<double> values; // RedisBucketCodec::listValues(buckets[valuesOf])
+    QByteArray sketch; // RedisBucketCodec::listSketch(buckets[valuesOf]): the element after them
+    size_t elements = 0; // values, and the sketch when there is one
     size_t valuesOf = std::numeric_limits<size_t>::max();
 };
 
@@ -88,9 +90,11 @@ void fillPutChunk(PutChunk &chunk, PutCursor &cursor, int partitions, qint64 ser
         }
         if (cursor.valuesOf != cursor.at) {
             cursor.values = RedisBucketCodec::listValues(bucket);
+            cursor.sketch = RedisBucketCodec::listSketch(bucket);
+            cursor.elements = cursor.values.size() + (cursor.sketch.isEmpty() ? 0 : 1);
             cursor.valuesOf = cursor.at;
         }
-        const size_t take = std::min(cursor.values.size() - cursor.part,
+        const size_t take = std::min(cursor.elements - cursor.part,
                                      RedisStore::kPutChunkValues - valuesInChunk);
         ++inChunk;
         valuesInChunk += take;
@@ -108,10 +112,14 @@ void fillPutChunk(PutChunk &chunk, PutCursor &cursor, int partitions, qint64 ser
         const qint64 expireAt = std::max(id.readyAt(), serverNow) + RedisStore::kExpirySeconds;
         chunk.add(QByteArray::number(expireAt));
         chunk.add(QByteArray::number(qint64(take)));
-        for (size_t i = cursor.part; i < cursor.part + take; ++i)
-            chunk.add(RedisBucketCodec::format(cursor.values[i], number));
+        for (size_t i = cursor.part; i < cursor.part + take; ++i) {
+            if (i < cursor.values.size())
+                chunk.add(RedisBucketCodec::format(cursor.values[i], number));
+            else
+                chunk.add(cursor.sketch);
+        }
         cursor.part += take;
-        if (cursor.part == cursor.values.size()) {
+        if (cursor.part == cursor.elements) {
             ++cursor.at;
             cursor.part = 0;
         }
@@ -360,7 +368,7 @@ StoreResult<bool> RedisStore::put(const std::vector<Bucket> &buckets, size_t *wr
     // to a chunk boundary that is also a bucket boundary, so a retry from
     // `done` makes the same chunks under the same tokens.
     const QByteArray tokenTtl = QByteArray::number(kPutTokenSeconds);
-    PutCursor cursor { buckets, done, 0, {}, std::numeric_limits<size_t>::max() };
+    PutCursor cursor { buckets, done, 0, {}, {}, 0, std::numeric_limits<size_t>::max() };
     for (;;) {
         // A chunk's token is named after its first bucket with values, as a
         // retry (which starts at `done`, past empty buckets) names it.

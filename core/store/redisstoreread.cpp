@@ -97,7 +97,7 @@ RedisStore::ReadPass RedisStore::decodeRead(const redisReply *reply, int partiti
         }
         const QByteArray at = replyBytes(atReply).toByteArray();
         m_skipped += quint64(bucket.junkCount);
-        if (!bucket.id || bucket.values.empty()) {
+        if (!bucket.id || (bucket.values.empty() && bucket.sketchElements == 0)) {
             // Not an id, gone (expired), or nothing but junk: remove all of it.
             ++m_skipped;
             pass.cleanup.insert(pass.cleanup.end(),
@@ -110,7 +110,7 @@ RedisStore::ReadPass RedisStore::decodeRead(const redisReply *reply, int partiti
                                    QByteArray::number(count) });
             pass.dropsOf.push_back(pass.buckets.size());
         }
-        pass.buckets.emplace_back(std::move(*bucket.id), std::move(bucket.values));
+        pass.buckets.push_back(RedisBucketCodec::toBucket(std::move(bucket)));
     }
     return pass;
 }
@@ -238,11 +238,11 @@ bool RedisStore::collectTaken(const redisReply *reply, std::vector<Bucket> &take
             continue;
         }
         m_skipped += quint64(bucket.junkCount);
-        if (bucket.values.empty()) {
+        if (bucket.values.empty() && bucket.sketchElements == 0) {
             ++m_skipped; // its list expired (or held nothing usable)
             continue;
         }
-        taken.emplace_back(std::move(*bucket.id), std::move(bucket.values));
+        taken.push_back(RedisBucketCodec::toBucket(std::move(bucket)));
     }
     return true;
 }
