@@ -79,6 +79,7 @@ void Tst_bucketid::roundTrip_data()
     QTest::newRow("fixed") << fixedId();
     QTest::newRow("counter") << makeId(60, 60, BucketType::Counter, "a", "b", "", "");
     QTest::newRow("sample") << makeId(0, 1, BucketType::Sample, "", "n", "", "s");
+    QTest::newRow("unique") << makeId(60, 60, BucketType::Unique, "a", "users", "", "web.1");
     QTest::newRow("all fields empty") << makeId(0, 1, BucketType::Measurement, {}, {}, {}, {});
     QTest::newRow("negative time") << makeId(-3600, 3600, BucketType::Counter, "a", "n", "u", "s");
     QTest::newRow("extreme time and resolution")
@@ -179,7 +180,7 @@ void Tst_bucketid::decodeRejects_data()
     QTest::newRow("missing source") << header + QByteArray::fromHex("000000");
     QTest::newRow("trailing byte") << valid + QByteArray::fromHex("00");
     QTest::newRow("trailing bytes") << valid + QByteArrayLiteral("junk");
-    QTest::newRow("type 3") << header.first(13) + QByteArray::fromHex("03") + emptyFields;
+    QTest::newRow("type 4") << header.first(13) + QByteArray::fromHex("04") + emptyFields;
     QTest::newRow("type 255") << header.first(13) + QByteArray::fromHex("ff") + emptyFields;
     QTest::newRow("resolution 0") << QByteArray::fromHex("01"
                                                          "0000000000000078"
