@@ -7,6 +7,8 @@
 // against the suite's private redis-server, FLUSHALLed before it; the suite
 // is skipped only when redis-server is not installed. The connection is
 // tst_redisconnection.
+#include "bucket/hyperloglog.h"
+#include "store/redisbucketcodec.h"
 #include "store/rediskeys.h"
 #include "storetestkit.h"
 
@@ -19,6 +21,7 @@
 #include <atomic>
 #include <mutex>
 #include <numeric>
+#include <string>
 #include <thread>
 
 using namespace l2met;
@@ -35,6 +38,7 @@ private Q_SLOTS:
 
     void keyNames();
     void keyLayout();
+    void uniqueSketchIsARedisHyperLogLog();
     void lateBucketLivesAfterItsWrite();
     void skipsWhatCannotBeDecoded();
     void bigAndCompactedBuckets();
@@ -171,6 +175,52 @@ void Tst_redisstore::keyLayout()
     QCOMPARE(keys(*m_redis.client), QSet<QByteArray> { lockKey });
     QVERIFY(*store->unlockPartition(p, "reader-a").value);
     QVERIFY(keys(*m_redis.client).isEmpty());
+}
+
+void Tst_redisstore::uniqueSketchIsARedisHyperLogLog()
+{
+    const std::unique_ptr<RedisStore> store = m_redis.makeStore(1);
+    const std::unique_ptr<RedisStore> other = m_redis.makeStore(1);
+    const qint64 now = storeNow(*store);
+    const BucketId id = makeId(now - 5, 1, "users", {}, {}, BucketType::Unique);
+    const auto sketchBucket = [&](int first, int last) {
+        Bucket b(id);
+        for (int i = first; i < last; ++i) {
+            b.append(double(uniqueHash("u" + std::to_string(i))));
+            b.maybeCompact();
+        }
+        b.compact(); // every value in the sketch (raw ones would go as list values)
+        return b;
+    };
+    QVERIFY(store->put({ sketchBucket(0, 20000) }).ok());
+    QVERIFY(other->put({ sketchBucket(10000, 40000) }).ok());
+    QVERIFY(other->put({ Bucket(id, { double(uniqueHash("u1")), double(uniqueHash("x")) }) }).ok());
+
+    // One HyperLogLog for the bucket, merged by Redis (PFMERGE); the list
+    // holds a marker per sketch and the exact values.
+    const QByteArray encoded = id.encode();
+    const QByteArray sketchKey = RedisKeys::sketch(encoded);
+    QCOMPARE(sketchKey, QByteArray("l2met:h:" + encoded));
+    QCOMPARE(type(*m_redis.client, sketchKey), QByteArray("string"));
+    const qint64 redisCount = integer(*m_redis.client, { "PFCOUNT", sketchKey });
+    HyperLogLog both;
+    for (int i = 0; i < 40000; ++i)
+        both.add(uniqueHash("u" + std::to_string(i)));
+    QVERIFY2(std::abs(redisCount - qint64(both.estimate())) <= 1,
+             qPrintable(QStringLiteral("PFCOUNT %1, ours %2").arg(redisCount).arg(both.estimate())));
+    QVERIFY(integer(*m_redis.client, { "TTL", sketchKey }) > 0);
+    const QList<QByteArray> list = m_redis.client->command({ "LRANGE", RedisKeys::bucket(encoded), "0", "-1" }).strings();
+    QCOMPARE(list.size(), 4);
+    QCOMPARE(list.count(RedisBucketCodec::sketchMarker()), 2);
+
+    const std::optional<std::vector<Bucket>> read = readOk(*store, 0, now);
+    QVERIFY(read);
+    QCOMPARE(read->size(), size_t(1));
+    both.add(uniqueHash("x"));
+    QCOMPARE(read->front().distinctCount(), qint64(both.estimate()));
+    QCOMPARE(read->front().valueCount(), qint64(4)); // what the acknowledgement removes
+    QVERIFY(ackOk(*store, 0, *read));
+    QVERIFY(keys(*m_redis.client).isEmpty()); // the sketch went with the list
 }
 
 void Tst_redisstore::lateBucketLivesAfterItsWrite()

@@ -156,14 +156,18 @@ void Tst_unique::sketchSerializes()
     for (int i = 0; i < 5000; ++i)
         a.add(hashOf(i));
     const QByteArray bytes = a.serialize();
-    QCOMPARE(bytes.size(), qsizetype(HyperLogLog::kMagic.size()) + HyperLogLog::kRegisters);
+    QCOMPARE(bytes.size(), qsizetype(16 + 16384 * 6 / 8)); // Redis's HLL_DENSE_SIZE
+    QVERIFY(bytes.startsWith("HYLL"));
     QVERIFY(HyperLogLog::isSerialized(bytes));
     const std::optional<HyperLogLog> back = HyperLogLog::deserialize(bytes);
     QVERIFY(back);
     QCOMPARE(*back, a);
     QVERIFY(!HyperLogLog::deserialize(bytes.left(bytes.size() - 1)));
     QByteArray bad = bytes;
-    bad[qsizetype(HyperLogLog::kMagic.size())] = char(HyperLogLog::kRankBits + 2);
+    bad[16] = char(HyperLogLog::kRankBits + 2); // register 0 past our largest rank
+    QVERIFY(!HyperLogLog::deserialize(bad));
+    bad = bytes;
+    bad[4] = 1; // Redis's sparse encoding: not what PFMERGE of dense sketches makes
     QVERIFY(!HyperLogLog::deserialize(bad));
     QVERIFY(!HyperLogLog::deserialize("12.5"));
 }

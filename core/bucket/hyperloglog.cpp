@@ -91,13 +91,46 @@ double HyperLogLog::estimate() const
     return std::llround(kAlphaInfinity * m * m / z);
 }
 
+// Register i of Redis's dense encoding: 6 bits from bit 6i, least
+// significant first, possibly across two bytes.
+namespace {
+
+std::uint8_t denseRegister(const std::uint8_t *registers, int i)
+{
+    const int bit = i * 6;
+    const int byte = bit / 8;
+    const int shift = bit % 8;
+    unsigned value = registers[byte] >> shift;
+    if (shift > 2)
+        value |= unsigned(registers[byte + 1]) << (8 - shift);
+    return std::uint8_t(value & 63);
+}
+
+void setDenseRegister(std::uint8_t *registers, int i, std::uint8_t value)
+{
+    const int bit = i * 6;
+    const int byte = bit / 8;
+    const int shift = bit % 8;
+    registers[byte] = std::uint8_t((registers[byte] & ~(63u << shift)) | (unsigned(value) << shift));
+    if (shift > 2) {
+        const int high = 8 - shift;
+        registers[byte + 1]
+            = std::uint8_t((registers[byte + 1] & ~(63u >> high)) | (unsigned(value) >> high));
+    }
+}
+
+} // namespace
+
 QByteArray HyperLogLog::serialize() const
 {
-    QByteArray out(kMagic.data(), qsizetype(kMagic.size()));
-    if (m_registers.empty())
-        out.append(QByteArray(kRegisters, '\0'));
-    else
-        out.append(reinterpret_cast<const char *>(m_registers.data()), kRegisters);
+    QByteArray out(kDenseBytes, '\0');
+    std::copy(kMagic.begin(), kMagic.end(), out.data());
+    out[15] = char(0x80); // cached cardinality: invalid (PFCOUNT computes it)
+    if (!m_registers.empty()) {
+        auto *dense = reinterpret_cast<std::uint8_t *>(out.data()) + kHeaderBytes;
+        for (int i = 0; i < kRegisters; ++i)
+            setDenseRegister(dense, i, m_registers[size_t(i)]);
+    }
     return out;
 }
 
@@ -108,13 +141,17 @@ bool HyperLogLog::isSerialized(QByteArrayView bytes)
 
 std::optional<HyperLogLog> HyperLogLog::deserialize(QByteArrayView bytes)
 {
-    if (!isSerialized(bytes) || bytes.size() != qsizetype(kMagic.size()) + kRegisters)
+    if (!isSerialized(bytes) || bytes.size() != kDenseBytes || bytes[4] != 0)
         return std::nullopt;
     HyperLogLog sketch;
-    const auto *data = reinterpret_cast<const std::uint8_t *>(bytes.data()) + kMagic.size();
-    if (std::any_of(data, data + kRegisters, [](std::uint8_t r) { return r > kMaxRank; }))
-        return std::nullopt;
-    sketch.m_registers.assign(data, data + kRegisters);
+    sketch.m_registers.resize(kRegisters);
+    const auto *dense = reinterpret_cast<const std::uint8_t *>(bytes.data()) + kHeaderBytes;
+    for (int i = 0; i < kRegisters; ++i) {
+        const std::uint8_t r = denseRegister(dense, i);
+        if (r > kMaxRank)
+            return std::nullopt;
+        sketch.m_registers[size_t(i)] = r;
+    }
     return sketch;
 }
 

@@ -8,8 +8,12 @@
 // 1.04 / sqrt(16384) = 0.81%.
 //
 // Sketches merge by taking each register's maximum, so the union of what
-// several receivers saw is counted once. serialize() is the form the Redis
-// store keeps in a bucket's list: kMagic then the 16384 registers.
+// several receivers saw is counted once. serialize() writes Redis's own
+// dense HyperLogLog string (the same 2^14 registers, 6 bits each, after a
+// 16-byte header "HYLL", encoding 0, the cached cardinality marked
+// invalid), so that the Redis store merges receivers' sketches with PFMERGE
+// (docs/behaviour.md section 6). Our registers stay within 0..39, so they
+// mean the same to Redis's PFCOUNT.
 //
 // Value type; not synchronised.
 #pragma once
@@ -30,9 +34,9 @@ public:
     static constexpr int kPrecision = 14;
     static constexpr int kRegisters = 1 << kPrecision;
     static constexpr int kRankBits = 52 - kPrecision;
-    // Not a number (std::from_chars stops at the NUL), so no older reader
-    // takes a sketch for a value.
-    static constexpr std::string_view kMagic { "\0HLL1", 5 };
+    static constexpr std::string_view kMagic { "HYLL" };
+    static constexpr int kHeaderBytes = 16;
+    static constexpr int kDenseBytes = kHeaderBytes + kRegisters * 6 / 8;
 
     // Empty: no registers allocated (isNull()); add() and merge() allocate.
     HyperLogLog() = default;
@@ -45,8 +49,8 @@ public:
 
     QByteArray serialize() const;
     static bool isSerialized(QByteArrayView bytes);
-    // nullopt unless bytes is exactly what serialize() makes (registers
-    // within 0..kRankBits + 1).
+    // nullopt unless bytes is a dense Redis HyperLogLog whose registers are
+    // within 0..kRankBits + 1 (what serialize() and PFMERGE of such make).
     static std::optional<HyperLogLog> deserialize(QByteArrayView bytes);
 
     friend bool operator==(const HyperLogLog &, const HyperLogLog &) = default;

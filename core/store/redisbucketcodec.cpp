@@ -30,6 +30,11 @@ std::vector<double> RedisBucketCodec::listValues(const Bucket &bucket)
     return values;
 }
 
+QByteArray RedisBucketCodec::sketchMarker()
+{
+    return QByteArray(kSketchMarker.data(), qsizetype(kSketchMarker.size()));
+}
+
 QByteArray RedisBucketCodec::listSketch(const Bucket &bucket)
 {
     return bucket.sketch().isNull() ? QByteArray() : bucket.sketch().serialize();
@@ -81,11 +86,16 @@ RedisBucketReply RedisBucketCodec::decode(const redisReply *id, const redisReply
             continue;
         }
         const QByteArrayView bytes = replyBytes(element);
-        std::optional<HyperLogLog> sketch;
-        if (out.id->type == BucketType::Unique && element->type == REDIS_REPLY_STRING)
-            sketch = HyperLogLog::deserialize(bytes);
-        if (sketch) {
-            out.sketch.merge(*sketch);
+        const bool sketchElement = out.id->type == BucketType::Unique
+            && element->type == REDIS_REPLY_STRING
+            && (bytes == QByteArrayView(kSketchMarker.data(), qsizetype(kSketchMarker.size()))
+                || HyperLogLog::isSerialized(bytes));
+        if (sketchElement) {
+            // A marker whose sketch was answered for an earlier one, or a
+            // sketch key someone else wrote in another form: it still
+            // counts as an element (acknowledgements count the list).
+            if (const std::optional<HyperLogLog> sketch = HyperLogLog::deserialize(bytes))
+                out.sketch.merge(*sketch);
             ++out.sketchElements;
         } else {
             ++out.junk[bytes.toByteArray()];

@@ -17,6 +17,7 @@
 
 #include <map>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 struct redisReply;
@@ -55,10 +56,14 @@ public:
     // list's last element is still the value received last (what a sample
     // bucket reports).
     // A unique bucket lists each distinct value once (how often it came
-    // does not count), and its sketch, when it has one, as one more element
-    // (listSketch, HyperLogLog::serialize()).
+    // does not count). Its sketch, when it has one, is PFMERGEd into the
+    // bucket's sketch key and stands in the list as one kSketchMarker
+    // element; reads answer the first marker with the sketch key's value.
     static std::vector<double> listValues(const Bucket &bucket);
-    static QByteArray listSketch(const Bucket &bucket);
+    static QByteArray listSketch(const Bucket &bucket); // serialize(), or empty
+    // Not a number (from_chars stops at the NUL).
+    static constexpr std::string_view kSketchMarker { "\0sketch", 7 };
+    static QByteArray sketchMarker();
     // The bucket a read decoded: its values, and its sketches merged in.
     static Bucket toBucket(RedisBucketReply &&reply);
     // One list element; a view into buffer.

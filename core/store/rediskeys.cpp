@@ -9,6 +9,11 @@ QByteArray RedisKeys::bucketPrefix()
     return QByteArrayLiteral("l2met:b:");
 }
 
+QByteArray RedisKeys::sketchPrefix()
+{
+    return QByteArrayLiteral("l2met:h:");
+}
+
 QByteArray RedisKeys::readySetPrefix()
 {
     return QByteArrayLiteral("l2met:ready:");
@@ -42,6 +47,11 @@ QByteArray RedisKeys::partitionSuffix(int partition)
 QByteArray RedisKeys::bucket(QByteArrayView encodedId)
 {
     return bucketPrefix() + encodedId;
+}
+
+QByteArray RedisKeys::sketch(QByteArrayView encodedId)
+{
+    return sketchPrefix() + encodedId;
 }
 
 QByteArray RedisKeys::readySet(QByteArrayView readyAt, int partition)

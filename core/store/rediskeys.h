@@ -5,6 +5,7 @@
 // changes in one file. P = partition, R = ready unix second, ID =
 // BucketId::encode():
 //   l2met:b:ID          bucket(ID)             the bucket's values (list)
+//   l2met:h:ID          sketch(ID)             a unique bucket's HyperLogLog
 //   l2met:ready:R:P     readySet(R, P)         ids ready at R (set)
 //   l2met:values:R:P    valuesCounter(R, P)    values filed under that set
 //   l2met:readyz:P      readyIndex(P)          ready seconds of P (zset)
@@ -26,6 +27,7 @@ public:
     RedisKeys() = delete;
 
     static QByteArray bucketPrefix(); // "l2met:b:"
+    static QByteArray sketchPrefix(); // "l2met:h:"
     static QByteArray readySetPrefix(); // "l2met:ready:"
     static QByteArray valuesCounterPrefix(); // "l2met:values:"
     static QByteArray readyIndexPrefix(); // "l2met:readyz:"
@@ -35,6 +37,7 @@ public:
     static QByteArray partitionSuffix(int partition);
 
     static QByteArray bucket(QByteArrayView encodedId);
+    static QByteArray sketch(QByteArrayView encodedId);
     // readyAt as its decimal (what the ready index holds) or as a number.
     static QByteArray readySet(QByteArrayView readyAt, int partition);
     static QByteArray readySet(qint64 readyAt, int partition);
@@ -47,7 +50,7 @@ public:
     // of the store whose random nonce is nonce (hexadecimal numbers).
     static QByteArray putToken(QByteArrayView nonce, quint64 batch, quint64 firstIdHash,
                                quint64 firstValue);
-    // Key `kind` (0..3) of the start-up probe (RedisScript::Probe) of the
+    // Key `kind` (0..4) of the start-up probe (RedisScript::Probe) of the
     // store whose nonce is nonce: l2met:probe:NONCE:KIND.
     static QByteArray probe(QByteArrayView nonce, int kind);
 };

@@ -10,6 +10,23 @@ namespace {
 
 constexpr size_t kScriptCount = 9;
 
+// Lua that Read and Take start with (redisScript() prepends it). An
+// encoded id's type is its 14th byte (BucketId::encode: version, 8 bytes of
+// time, 4 of resolution); 3 is unique#. answerSketch puts the sketch key's
+// value (a dense HyperLogLog) in place of the first marker of a unique
+// bucket's list.
+constexpr const char *kSketchLua
+    = "local function isUnique(id) return string.byte(id, 14) == 3 end\n"
+      "local function answerSketch(values, key, marker)\n"
+      "  for i, v in ipairs(values) do\n"
+      "    if v == marker then\n"
+      "      local h = redis.pcall('GET', key)\n"
+      "      if type(h) == 'string' then values[i] = h end\n"
+      "      return\n"
+      "    end\n"
+      "  end\n"
+      "end\n";
+
 const char *const kBodies[kScriptCount] = {
     // Lock
     "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end\n"
@@ -30,6 +47,10 @@ const char *const kBodies[kScriptCount] = {
     "  local values = redis.pcall('LRANGE', key, 0, -1)\n"
     "  if type(values) ~= 'table' or values.err then values = {} end\n"
     "  redis.call('DEL', key)\n"
+    "  if isUnique(id) then\n"
+    "    answerSketch(values, ARGV[4] .. id, ARGV[5])\n"
+    "    redis.call('DEL', ARGV[4] .. id)\n"
+    "  end\n"
     "  taken = taken + #values\n"
     "  out[#out + 1] = id\n"
     "  out[#out + 1] = values\n"
@@ -69,6 +90,7 @@ const char *const kBodies[kScriptCount] = {
     "  for _, id in ipairs(ids) do\n"
     "    local values = redis.pcall('LRANGE', ARGV[3] .. id, 0, -1)\n"
     "    if type(values) ~= 'table' or values.err then values = {} end\n"
+    "    if isUnique(id) then answerSketch(values, ARGV[6] .. id, ARGV[7]) end\n"
     "    out[#out + 1] = at\n"
     "    out[#out + 1] = id\n"
     "    out[#out + 1] = values\n"
@@ -79,7 +101,7 @@ const char *const kBodies[kScriptCount] = {
     // Acknowledge
     "if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end\n"
     "local removed = 0\n"
-    "for i = 6, #ARGV, 3 do\n"
+    "for i = 7, #ARGV, 3 do\n"
     "  local at = ARGV[i]\n"
     "  local id = ARGV[i + 1]\n"
     "  local list = ARGV[2] .. id\n"
@@ -93,6 +115,7 @@ const char *const kBodies[kScriptCount] = {
     "  local n = math.min(tonumber(ARGV[i + 2]), len)\n"
     "  if n >= len then\n"
     "    if len > 0 then redis.call('DEL', list) end\n"
+    "    if string.byte(id, 14) == 3 then redis.call('DEL', ARGV[6] .. id) end\n"
     "    redis.call('SREM', set, id)\n"
     "  elseif n > 0 then\n"
     "    redis.call('LTRIM', list, n, -1)\n"
@@ -122,17 +145,24 @@ const char *const kBodies[kScriptCount] = {
     "  for from = first, last, 4096 do\n"
     "    redis.call('RPUSH', key, unpack(ARGV, from, math.min(from + 4095, last)))\n"
     "  end\n"
+    "  local sketch, blob = ARGV[last + 1], ARGV[last + 2]\n"
+    "  if blob ~= '' then\n"
+    "    redis.call('SET', sketch .. ':m', blob)\n"
+    "    redis.call('PFMERGE', sketch, sketch .. ':m')\n"
+    "    redis.call('DEL', sketch .. ':m')\n"
+    "    redis.call('EXPIREAT', sketch, expireAt)\n"
+    "  end\n"
     "  redis.call('SADD', ready, id)\n"
     "  redis.call('ZADD', index, at, at)\n"
     "  redis.call('INCRBY', counter, n)\n"
     "  redis.call('EXPIREAT', key, expireAt)\n"
     "  redis.call('EXPIREAT', ready, expireAt)\n"
     "  redis.call('EXPIREAT', counter, expireAt)\n"
-    "  i = last + 1\n"
+    "  i = last + 3\n"
     "end\n"
     "return 1\n",
     // Probe
-    "local s, l, t, z = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n"
+    "local s, l, t, z, h = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]\n"
     "redis.call('SET', s, '0', 'NX', 'EX', 60)\n"
     "redis.call('PEXPIRE', s, 60000)\n"
     "redis.call('GET', s)\n"
@@ -153,7 +183,10 @@ const char *const kBodies[kScriptCount] = {
     "redis.call('ZADD', z, 0, '0')\n"
     "redis.call('ZRANGEBYSCORE', z, '-inf', 0)\n"
     "redis.call('ZREM', z, '0')\n"
-    "redis.call('DEL', s, l, t, z)\n"
+    "redis.call('PFADD', h, 'a')\n"
+    "redis.call('PFMERGE', h, h)\n"
+    "redis.call('GET', h)\n"
+    "redis.call('DEL', s, l, t, z, h)\n"
     "return 1\n",
 };
 
@@ -165,6 +198,8 @@ const RedisScriptText &redisScript(RedisScript script)
         std::array<RedisScriptText, kScriptCount> texts;
         for (size_t i = 0; i < kScriptCount; ++i) {
             texts[i].body = QByteArray(kBodies[i]);
+            if (i == size_t(RedisScript::Read) || i == size_t(RedisScript::Take))
+                texts[i].body.prepend(kSketchLua);
             texts[i].sha
                 = QCryptographicHash::hash(texts[i].body, QCryptographicHash::Sha1).toHex();
         }

@@ -112,12 +112,17 @@ void fillPutChunk(PutChunk &chunk, PutCursor &cursor, int partitions, qint64 ser
         const qint64 expireAt = std::max(id.readyAt(), serverNow) + RedisStore::kExpirySeconds;
         chunk.add(QByteArray::number(expireAt));
         chunk.add(QByteArray::number(qint64(take)));
+        bool sketchHere = false;
         for (size_t i = cursor.part; i < cursor.part + take; ++i) {
-            if (i < cursor.values.size())
+            if (i < cursor.values.size()) {
                 chunk.add(RedisBucketCodec::format(cursor.values[i], number));
-            else
-                chunk.add(cursor.sketch);
+            } else {
+                chunk.add(RedisBucketCodec::sketchMarker());
+                sketchHere = true;
+            }
         }
+        chunk.add(RedisKeys::sketch(encoded));
+        chunk.add(sketchHere ? QByteArrayView(cursor.sketch) : QByteArrayView());
         cursor.part += take;
         if (cursor.part == cursor.elements) {
             ++cursor.at;

@@ -65,11 +65,11 @@ RedisAccess RedisStore::checkAccess(QString *error)
     }
     if (refused.isEmpty()) {
         std::vector<std::vector<QByteArray>> call(1);
-        for (int kind = 0; kind < 4; ++kind)
+        for (int kind = 0; kind < 5; ++kind)
             call[0].push_back(RedisKeys::probe(m_putNonce, kind));
         call[0].push_back(QByteArray::number(QDateTime::currentSecsSinceEpoch() + 3600));
         std::vector<RedisReply> replies;
-        if (!runScripts(c, RedisScript::Probe, 4, call, &replies, error))
+        if (!runScripts(c, RedisScript::Probe, 5, call, &replies, error))
             return RedisAccess::Unreachable;
         const redisReply *reply = replies.at(0).get();
         if (reply->type == REDIS_REPLY_ERROR)

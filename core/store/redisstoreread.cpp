@@ -30,7 +30,8 @@ std::vector<QByteArray> acknowledgeHead(int partition, const QByteArray &lockOwn
              RedisKeys::bucketPrefix(),
              RedisKeys::readySetPrefix(),
              RedisKeys::valuesCounterPrefix(),
-             RedisKeys::partitionSuffix(partition) };
+             RedisKeys::partitionSuffix(partition),
+             RedisKeys::sketchPrefix() };
 }
 
 } // namespace
@@ -61,7 +62,8 @@ StoreResult<std::vector<Bucket>> RedisStore::readReady(int partition, qint64 upT
     if (!runScripts(c, RedisScript::Read, 1,
                     { { RedisKeys::readyIndex(partition), QByteArray::number(upTo),
                         QByteArray::number(limit), RedisKeys::bucketPrefix(),
-                        RedisKeys::readySetPrefix(), RedisKeys::partitionSuffix(partition) } },
+                        RedisKeys::readySetPrefix(), RedisKeys::partitionSuffix(partition),
+                        RedisKeys::sketchPrefix(), RedisBucketCodec::sketchMarker() } },
                     &replies, &error)) {
         return Result::failure(error);
     }
@@ -272,7 +274,8 @@ StoreResult<std::vector<Bucket>> RedisStore::takeReady(int partition, qint64 upT
             calls.push_back({ RedisKeys::readySet(readyAt, partition),
                               RedisKeys::readyIndex(partition),
                               RedisKeys::valuesCounter(readyAt, partition), readyAt,
-                              QByteArray::number(kTakeChunk), RedisKeys::bucketPrefix() });
+                              QByteArray::number(kTakeChunk), RedisKeys::bucketPrefix(),
+                              RedisKeys::sketchPrefix(), RedisBucketCodec::sketchMarker() });
         }
         std::vector<RedisReply> replies;
         answered = runScripts(c, RedisScript::Take, 3, calls, &replies, &error);
