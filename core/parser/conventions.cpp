@@ -162,10 +162,6 @@ void Conventions::extract(std::string_view procId, std::string_view message, Lin
         BucketType type;
         std::string_view name;
         bool bareAllowed = true;
-        if (key.starts_with(kUnique)) {
-            addUnique(pair, key.substr(kUnique.size()), out, counters);
-            continue;
-        }
         if (key.starts_with(kMeasure)) {
             type = BucketType::Measurement;
             name = key.substr(kMeasure.size());
@@ -176,6 +172,9 @@ void Conventions::extract(std::string_view procId, std::string_view message, Lin
             type = BucketType::Sample;
             name = key.substr(kSample.size());
             bareAllowed = false;
+        } else if (key.starts_with(kUnique)) {
+            addUnique(pair, key.substr(kUnique.size()), out, counters);
+            continue;
         } else if (key.starts_with(kLegacyMeasure)) {
             type = BucketType::Measurement;
             name = key.substr(kLegacyMeasure.size());

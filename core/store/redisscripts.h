@@ -21,8 +21,10 @@ enum class RedisScript {
     Unlock,
     // KEYS[1] ready set, KEYS[2] ready index (zset), KEYS[3] values counter;
     // ARGV[1] ready second (the index member), ARGV[2] most ids to take,
-    // ARGV[3] bucket key prefix. SPOPs up to ARGV[2] ids, LRANGEs and DELs
-    // their lists, and once the set is empty DELs the counter and ZREMs the
+    // ARGV[3] bucket key prefix, ARGV[4] sketch key prefix, ARGV[5] the
+    // sketch marker. SPOPs up to ARGV[2] ids, LRANGEs and DELs their lists
+    // (a unique bucket's first marker answered with its sketch key's value,
+    // which is DELed too), and once the set is empty DELs the counter and ZREMs the
     // second (else DECRBYs the counter by the values taken). Returns
     // {ids left, id, {values}, id, {values}, ...}; a list that is gone or is
     // not a list gives no values.
@@ -32,7 +34,9 @@ enum class RedisScript {
     Refresh,
     // KEYS[1] ready index (zset); ARGV[1] upTo, ARGV[2] most ids to read,
     // ARGV[3] bucket key prefix, ARGV[4] ready set prefix, ARGV[5] ready set
-    // suffix (":P"). First drops from the index the seconds up to upTo whose
+    // suffix (":P"), ARGV[6] sketch key prefix, ARGV[7] the sketch marker
+    // (a unique bucket's first marker is answered with its sketch key's
+    // value: RedisBucketCodec). First drops from the index the seconds up to upTo whose
     // set is gone (expired), then reads ids of the others, oldest second
     // first (SRANDMEMBER: distinct ids, any of them) and LRANGEs their lists.
     // Writes nothing else. Returns {second, id, {values}, second, id,
@@ -40,11 +44,13 @@ enum class RedisScript {
     Read,
     // KEYS[1] lock, KEYS[2] ready index; ARGV[1] lock owner ("" = no check),
     // ARGV[2] bucket key prefix, ARGV[3] ready set prefix, ARGV[4] values
-    // counter prefix, ARGV[5] suffix (":P"), then (second, id, n) triples.
+    // counter prefix, ARGV[5] suffix (":P"), ARGV[6] sketch key prefix, then
+    // (second, id, n) triples.
     // With an owner that does not hold the lock, returns -1 and changes
     // nothing. Else, per triple: removes the first min(n, LLEN) values of the
     // list (LTRIM n -1, or DEL when that is all of them, or when the key is
-    // not a list); when the list is then empty or gone, SREMs the id; once
+    // not a list); when the list is then empty or gone, SREMs the id (and
+    // DELs a unique bucket's sketch key); once
     // the set is empty DELs it and its counter and ZREMs the second, else
     // DECRBYs the counter (when it exists) by the values removed. Returns
     // the values removed.
@@ -55,16 +61,19 @@ enum class RedisScript {
     DropJunk,
     // KEYS[1] write token; ARGV[1] its ttl in seconds, then per bucket: list
     // key, ready set, values counter, ready index, id, ready second, expiry
-    // (unix seconds), n, and n values. When the token is new (SET NX EX),
-    // per bucket: RPUSHes the values, SADDs the id, ZADDs the second, INCRBYs
-    // the counter by n and EXPIREATs the list, set and counter; returns 1.
+    // (unix seconds), n, n values, sketch key and sketch (a dense
+    // HyperLogLog, or empty). When the token is new (SET NX EX), per bucket:
+    // RPUSHes the values, SADDs the id, ZADDs the second, INCRBYs the counter
+    // by n and EXPIREATs the list, set and counter; a sketch is PFMERGEd into
+    // the sketch key (through SET of KEY:m, DELed after) which is
+    // EXPIREATed alike; returns 1.
     // When the token exists (this chunk was written already: a retry of a
     // write whose answer was lost), writes nothing and returns 0.
     Put,
-    // KEYS[1..4] a string, a list, a set and a zset under l2met's prefix that
+    // KEYS[1..5] a string, a list, a set, a zset and a HyperLogLog under l2met's prefix that
     // hold nothing (RedisKeys::probe); ARGV[1] a far expiry (unix seconds).
     // Calls, harmlessly, every command the other scripts call, on keys of
-    // every type, then deletes the four keys; returns 1. Run at start-up
+    // every type, then deletes the five keys; returns 1. Run at start-up
     // (RedisStore::checkAccess) so that a Redis ACL user lacking a command or
     // l2met's key pattern is a clear error then, not a failed flush later.
     Probe,
