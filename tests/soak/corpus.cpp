@@ -165,6 +165,13 @@ void Corpus::line(std::mt19937_64 &rng, int drain, qint64 nowUnix, Body &body)
         pending.push_back({ { drain, name, src }, SeriesKind::Sample, v });
     };
 
+    const auto unique = [&](const char *name) {
+        const QByteArray value = "v" + QByteArray::number(rng(), 16);
+        msg += QByteArray("unique#") + name + '=' + value + " unique#" + name + "=\"" + value + "\" ";
+        pending.push_back({ { drain, name, src }, SeriesKind::Unique, 1 }); // a new value
+        pending.push_back({ { drain, name, src }, SeriesKind::Unique, 0 }); // the same again
+    };
+
     enum class Fate { OnTime, Late, Early, Other };
     Fate fate = Fate::OnTime;
     if (kind < 300 || kind >= 960) { // T0, the common app line
@@ -177,6 +184,7 @@ void Corpus::line(std::mt19937_64 &rng, int drain, qint64 nowUnix, Body &body)
         measure(1);
         measure(2);
         counter("signup", 0); // bare: 1
+        unique("visitors");
         msg += "source=" + src;
     } else if (kind < 550) {
         msg = "source=" + src + " dyno=heroku.2808254.d97d0ea7-cf3d-411b-b453-d2943a50b456 ";

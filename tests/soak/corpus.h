@@ -4,7 +4,7 @@
 // (lines must be on time to be aggregated).
 //
 // Lines are Heroku-like RFC 5424 frames in logplex octet-counted bodies:
-// app lines with measure#/count#/sample#, router lines, log output without
+// app lines with measure#/count#/sample#/unique#, router lines, log output without
 // metrics, lines whose every metric is malformed, lines with one bad metric
 // among good ones, frames without a syslog header, late and early lines,
 // logplex L10 notices, and now and then a truncated frame at the end of a
@@ -40,7 +40,11 @@ struct Drain
     bool failing = false; // its Librato account answers 500 to everything
 };
 
-enum class SeriesKind { Measure, Counter, Sample };
+// Unique: unique#visitor=RANDOM, each value new (and given twice in its
+// line): the window's distinct count is its line count, so sum is exact
+// below the exact bound (Bucket::kExactDistinct) and within the sketch's
+// error above it.
+enum class SeriesKind { Measure, Counter, Sample, Unique };
 
 // A metric as Librato will show it: per drain, name and source.
 struct SeriesKey
