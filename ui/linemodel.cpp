@@ -124,6 +124,13 @@ QString LineModel::outcomeText(const LineRecord &r)
 
 QString LineModel::measurementText(const LineMeasurementRecord &m)
 {
+    if (m.type == BucketType::Unique) {
+        // The value is a hash of the text (docs/behaviour.md section 3): its
+        // first hex digits tell repeats apart without showing the text again.
+        return QStringLiteral("unique %1 ∋ #%2")
+            .arg(QString::fromUtf8(m.name),
+                 QString::number(quint64(m.value), 16).rightJustified(13, QLatin1Char('0')).left(6));
+    }
     return QStringLiteral("%1 %2 = %3")
         .arg(QLatin1String(typeWord(m.type)), QString::fromUtf8(m.name),
              UiFormat::number(m.value, QString::fromUtf8(m.units)));
