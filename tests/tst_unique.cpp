@@ -222,6 +222,14 @@ void Tst_unique::bucketMergesExactAndSketch()
     QVERIFY(close(double(a.distinctCount()), 50500));
     QCOMPARE(a.valueCount(), qint64(1000 + 50000));
 
+    // A bucket that is all sketch (no raw values, no counts) keeps it when
+    // another is moved into it.
+    Bucket folded = big;
+    folded.compact();
+    QVERIFY(folded.values().empty() && folded.counts().empty());
+    folded.merge(uniqueBucket(60, users(0, 1000)));
+    QCOMPARE(folded.distinctCount(), a.distinctCount());
+
     // Two exact buckets stay exact while their union is within the bound.
     Bucket c = uniqueBucket(60, users(0, 1000));
     c.merge(uniqueBucket(60, users(900, 1900)));

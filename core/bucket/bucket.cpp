@@ -128,7 +128,7 @@ void Bucket::merge(const Bucket &other)
 
 void Bucket::merge(Bucket &&other)
 {
-    if (m_values.empty() && m_counts.empty()) {
+    if (m_values.empty() && m_counts.empty() && m_sketch.isNull()) {
         Q_ASSERT(m_id == other.m_id);
         m_values = std::move(other.m_values);
         m_counts = std::move(other.m_counts);
