@@ -26,6 +26,7 @@ struct Config
     int maxConnections = 4096;                // --max-connections
     qint64 maxBufferedBytes = 256LL << 20;    // --max-buffered: request bytes all connections hold
     int recvDeadline = 2;                     // -recv-deadline, in resolutions
+    bool routerStatus = true;                 // --router-status: router.status.Nxx counters
 
     // Register and store
     int flushIntervalMs = 1000;   // -flush-interval

@@ -62,6 +62,11 @@ const std::array kTable {
     Setting { "recv-deadline", "-recv-deadline", nullptr, K::Int, &Config::recvDeadline, 1, 1000,
               "Resolutions after which late (or early) data is dropped", G::Receiver,
               "Late / early after", true },
+    Setting { "router-status", "--router-status", "ROUTER_STATUS", K::Bool, &Config::routerStatus,
+              0, 0,
+              "Count Heroku router lines by status class (router.status.2xx ...); router.error.Hxx "
+              "and heroku.error.Rxx are counted either way",
+              G::Receiver, "Router status counters", true },
     Setting { "outbox", "--outbox", nullptr, K::Int, &Config::outboxFlushes, 1, 10000,
               "Flushes held while the store is unreachable", G::Store, "Outbox", true },
     Setting { "redis-url", "--redis-url", "REDIS_URL", K::RedisUrl, &Config::redisUrl, 0, 0,

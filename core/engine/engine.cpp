@@ -238,6 +238,7 @@ bool Engine::startHttp(QString *error)
     options.server.maxConnections = m_config.maxConnections;
     options.server.maxBufferedBytes = m_config.maxBufferedBytes;
     options.recvDeadline = m_config.recvDeadline;
+    options.routerStatus = m_config.routerStatus;
     options.secretKeys = m_config.secrets.split(':');
     HttpReceiver::Hooks hooks;
     Store *store = m_store.get();
@@ -367,6 +368,7 @@ int Engine::addSource(const SourceSpec &spec, QString *error)
     context.options.token = m_localToken;
     context.options.resolution = m_config.localResolution;
     context.options.recvDeadline = m_config.recvDeadline;
+    context.options.routerStatus = m_config.routerStatus;
     QString reason;
     if (spec.kind == SourceKind::Stdin && m_stdinTaken) {
         if (error)

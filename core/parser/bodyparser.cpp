@@ -31,12 +31,15 @@ ParseCounters BodyParser::parse(std::string_view body, const IngestOptions &opti
 // (callgrind, bench_parser), most of what sharing it with the Lines path
 // cost at all.
 [[gnu::always_inline]] inline void
-BodyParser::parseMessage(std::string_view line, std::string_view procId,
+BodyParser::parseMessage(std::string_view line, std::string_view appName, std::string_view procId,
                          std::optional<qint64> stamped, std::string_view message,
                          std::string_view defaultSource, const IngestOptions &options,
                          qint64 nowUnix, MeasurementSink &sink, ParseCounters &counters)
 {
-    m_conventions.extract(procId, message, &m_line, counters);
+    ConventionFlags flags;
+    flags.heroku = appName == "heroku";
+    flags.routerStatus = options.routerStatus;
+    m_conventions.extract(procId, message, &m_line, counters, flags);
     if (m_line.logplexNotice) {
         ++counters[ParseCounter::LinesLogplexNotice];
         counters[ParseCounter::LogplexDropped] += m_line.logplexDropped;
@@ -162,7 +165,7 @@ void BodyParser::parseLines(std::string_view body, const IngestOptions &options,
                 observeUnparsed(local.text, ParseCounter::LinesBadHeader);
             continue;
         }
-        parseMessage(local.text, local.procId, local.timestamp, local.message, local.defaultSource,
+        parseMessage(local.text, local.appName, local.procId, local.timestamp, local.message, local.defaultSource,
                      options, nowUnix, sink, counters);
     }
 }
@@ -179,7 +182,7 @@ void BodyParser::parseFrame(std::string_view frame, const IngestOptions &options
         return;
     }
     // A drain line's source is only what its message says.
-    parseMessage(frame, header.procId, m_timeCache.parse(header.timestamp), header.message, {},
+    parseMessage(frame, header.appName, header.procId, m_timeCache.parse(header.timestamp), header.message, {},
                  options, nowUnix, sink, counters);
 }
 

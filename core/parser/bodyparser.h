@@ -90,7 +90,7 @@ private:
     // what reports show; stamped is nullopt when the line has no usable
     // time (then nowUnix); defaultSource is used when the message has no
     // source=.
-    void parseMessage(std::string_view line, std::string_view procId,
+    void parseMessage(std::string_view line, std::string_view appName, std::string_view procId,
                       std::optional<qint64> stamped, std::string_view message,
                       std::string_view defaultSource, const IngestOptions &options,
                       qint64 nowUnix, MeasurementSink &sink, ParseCounters &counters);

@@ -4,6 +4,7 @@
 #include "parser/logfmt.h"
 #include "parser/numberparser.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace l2met {
@@ -86,7 +87,57 @@ std::string_view routerName(std::string_view key)
     return {};
 }
 
+// "H12", "R14": one capital letter, then digits.
+bool isErrorCode(std::string_view code)
+{
+    if (code.size() < 2 || code.size() > 6 || code[0] < 'A' || code[0] > 'Z')
+        return false;
+    return std::all_of(code.begin() + 1, code.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+LineMeasurement counterOne(std::string_view name)
+{
+    LineMeasurement m;
+    m.name = name;
+    m.type = BucketType::Counter;
+    m.value = 1;
+    return m;
+}
+
 } // namespace
+
+void Conventions::addRouterCounters(const RouterFields &fields, ConventionFlags flags,
+                                    LineMetrics *out)
+{
+    static constexpr std::string_view kStatusNames[]
+        = { "router.status.1xx", "router.status.2xx", "router.status.3xx", "router.status.4xx",
+            "router.status.5xx" };
+    const std::string_view status = fields.status;
+    if (flags.routerStatus && status.size() == 3 && status[0] >= '1' && status[0] <= '5'
+        && status[1] >= '0' && status[1] <= '9' && status[2] >= '0' && status[2] <= '9') {
+        out->measurements.push_back(counterOne(kStatusNames[status[0] - '1']));
+    }
+    if (fields.at == "error" && isErrorCode(fields.code)) {
+        m_routerError.assign("router.error.");
+        m_routerError.append(fields.code);
+        out->measurements.push_back(counterOne(m_routerError));
+    }
+}
+
+void Conventions::addPlatformError(std::string_view message, LineMetrics *out)
+{
+    // "Error R14 (Memory quota exceeded)", "Error R10 (Boot timeout) -> ..."
+    constexpr std::string_view kError = "Error ";
+    if (!message.starts_with(kError))
+        return;
+    std::string_view code = message.substr(kError.size());
+    code = code.substr(0, std::min(code.find_first_of(" (:"), code.size()));
+    if (!isErrorCode(code))
+        return;
+    m_platformError.assign("heroku.error.");
+    m_platformError.append(code);
+    out->measurements.push_back(counterOne(m_platformError));
+}
 
 void Conventions::addUnique(const LogfmtPair &pair, std::string_view name, LineMetrics *out,
                             ParseCounters &counters)
@@ -127,7 +178,7 @@ void LineMetrics::clear()
 }
 
 void Conventions::extract(std::string_view procId, std::string_view message, LineMetrics *out,
-                          ParseCounters &counters)
+                          ParseCounters &counters, ConventionFlags flags)
 {
     out->clear();
     if (procId == "logplex") {
@@ -139,6 +190,7 @@ void Conventions::extract(std::string_view procId, std::string_view message, Lin
         }
     }
     const bool router = procId == "router";
+    RouterFields fields;
     LogfmtScanner scanner(message);
     LogfmtPair pair;
     for (;;) {
@@ -182,8 +234,15 @@ void Conventions::extract(std::string_view procId, std::string_view message, Lin
             // Heroku leaves fields it has no value for empty ("connect= "
             // on an H12 timeout): that is not a malformed measurement.
             name = routerName(key);
-            if (name.empty())
+            if (name.empty()) {
+                if (key == "at")
+                    fields.at = pair.value;
+                else if (key == "code")
+                    fields.code = pair.value;
+                else if (key == "status")
+                    fields.status = pair.value;
                 continue;
+            }
             type = BucketType::Measurement;
         } else {
             continue;
@@ -213,6 +272,10 @@ void Conventions::extract(std::string_view procId, std::string_view message, Lin
         }
         out->measurements.push_back(m);
     }
+    if (router)
+        addRouterCounters(fields, flags, out);
+    else if (flags.heroku)
+        addPlatformError(message, out);
 }
 
 } // namespace l2met

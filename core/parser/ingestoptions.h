@@ -19,6 +19,7 @@ struct IngestOptions
     QByteArray prefix;        // prepended to names with a dot
     QByteArray sourcePrefix;  // prepended to sources with a dot
     qint32 recvDeadline = 2;  // resolutions of lateness (or earliness) tolerated
+    bool routerStatus = true; // router.status.Nxx counters (--router-status)
 };
 
 } // namespace l2met

@@ -156,6 +156,7 @@ void parse5424(std::string_view s, LocalLine *out, bool *ok)
         return;
     }
     out->timestamp = parseRfc3339(header.timestamp); // nullopt for "-"
+    out->appName = header.appName;
     out->procId = header.procId;
     out->message = header.message;
 }
@@ -222,6 +223,7 @@ bool parseHerokuCli(std::string_view s, LocalLine *out)
         ++pos;
     out->format = LocalFormat::HerokuCli;
     out->timestamp = t;
+    out->appName = rest.substr(0, innerStart - 1);
     out->procId = inner;
     // Router lines are about a request, not about the dyno that served it
     // (their dyno= field says which): like the drain, they get no source.

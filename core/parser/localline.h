@@ -39,6 +39,7 @@ struct LocalLine
     LocalFormat format = LocalFormat::Bare;
     std::string_view text;              // the line without escapes and trailing '\r'
     std::optional<qint64> timestamp;    // unix seconds; nullopt: the line has none (use arrival)
+    std::string_view appName;           // "heroku" for Heroku's own lines; empty when the format has none
     std::string_view procId;            // empty when the format has none
     std::string_view defaultSource;     // the source of metrics when the message sets no source=
     std::string_view message;           // what the conventions read

@@ -194,6 +194,7 @@ QHttpServerResponse HttpReceiver::handleLogs(const QHttpServerRequest &request)
 
     InboxItem item;
     item.options.recvDeadline = m_options.recvDeadline;
+    item.options.routerStatus = m_options.routerStatus;
     const QString queryError = parseQuery(request.query(), &item.options);
     if (!queryError.isEmpty())
         return reject(400, "http_400", queryError.toUtf8(), credentials.user);

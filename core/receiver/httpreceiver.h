@@ -53,6 +53,7 @@ public:
         ConnectionLimits limits;
         ServerLimits server;
         int recvDeadline = 2;
+        bool routerStatus = true;
         QList<QByteArray> secretKeys; // the configured keys, for /sign
         // Retried batches (same token and Logplex-Frame-Id) are dropped
         // within this window and up to this many remembered batches.
