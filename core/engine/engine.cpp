@@ -156,6 +156,7 @@ bool Engine::start(QString *error)
         LibratoOutlet *outlet = m_outlet;
         Reader::Options readerOptions;
         readerOptions.intervalMs = m_config.outletIntervalMs;
+        readerOptions.gaugesPerBucket = 1 + m_percentiles.size();
         // The longest one batch can take: every attempt timing out, and the
         // back-off before each retry at its cap (a Retry-After may ask for
         // that much), plus slack. Past it the reader gives up on the delivery
