@@ -104,9 +104,13 @@ void BucketsTab::sizeStatisticsColumns()
 
 void BucketsTab::setSnapshot(const EngineSnapshot &snapshot)
 {
+    // Other percentiles (the engine restarted with new settings): the
+    // history's windows hold the old ones, so it starts over.
+    const bool newColumns = !(snapshot.percentiles == m_model->percentiles());
+    if (newColumns)
+        m_history.clear();
     m_history.add(snapshot);
     m_restoring = true;
-    const bool newColumns = !(snapshot.percentiles == m_model->percentiles());
     m_model->setSnapshot(snapshot);
     if (newColumns)
         sizeStatisticsColumns();
