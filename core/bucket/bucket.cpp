@@ -193,8 +193,8 @@ Statistics Bucket::statistics(const Percentiles &percentiles) const
 LibratoRollup libratoRollup(BucketType type)
 {
     // docs/behaviour.md section 5: a counter's windows add up (sum), and
-    // partial counts of one window sent by two outlets may be combined
-    // (aggregate); a measurement's gauges are per-window statistics, whose
+    // Librato's service-side aggregation (aggregate) sums them over the
+    // metric's period; a measurement's gauges are per-window statistics, whose
     // honest roll-up is the average; a sample is a level (memory, queue
     // depth) where the peak of the rolled-up windows is the reading to keep.
     switch (type) {
