@@ -5,6 +5,7 @@
 // is tst_configfile; the command line and --help are tst_cli. Every test
 // works in its own temporary directory: never the real HOME.
 #include "configtestkit.h"
+#include "bucket/percentiles.h"
 #include "store/redisurl.h"
 
 #include <QFile>
@@ -59,6 +60,8 @@ void Tst_config::defaultsAreL2metDefaults()
 
     // l2met's own defaults (conf.go), and this port's additions.
     QCOMPARE(c.port, 8080);
+    QCOMPARE(c.percentiles, u"50,95,99"_s);
+    QCOMPARE(c.percentiles, Percentiles::defaults().text()); // the engine's fallback agrees
     QCOMPARE(c.receiver, false);
     QCOMPARE(c.outlet, false);
     QVERIFY(c.runsReceiver() && c.runsOutlet());

@@ -24,8 +24,7 @@ public:
     static constexpr int kMax = 10;
 
     Percentiles() = default; // empty; defaults() is 50,95,99
-    static const Percentiles &defaults();
-    static constexpr const char *kDefaultText = "50,95,99";
+    static const Percentiles &defaults(); // 50,95,99, as Config's default
 
     // "75, 90,99.9": each 0 < p < 100, at most 2 decimals, no duplicates,
     // at most kMax; sorted ascending. nullopt and *reason (never null) else;
