@@ -3,6 +3,7 @@
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QStringList>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -97,6 +98,48 @@ bool isValidName(const QJsonValue &value)
     });
 }
 
+// Librato's documented metric attributes (legacy API, "Metric
+// attributes"), plus l2met_type: the one project-specific key l2met sends
+// (docs/behaviour.md section 5). Anything else is refused, so every test that
+// delivers through this fake checks the attributes l2met sends.
+bool isKnownAttribute(const QString &key)
+{
+    static const QStringList kKnown {
+        QStringLiteral("color"),
+        QStringLiteral("display_max"),
+        QStringLiteral("display_min"),
+        QStringLiteral("display_units_long"),
+        QStringLiteral("display_units_short"),
+        QStringLiteral("display_stacked"),
+        QStringLiteral("display_transform"),
+        QStringLiteral("summarize_function"),
+        QStringLiteral("aggregate"),
+        QStringLiteral("created_by_ua"),
+        QStringLiteral("gap_detection"),
+        QStringLiteral("l2met_type"),
+    };
+    return kKnown.contains(key);
+}
+
+QByteArray attributesError(const QJsonObject &attributes)
+{
+    const QString kAttributes = QStringLiteral("attributes");
+    for (auto it = attributes.begin(); it != attributes.end(); ++it) {
+        if (!isKnownAttribute(it.key()))
+            return paramError(kAttributes, QStringLiteral("%1 is not a metric attribute").arg(it.key()));
+    }
+    const QJsonValue summarize = attributes.value(QStringLiteral("summarize_function"));
+    static const QStringList kFunctions { QStringLiteral("average"), QStringLiteral("sum"),
+                                          QStringLiteral("count"), QStringLiteral("min"),
+                                          QStringLiteral("max") };
+    if (!summarize.isUndefined() && !kFunctions.contains(summarize.toString()))
+        return paramError(kAttributes, QStringLiteral("summarize_function is invalid"));
+    const QJsonValue aggregate = attributes.value(QStringLiteral("aggregate"));
+    if (!aggregate.isUndefined() && !aggregate.isBool())
+        return paramError(kAttributes, QStringLiteral("aggregate must be true or false"));
+    return {};
+}
+
 // The error of one gauge, empty when Librato would take it.
 QByteArray gaugeError(const QJsonValue &value)
 {
@@ -141,7 +184,7 @@ QByteArray gaugeError(const QJsonValue &value)
     const QString kAttributes = QStringLiteral("attributes");
     if (gauge.contains(kAttributes) && !gauge.value(kAttributes).isObject())
         return paramError(kAttributes, QStringLiteral("is invalid"));
-    return {};
+    return attributesError(gauge.value(kAttributes).toObject());
 }
 
 bool equalsIgnoringCase(QByteArrayView a, QByteArrayView b)

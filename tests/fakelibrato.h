@@ -113,7 +113,9 @@ public:
     // object with a non-empty "gauges" array of at most 300 objects, each
     // with a name (and an optional source) of 1..255 [A-Za-z0-9.:_-], a
     // positive integral measure_time, and either a numeric value or numeric
-    // count (>= 1) and sum (never both forms). 400 bodies name the first bad
+    // count (>= 1) and sum (never both forms), and attributes (if any) an
+    // object of Librato's documented keys plus l2met_type, summarize_function
+    // one of average/sum/count/min/max, aggregate a boolean. 400 bodies name the first bad
     // field: {"errors":{"params":{"name":["is invalid"]}}}. Else 200 "{}".
     static std::pair<int, QByteArray> validate(const Request &request);
     // A URL on 127.0.0.1 where nothing listens (a port just released).

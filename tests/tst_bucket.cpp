@@ -13,6 +13,7 @@
 #include <random>
 
 using namespace l2met;
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -36,6 +37,14 @@ QJsonArray parseArray(const char *json)
     if (error.error != QJsonParseError::NoError || !document.isArray())
         qFatal("bad expected JSON in test: %s", qPrintable(error.errorString()));
     return document.array();
+}
+
+QJsonObject parseObject(const char *json)
+{
+    const QJsonDocument document = QJsonDocument::fromJson(QByteArray(json));
+    if (!document.isObject())
+        qFatal("bad expected JSON object in test");
+    return document.object();
 }
 
 QByteArray compact(const QJsonArray &array)
@@ -66,6 +75,13 @@ private Q_SLOTS:
     void compactionKeepsStatisticsExact();
     void compactionKeepsLastAndSignedZero();
     void compactionSkipsValuesThatDoNotRepeat();
+    void percentilesParse_data();
+    void percentilesParse();
+    void percentilesRefused_data();
+    void percentilesRefused();
+    void configuredPercentiles();
+    void configuredPercentilesOfLongNames();
+    void attributesPerType();
 };
 
 void Tst_bucket::statistics_data()
@@ -137,9 +153,9 @@ void Tst_bucket::statistics()
     QTEST(stats.min, "min");
     QTEST(stats.max, "max");
     QTEST(stats.sumSquares, "sumSquares");
-    QTEST(stats.median, "median");
-    QTEST(stats.perc95, "perc95");
-    QTEST(stats.perc99, "perc99");
+    QTEST(stats.percentiles[0], "median");
+    QTEST(stats.percentiles[1], "perc95");
+    QTEST(stats.percentiles[2], "perc99");
     QTEST(stats.last, "last");
 }
 
@@ -154,9 +170,9 @@ void Tst_bucket::statisticsLarge()
     QCOMPARE(stats.min, 0.0);
     QCOMPARE(stats.max, 99999.0);
     QCOMPARE(stats.sum, 4999950000.0);
-    QCOMPARE(stats.median, 50000.0);
-    QCOMPARE(stats.perc95, 95000.0);
-    QCOMPARE(stats.perc99, 99000.0);
+    QCOMPARE(stats.percentiles[0], 50000.0);
+    QCOMPARE(stats.percentiles[1], 95000.0);
+    QCOMPARE(stats.percentiles[2], 99000.0);
     QCOMPARE(stats.last, 0.0);
 
     // Every n up to 1000: the ranks are floor(q * n) in exact arithmetic.
@@ -164,9 +180,9 @@ void Tst_bucket::statisticsLarge()
         std::vector<double> ramp(static_cast<std::size_t>(n));
         std::iota(ramp.begin(), ramp.end(), 0.0); // s[i] == i
         const Statistics s = Statistics::compute(ramp);
-        QCOMPARE(s.median, double(n / 2));
-        QCOMPARE(s.perc95, double(n * 95 / 100));
-        QCOMPARE(s.perc99, double(n * 99 / 100));
+        QCOMPARE(s.percentiles[0], double(n / 2));
+        QCOMPARE(s.percentiles[1], double(n * 95 / 100));
+        QCOMPARE(s.percentiles[2], double(n * 99 / 100));
     }
 }
 
@@ -197,13 +213,17 @@ void Tst_bucket::gauges_data()
         << QByteArray(R"([
             {"name": "web.latency", "count": 3, "sum": 6, "min": 1, "max": 3, "sum_squares": 14,
              "measure_time": 1700000040, "source": "web.1",
-             "attributes": {"display_units_long": "ms", "display_min": 0}},
+             "attributes": {"display_units_long": "ms", "display_min": 0,
+             "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"}},
             {"name": "web.latency.median", "value": 2, "measure_time": 1700000040,
-             "source": "web.1", "attributes": {"display_units_long": "ms", "display_min": 0}},
+             "source": "web.1", "attributes": {"display_units_long": "ms", "display_min": 0,
+             "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"}},
             {"name": "web.latency.perc95", "value": 3, "measure_time": 1700000040,
-             "source": "web.1", "attributes": {"display_units_long": "ms", "display_min": 0}},
+             "source": "web.1", "attributes": {"display_units_long": "ms", "display_min": 0,
+             "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"}},
             {"name": "web.latency.perc99", "value": 3, "measure_time": 1700000040,
-             "source": "web.1", "attributes": {"display_units_long": "ms", "display_min": 0}}
+             "source": "web.1", "attributes": {"display_units_long": "ms", "display_min": 0,
+             "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"}}
         ])");
     std::vector<double> hundred(100);
     std::iota(hundred.begin(), hundred.end(), 1.0);
@@ -213,47 +233,59 @@ void Tst_bucket::gauges_data()
         << QByteArray(R"([
             {"name": "router.service", "count": 100, "sum": 5050, "min": 1, "max": 100,
              "sum_squares": 338350, "measure_time": 1700000040,
-             "attributes": {"display_units_long": "ms", "display_min": 0}},
+             "attributes": {"display_units_long": "ms", "display_min": 0,
+             "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"}},
             {"name": "router.service.median", "value": 51, "measure_time": 1700000040,
-             "attributes": {"display_units_long": "ms", "display_min": 0}},
+             "attributes": {"display_units_long": "ms", "display_min": 0,
+             "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"}},
             {"name": "router.service.perc95", "value": 96, "measure_time": 1700000040,
-             "attributes": {"display_units_long": "ms", "display_min": 0}},
+             "attributes": {"display_units_long": "ms", "display_min": 0,
+             "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"}},
             {"name": "router.service.perc99", "value": 100, "measure_time": 1700000040,
-             "attributes": {"display_units_long": "ms", "display_min": 0}}
+             "attributes": {"display_units_long": "ms", "display_min": 0,
+             "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"}}
         ])");
     QTest::newRow("measurement without source or units")
         << Bucket(makeId(BucketType::Measurement, "db.query"), { 0.5 }) << QByteArray(R"([
             {"name": "db.query", "count": 1, "sum": 0.5, "min": 0.5, "max": 0.5,
              "sum_squares": 0.25, "measure_time": 1700000040,
-             "attributes": {"display_units_long": "", "display_min": 0}},
+             "attributes": {"display_units_long": "", "display_min": 0,
+             "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"}},
             {"name": "db.query.median", "value": 0.5, "measure_time": 1700000040,
-             "attributes": {"display_units_long": "", "display_min": 0}},
+             "attributes": {"display_units_long": "", "display_min": 0,
+             "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"}},
             {"name": "db.query.perc95", "value": 0.5, "measure_time": 1700000040,
-             "attributes": {"display_units_long": "", "display_min": 0}},
+             "attributes": {"display_units_long": "", "display_min": 0,
+             "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"}},
             {"name": "db.query.perc99", "value": 0.5, "measure_time": 1700000040,
-             "attributes": {"display_units_long": "", "display_min": 0}}
+             "attributes": {"display_units_long": "", "display_min": 0,
+             "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"}}
         ])");
     QTest::newRow("counter with source")
         << Bucket(makeId(BucketType::Counter, "requests", "router", "reqs"), { 1, 1, 3 })
         << QByteArray(R"([
             {"name": "requests", "value": 5, "measure_time": 1700000040, "source": "router",
-             "attributes": {"display_units_long": "reqs", "display_min": 0}}
+             "attributes": {"display_units_long": "reqs", "display_min": 0,
+             "summarize_function": "sum", "aggregate": true, "l2met_type": "counter"}}
         ])");
     QTest::newRow("counter without source")
         << Bucket(makeId(BucketType::Counter, "errors"), { 2, -1 }) << QByteArray(R"([
             {"name": "errors", "value": 1, "measure_time": 1700000040,
-             "attributes": {"display_units_long": "", "display_min": 0}}
+             "attributes": {"display_units_long": "", "display_min": 0,
+             "summarize_function": "sum", "aggregate": true, "l2met_type": "counter"}}
         ])");
     QTest::newRow("sample is the last value, not the max")
         << Bucket(makeId(BucketType::Sample, "memory.rss", "web.2", "MB"), { 512, 900, 400 })
         << QByteArray(R"([
             {"name": "memory.rss", "value": 400, "measure_time": 1700000040, "source": "web.2",
-             "attributes": {"display_units_long": "MB", "display_min": 0}}
+             "attributes": {"display_units_long": "MB", "display_min": 0,
+             "summarize_function": "max", "aggregate": false, "l2met_type": "sample"}}
         ])");
     QTest::newRow("sample without source")
         << Bucket(makeId(BucketType::Sample, "queue.depth"), { 7 }) << QByteArray(R"([
             {"name": "queue.depth", "value": 7, "measure_time": 1700000040,
-             "attributes": {"display_units_long": "", "display_min": 0}}
+             "attributes": {"display_units_long": "", "display_min": 0,
+             "summarize_function": "max", "aggregate": false, "l2met_type": "sample"}}
         ])");
     QTest::newRow("UTF-8 units kept as text") << Bucket(makeId(BucketType::Sample, "t", {},
                                                                "\xc2\xb0"
@@ -261,7 +293,8 @@ void Tst_bucket::gauges_data()
                                                         { 21.5 })
                                               << QByteArray(R"([
             {"name": "t", "value": 21.5, "measure_time": 1700000040,
-             "attributes": {"display_units_long": "°C", "display_min": 0}}
+             "attributes": {"display_units_long": "°C", "display_min": 0,
+             "summarize_function": "max", "aggregate": false, "l2met_type": "sample"}}
         ])");
 }
 
@@ -283,7 +316,8 @@ void Tst_bucket::gaugesSerialized()
     // The exact bytes that go into a batch (QJsonObject orders keys).
     const Bucket bucket(makeId(BucketType::Counter, "hits", "web.1", "req"), { 2, 3 });
     QCOMPARE(compact(bucket.toGauges()),
-             QByteArrayLiteral(R"([{"attributes":{"display_min":0,"display_units_long":"req"},)"
+             QByteArrayLiteral(R"([{"attributes":{"aggregate":true,"display_min":0,"display_units_long":"req",)"
+                               R"("l2met_type":"counter","summarize_function":"sum"},)"
                                R"("measure_time":1700000040,"name":"hits","source":"web.1",)"
                                R"("value":5}])"));
 }
@@ -439,9 +473,9 @@ void Tst_bucket::compactionKeepsStatisticsExact()
         QCOMPARE(actual.count, expected.count);
         QCOMPARE(actual.min, expected.min);
         QCOMPARE(actual.max, expected.max);
-        QCOMPARE(actual.median, expected.median);
-        QCOMPARE(actual.perc95, expected.perc95);
-        QCOMPARE(actual.perc99, expected.perc99);
+        QCOMPARE(actual.percentiles[0], expected.percentiles[0]);
+        QCOMPARE(actual.percentiles[1], expected.percentiles[1]);
+        QCOMPARE(actual.percentiles[2], expected.percentiles[2]);
         QCOMPARE(actual.last, expected.last);
         QCOMPARE(actual.sum, expected.sum); // halves: exact in any order
         QCOMPARE(actual.sumSquares, expected.sumSquares);
@@ -491,6 +525,127 @@ void Tst_bucket::compactionSkipsValuesThatDoNotRepeat()
     b.maybeCompact();
     QVERIFY(b.values().empty());
     QCOMPARE(b.valueCount(), qint64(4 * l2met::Bucket::kCompactAt));
+}
+
+void Tst_bucket::percentilesParse_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("normalised");
+    QTest::addColumn<QStringList>("suffixes");
+    QTest::newRow("default") << u"50,95,99"_s << u"50,95,99"_s
+                             << QStringList { u".median"_s, u".perc95"_s, u".perc99"_s };
+    QTest::newRow("unsorted, blanks") << u" 99.9, 75 ,90"_s << u"75,90,99.9"_s
+                                      << QStringList { u".perc75"_s, u".perc90"_s, u".perc99_9"_s };
+    QTest::newRow("two decimals") << u"99.99,0.01,12.5"_s << u"0.01,12.5,99.99"_s
+                                  << QStringList { u".perc0_01"_s, u".perc12_5"_s, u".perc99_99"_s };
+    QTest::newRow("trailing zero") << u"99.90"_s << u"99.9"_s << QStringList { u".perc99_9"_s };
+    QTest::newRow("ten") << u"1,2,3,4,5,6,7,8,9,10"_s << u"1,2,3,4,5,6,7,8,9,10"_s
+                         << QStringList { u".perc1"_s, u".perc2"_s, u".perc3"_s, u".perc4"_s,
+                                          u".perc5"_s, u".perc6"_s, u".perc7"_s, u".perc8"_s,
+                                          u".perc9"_s, u".perc10"_s };
+}
+
+void Tst_bucket::percentilesParse()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, normalised);
+    QFETCH(QStringList, suffixes);
+    QString reason;
+    const std::optional<Percentiles> p = Percentiles::parse(text, &reason);
+    QVERIFY2(p, qPrintable(reason));
+    QCOMPARE(p->text(), normalised);
+    QCOMPARE(p->size(), suffixes.size());
+    for (int i = 0; i < p->size(); ++i)
+        QCOMPARE(QString(p->suffix(i)), suffixes.at(i));
+    QVERIFY(*Percentiles::parse(normalised, &reason) == *p);
+}
+
+void Tst_bucket::percentilesRefused_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("reason"); // a part of it
+    QTest::newRow("empty") << QString() << u"expected percentiles"_s;
+    QTest::newRow("zero") << u"0,50"_s << u"greater than 0 and less than 100"_s;
+    QTest::newRow("hundred") << u"100"_s << u"greater than 0 and less than 100"_s;
+    QTest::newRow("three decimals") << u"99.999"_s << u"at most two decimals"_s;
+    QTest::newRow("negative") << u"-5"_s << u"expected percentiles"_s;
+    QTest::newRow("word") << u"p99"_s << u"expected percentiles"_s;
+    QTest::newRow("empty entry") << u"50,,99"_s << u"expected percentiles"_s;
+    QTest::newRow("bare dot") << u"99."_s << u"expected percentiles"_s;
+    QTest::newRow("duplicate") << u"95,99,95"_s << u"listed twice"_s;
+    QTest::newRow("same value spelled twice") << u"99.9,99.90"_s << u"listed twice"_s;
+    QTest::newRow("eleven") << u"1,2,3,4,5,6,7,8,9,10,11"_s << u"at most 10"_s;
+}
+
+void Tst_bucket::percentilesRefused()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, reason);
+    QString got;
+    QVERIFY(!Percentiles::parse(text, &got));
+    QVERIFY2(got.contains(reason), qPrintable(got));
+}
+
+void Tst_bucket::configuredPercentiles()
+{
+    // 1..1000 shuffled; sorted s[i] = i + 1. Ranks floor(p * n / 100) in
+    // integers: 75 -> s[750], 90 -> s[900], 99.9 -> s[999], 12.34 ->
+    // floor(1234 * 1000 / 10000) = s[123].
+    QString reason;
+    const Percentiles p = *Percentiles::parse(u"75,90,99.9,12.34"_s, &reason);
+    std::vector<double> values(1000);
+    std::iota(values.begin(), values.end(), 1.0);
+    std::shuffle(values.begin(), values.end(), std::mt19937(11));
+    Bucket bucket(makeId(BucketType::Measurement, "api.latency", "web.1", "ms"), values);
+    const QJsonArray gauges = bucket.toGauges(p);
+    QCOMPARE(gauges.size(), 5);
+    const QStringList names { u"api.latency"_s, u"api.latency.perc12_34"_s, u"api.latency.perc75"_s,
+                              u"api.latency.perc90"_s, u"api.latency.perc99_9"_s };
+    const QList<double> want { 0, 124, 751, 901, 1000 };
+    for (int i = 0; i < gauges.size(); ++i) {
+        const QJsonObject gauge = gauges.at(i).toObject();
+        QCOMPARE(gauge.value(u"name"_s).toString(), names.at(i));
+        if (i > 0)
+            QCOMPARE(gauge.value(u"value"_s).toDouble(), want.at(i));
+    }
+    // The compacted path finds the same ranks.
+    bucket.compact();
+    QVERIFY(!bucket.counts().empty());
+    QCOMPARE(bucket.toGauges(p), gauges);
+    const Statistics stats = bucket.statistics(p);
+    QCOMPARE(stats.percentiles[0], 124.0);
+    QCOMPARE(stats.percentiles[3], 1000.0);
+    QCOMPARE(stats.min, 1.0);
+    QCOMPARE(stats.max, 1000.0);
+    // The defaults are untouched by it.
+    QCOMPARE(bucket.toGauges().at(1).toObject().value(u"name"_s).toString(), u"api.latency.median"_s);
+}
+
+void Tst_bucket::configuredPercentilesOfLongNames()
+{
+    QString reason;
+    const Percentiles p = *Percentiles::parse(u"99.99"_s, &reason);
+    const QJsonArray gauges = Bucket(makeId(BucketType::Measurement, QByteArray(300, 'n')), { 1 }).toGauges(p);
+    QCOMPARE(gauges.size(), 2);
+    const QString name = gauges.at(1).toObject().value(u"name"_s).toString();
+    QCOMPARE(name, QString(255 - 10, u'n') + u".perc99_99"_s);
+}
+
+void Tst_bucket::attributesPerType()
+{
+    QCOMPARE(libratoAttributes(BucketType::Counter, "reqs"),
+             parseObject(R"({"display_units_long": "reqs", "display_min": 0,
+                 "summarize_function": "sum", "aggregate": true, "l2met_type": "counter"})"));
+    QCOMPARE(libratoAttributes(BucketType::Measurement, "ms"),
+             parseObject(R"({"display_units_long": "ms", "display_min": 0,
+                 "summarize_function": "average", "aggregate": false, "l2met_type": "measurement"})"));
+    QCOMPARE(libratoAttributes(BucketType::Sample, "MB"),
+             parseObject(R"({"display_units_long": "MB", "display_min": 0,
+                 "summarize_function": "max", "aggregate": false, "l2met_type": "sample"})"));
+    // Every gauge of a measurement carries its type's attributes.
+    for (const QJsonValue &gauge : Bucket(makeId(BucketType::Measurement, "m"), { 1, 2 }).toGauges())
+        QCOMPARE(gauge.toObject().value(u"attributes"_s).toObject().value(u"l2met_type"_s).toString(),
+                 u"measurement"_s);
 }
 
 QTEST_GUILESS_MAIN(Tst_bucket)

@@ -82,6 +82,7 @@ void Tst_cli::flags_data()
     addFlagRows(u"librato-url"_s, u"http://127.0.0.1:1234/base"_s,
                 with([](Config &c) { c.libratoUrl = u"http://127.0.0.1:1234/base"_s; }));
     addSwitchRows(u"preview"_s, with([](Config &c) { c.preview = true; }));
+    addFlagRows(u"percentiles"_s, u"75,90,99.9"_s, with([](Config &c) { c.percentiles = u"75,90,99.9"_s; }));
     addFlagRows(u"bind"_s, u"127.0.0.1"_s, with([](Config &c) { c.bind = u"127.0.0.1"_s; }));
     addFlagRows(u"bind"_s, u"::1"_s, with([](Config &c) { c.bind = u"::1"_s; }));
     addFlagRows(u"redis-url"_s, u"redis://:pw@localhost:6379/2"_s,

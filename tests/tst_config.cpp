@@ -5,6 +5,7 @@
 // is tst_configfile; the command line and --help are tst_cli. Every test
 // works in its own temporary directory: never the real HOME.
 #include "configtestkit.h"
+#include "bucket/percentiles.h"
 #include "store/redisurl.h"
 
 #include <QFile>
@@ -59,6 +60,8 @@ void Tst_config::defaultsAreL2metDefaults()
 
     // l2met's own defaults (conf.go), and this port's additions.
     QCOMPARE(c.port, 8080);
+    QCOMPARE(c.percentiles, u"50,95,99"_s);
+    QCOMPARE(c.percentiles, Percentiles::defaults().text()); // the engine's fallback agrees
     QCOMPARE(c.receiver, false);
     QCOMPARE(c.outlet, false);
     QVERIFY(c.runsReceiver() && c.runsOutlet());
@@ -107,6 +110,8 @@ void Tst_config::environment_data()
                c.libratoUser = u"me@example.com"_s;
                c.libratoToken = "t0k";
            });
+    QTest::newRow("PERCENTILES") << QStringList { u"PERCENTILES=75,90,99.9"_s }
+                                 << with([](Config &c) { c.percentiles = u"75,90,99.9"_s; });
     QTest::newRow("others are ignored") << QStringList { u"BUFFER=3"_s, u"port=1"_s } << Config();
 }
 
@@ -324,6 +329,15 @@ void Tst_config::errors_data()
     flag("sign without user", { u"--sign"_s, u":tok3n"_s }, { u"invalid --sign"_s }, u"tok3n"_s);
     flag("sign without token", { u"--sign=alice:"_s }, { u"invalid --sign"_s }, u"alice"_s);
     flag("config empty", { u"--config="_s }, { u"--config"_s });
+    flag("percentile 100", { u"--percentiles"_s, u"50,100"_s },
+         { u"--percentiles \"50,100\""_s, u"greater than 0 and less than 100"_s });
+    flag("percentile with three decimals", { u"--percentiles=99.999"_s },
+         { u"--percentiles"_s, u"at most two decimals"_s });
+    flag("percentile twice", { u"--percentiles"_s, u"95,99,95"_s }, { u"--percentiles"_s, u"listed twice"_s });
+    flag("eleven percentiles", { u"--percentiles"_s, u"1,2,3,4,5,6,7,8,9,10,11"_s },
+         { u"--percentiles"_s, u"at most 10"_s });
+    env("PERCENTILES not numbers", u"PERCENTILES=p50"_s, { u"PERCENTILES"_s, u"expected percentiles"_s });
+    file("percentiles = 0", "[l2met]\npercentiles = 0\n", { u"percentiles \"0\""_s, u"line 2"_s });
 }
 
 void Tst_config::errors()
@@ -392,6 +406,10 @@ void Tst_config::validate_data()
                                  << u"--metchan-url"_s << QString();
     QTest::newRow("bind") << with([](Config &c) { c.bind = u"any"_s; }) << u"--bind \"any\""_s
                           << QString();
+    QTest::newRow("percentiles") << with([](Config &c) { c.percentiles = u"50,,99"_s; })
+                                 << u"invalid --percentiles \"50,,99\""_s << QString();
+    QTest::newRow("percentiles configured") << with([](Config &c) { c.percentiles = u"99.9,75"_s; })
+                                            << QString() << QString();
     QTest::newRow("secrets") << with([](Config &c) { c.secrets = kKey + ":short"; })
                              << u"invalid --secrets: secret key 2 of 2"_s << u"short"_s;
 }

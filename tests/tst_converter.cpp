@@ -9,6 +9,7 @@
 #include <QTest>
 
 #include <initializer_list>
+#include <numeric>
 
 using namespace l2met;
 
@@ -98,6 +99,7 @@ private Q_SLOTS:
     void payloadIsExact();
     void deterministic();
     void hugeValuesStayNumbers();
+    void configuredPercentiles();
 };
 
 void Tst_converter::emptyInput()
@@ -259,7 +261,8 @@ void Tst_converter::payloadIsExact()
     QCOMPARE(conversion.batches[0].buckets, 3);
 
     // n=3, sorted 1 2 3: median s[1], perc95 s[floor(2.85)], perc99 s[floor(2.97)].
-    const QByteArray ms = R"("attributes":{"display_min":0,"display_units_long":"ms"},)";
+    const QByteArray ms = R"("attributes":{"aggregate":false,"display_min":0,"display_units_long":"ms",)"
+                          R"("l2met_type":"measurement","summarize_function":"average"},)";
     const QByteArray expected = QByteArray(
         R"({"gauges":[)"
         R"({)"
@@ -274,8 +277,8 @@ void Tst_converter::payloadIsExact()
           R"({)"
         + ms
         + R"("measure_time":1700000040,"name":"db.perc99","value":3},)"
-          R"({"attributes":{"display_min":0,"display_units_long":"req"},"measure_time":1700000040,"name":"requests","source":"web.1","value":6},)"
-          R"({"attributes":{"display_min":0,"display_units_long":""},"measure_time":1700000040,"name":"load_avg","source":"web_2","value":0.75})"
+          R"({"attributes":{"aggregate":true,"display_min":0,"display_units_long":"req","l2met_type":"counter","summarize_function":"sum"},"measure_time":1700000040,"name":"requests","source":"web.1","value":6},)"
+          R"({"attributes":{"aggregate":false,"display_min":0,"display_units_long":"","l2met_type":"sample","summarize_function":"max"},"measure_time":1700000040,"name":"load_avg","source":"web_2","value":0.75})"
           R"(]})");
     QCOMPARE(conversion.batches[0].payload(), expected);
 }
@@ -317,6 +320,38 @@ void Tst_converter::hugeValuesStayNumbers()
     QCOMPARE(conversion.batches.size(), 1);
     QVERIFY2(!conversion.batches[0].payload().contains("null"),
              conversion.batches[0].payload().constData());
+}
+
+void Tst_converter::configuredPercentiles()
+{
+    // 1..1000: 75 -> s[750] = 751, 90 -> s[900] = 901, 99.9 -> s[999] = 1000.
+    const QByteArray token = tokenFor("alice:secret");
+    std::vector<double> values(1000);
+    std::iota(values.begin(), values.end(), 1.0);
+    QString reason;
+    const Percentiles percentiles = *Percentiles::parse(QStringLiteral("75,90,99.9"), &reason);
+    Bucket measured = bucket(token, BucketType::Measurement, "db", {});
+    measured.values() = values;
+    const std::vector<Bucket> buckets { measured, bucket(token, BucketType::Counter, "hits", { 1 }) };
+    const Conversion conversion = Converter::convert(buckets, cache(), Converter::kMaxGauges, percentiles);
+    QCOMPARE(conversion.batches.size(), 1);
+    const QJsonArray gauges = conversion.batches[0].gauges;
+    QStringList names;
+    for (const QJsonValue &gauge : gauges)
+        names.append(nameOf(gauge));
+    QCOMPARE(names, (QStringList { QStringLiteral("db"), QStringLiteral("db.perc75"), QStringLiteral("db.perc90"),
+                                   QStringLiteral("db.perc99_9"), QStringLiteral("hits") }));
+    const auto value = [&](int i) { return gauges.at(i).toObject().value(QStringLiteral("value")).toDouble(); };
+    QCOMPARE(value(1), 751.0);
+    QCOMPARE(value(2), 901.0);
+    QCOMPARE(value(3), 1000.0);
+
+    // The default set is unchanged: median, perc95, perc99.
+    const Conversion defaults = Converter::convert(buckets, cache());
+    QCOMPARE(nameOf(defaults.batches[0].gauges.at(1)), QStringLiteral("db.median"));
+    QCOMPARE(nameOf(defaults.batches[0].gauges.at(2)), QStringLiteral("db.perc95"));
+    QCOMPARE(nameOf(defaults.batches[0].gauges.at(3)), QStringLiteral("db.perc99"));
+    QCOMPARE(defaults.batches[0].gauges.at(1).toObject().value(QStringLiteral("value")).toDouble(), 501.0);
 }
 
 QTEST_GUILESS_MAIN(Tst_converter)

@@ -13,6 +13,7 @@
 #include "metrics/metrics.h"
 #include "outlet/reader.h"
 #include "parser/parsemetrics.h"
+#include "redisserver.h"
 #include "store/memorystore.h"
 
 #include <QDateTime>
@@ -136,6 +137,7 @@ private:
     QByteArray m_secrets;
     std::unique_ptr<FakeLibrato> m_librato;
     std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<RedisServer> m_redis; // started by the first test that needs it
 
     QUrl url(const QString &path, const QString &query = {}) const
     {
@@ -293,6 +295,75 @@ private Q_SLOTS:
         QVERIFY(!byName.value(QStringLiteral("signup")).contains(QLatin1String("source")));
         // Basic auth to Librato is the decrypted user:api-token
         QCOMPARE(m_librato->requests().first().password, QByteArray("alice-api-token"));
+    }
+
+    // --percentiles end to end, with both stores: posted lines reach the
+    // fake Librato (which checks the attributes) as .perc75, .perc90 and
+    // .perc99_9 with the ranks of docs/behaviour.md section 4.
+    void deliversConfiguredPercentiles_data()
+    {
+        QTest::addColumn<bool>("redis");
+        QTest::newRow("memory store") << false;
+        QTest::newRow("redis store") << true;
+    }
+    void deliversConfiguredPercentiles()
+    {
+        QFETCH(bool, redis);
+        Config c = baseConfig(m_secrets, m_librato->url());
+        c.percentiles = QStringLiteral("99.9, 75,90");
+        if (redis) {
+            if (RedisServer::binary().isEmpty()) {
+                if (RedisServer::required())
+                    QFAIL("redis-server is not installed and L2MET_REQUIRE_REDIS is set");
+                QSKIP("redis-server is not installed: Redis case skipped");
+            }
+            if (!m_redis) {
+                m_redis = std::make_unique<RedisServer>();
+                QVERIFY2(m_redis->start(), qPrintable(m_redis->errorString()));
+            }
+            c.redisUrl = m_redis->url();
+        }
+        m_engine.reset();
+        startEngine(c);
+        const QByteArray tok = token(kCredentials);
+        const qint64 window = QDateTime::currentSecsSinceEpoch() - 1; // resolution 1: ready at once
+        QByteArray body;
+        for (int v = 20; v >= 1; --v) // 1..20: s[15] = 16, s[18] = 19, s[floor(19.98)] = 20
+            body += frame(window, "web.1", "measure#api.latency=" + QByteArray::number(v) + "ms");
+        body += frame(window, "web.1", "count#hits=2 sample#rss=300MB");
+        QCOMPARE(postLogs(tok, body, QStringLiteral("resolution=1")).status, 200);
+
+        QTRY_COMPARE_WITH_TIMEOUT(m_librato->acceptedGauges().size(), 6, 10000);
+        QHash<QString, QJsonObject> byName;
+        for (const FakeLibrato::Gauge &g : m_librato->acceptedGauges())
+            byName.insert(g.json.value(QLatin1String("name")).toString(), g.json);
+        QCOMPARE(number(byName.value(QStringLiteral("api.latency")), "count"), 20.0);
+        QCOMPARE(number(byName.value(QStringLiteral("api.latency.perc75")), "value"), 16.0);
+        QCOMPARE(number(byName.value(QStringLiteral("api.latency.perc90")), "value"), 19.0);
+        QCOMPARE(number(byName.value(QStringLiteral("api.latency.perc99_9")), "value"), 20.0);
+        QVERIFY(!byName.contains(QStringLiteral("api.latency.median")));
+        const auto attribute = [&](const char *name, const char *key) {
+            return byName.value(QLatin1String(name)).value(QLatin1String("attributes")).toObject().value(QLatin1String(key));
+        };
+        QCOMPARE(attribute("api.latency.perc99_9", "l2met_type").toString(), QStringLiteral("measurement"));
+        QCOMPARE(attribute("api.latency.perc99_9", "summarize_function").toString(), QStringLiteral("average"));
+        QCOMPARE(attribute("hits", "summarize_function").toString(), QStringLiteral("sum"));
+        QCOMPARE(attribute("hits", "aggregate").toBool(), true);
+        QCOMPARE(attribute("rss", "summarize_function").toString(), QStringLiteral("max"));
+        QCOMPARE(attribute("rss", "l2met_type").toString(), QStringLiteral("sample"));
+        // The window's snapshot carries the same percentiles for the GUI.
+        QCOMPARE(m_engine->snapshot()->percentiles.text(), QStringLiteral("75,90,99.9"));
+    }
+
+    void refusesBadPercentiles()
+    {
+        Config c = baseConfig(m_secrets, m_librato->url());
+        c.percentiles = QStringLiteral("50,100");
+        m_engine.reset();
+        Engine engine(c);
+        QString error;
+        QVERIFY(!engine.start(&error));
+        QVERIFY2(error.contains(QStringLiteral("percentiles")), qPrintable(error));
     }
 
     void prefixesRouterLateAndMalformed()

@@ -935,6 +935,29 @@ void Tst_libratooutlet::fakeValidatesLikeLibrato_data()
     QTest::newRow("empty") << QByteArray(
         "[]") << 400 << QByteArray(R"({"errors":{"params":{"gauges":["must not be empty"]}}})");
 
+    // Attributes: Librato's documented keys plus l2met_type (docs/behaviour.md section 5).
+    const QByteArray g = R"([{"name":"a","measure_time":60,"value":1,"attributes":)";
+    QTest::newRow("l2met attributes")
+        << g + R"({"display_units_long":"ms","display_min":0,"summarize_function":"sum","aggregate":true,"l2met_type":"counter"}}])"
+        << 200 << QByteArray("{}");
+    QTest::newRow("other documented attributes")
+        << g + R"({"color":"#ff0000","display_max":9,"display_units_short":"s","display_stacked":false,"display_transform":"x","created_by_ua":"l2met","gap_detection":true}}])"
+        << 200 << QByteArray("{}");
+    QTest::newRow("unknown attribute")
+        << g + R"({"display_units_long":"ms","l2met_kind":"counter"}}])" << 400
+        << QByteArray(R"({"errors":{"params":{"attributes":["l2met_kind is not a metric attribute"]}}})");
+    QTest::newRow("summarize_function last")
+        << g + R"({"summarize_function":"last"}}])" << 400
+        << QByteArray(R"({"errors":{"params":{"attributes":["summarize_function is invalid"]}}})");
+    QTest::newRow("summarize_function not text")
+        << g + R"({"summarize_function":1}}])" << 400
+        << QByteArray(R"({"errors":{"params":{"attributes":["summarize_function is invalid"]}}})");
+    QTest::newRow("aggregate as text")
+        << g + R"({"aggregate":"true"}}])" << 400
+        << QByteArray(R"({"errors":{"params":{"attributes":["aggregate must be true or false"]}}})");
+    QTest::newRow("attributes not an object")
+        << g + R"("ms"}])" << 400 << QByteArray(R"({"errors":{"params":{"attributes":["is invalid"]}}})");
+
     QByteArray many = "[";
     for (int i = 0; i < 301; ++i)
         many += QByteArray(i ? "," : "") + R"({"name":"a","measure_time":60,"value":1})";

@@ -86,6 +86,51 @@ private Q_SLOTS:
         QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
     }
 
+    void bucketColumnsFollowConfiguredPercentiles()
+    {
+        QString reason;
+        const Percentiles p = *Percentiles::parse(QStringLiteral("75,99.9"), &reason);
+        std::vector<double> values(1000);
+        for (int i = 0; i < 1000; ++i)
+            values[size_t(i)] = 1000 - i; // 1000 down to 1
+        EngineSnapshot s = snapshotAt(kNow);
+        s.percentiles = p;
+        BucketSummary b = bucket("alice", "api.latency", {}, BucketType::Measurement, {}, kNow - 60);
+        b.stats = Statistics::compute(values, p);
+        s.buckets << b;
+        BucketModel m;
+        QSignalSpy resets(&m, &QAbstractItemModel::modelReset);
+        m.setSnapshot(s);
+        QCOMPARE(resets.size(), 1); // new columns
+        QCOMPARE(m.columnCount(), int(BucketModel::FirstPercentile) + 2 + 2);
+        QCOMPARE(m.headerData(m.percentileColumn(0), Qt::Horizontal).toString(), QStringLiteral("perc75"));
+        QCOMPARE(m.headerData(m.percentileColumn(1), Qt::Horizontal).toString(), QStringLiteral("perc99_9"));
+        QCOMPARE(m.headerData(m.lastColumn(), Qt::Horizontal).toString(), QStringLiteral("Last"));
+        QCOMPARE(m.headerData(m.readyInColumn(), Qt::Horizontal).toString(), QStringLiteral("Ready in"));
+        QVERIFY(m.headerData(m.percentileColumn(1), Qt::Horizontal, Qt::ToolTipRole).toString().contains(QStringLiteral("99.9")));
+        QCOMPARE(m.rowCount(), 1);
+        // s[750] = 751 and s[999] = 1000 of 1..1000; last is the value received last.
+        QCOMPARE(cell(m, 0, m.percentileColumn(0)), QStringLiteral("751"));
+        QCOMPARE(cell(m, 0, m.percentileColumn(1)), QStringLiteral("1,000"));
+        QCOMPARE(m.index(0, m.percentileColumn(1)).data(SortRole).toDouble(), 1000.0);
+        QCOMPARE(cell(m, 0, m.lastColumn()), QStringLiteral("1"));
+        QCOMPARE(cell(m, 0, m.readyInColumn()), QStringLiteral("due"));
+        QVERIFY(!m.index(0, m.readyInColumn() + 1).isValid());
+
+        // The same percentiles again: rows update in place, no reset.
+        m.setSnapshot(s);
+        QCOMPARE(resets.size(), 1);
+        // Back to the defaults: three percentile columns.
+        EngineSnapshot d = snapshotAt(kNow);
+        d.buckets << bucket("alice", "api.latency", {}, BucketType::Measurement, values, kNow - 60);
+        m.setSnapshot(d);
+        QCOMPARE(resets.size(), 2);
+        QCOMPARE(m.columnCount(), int(BucketModel::FirstPercentile) + 3 + 2);
+        QCOMPARE(m.headerData(m.percentileColumn(0), Qt::Horizontal).toString(), QStringLiteral("median"));
+        QCOMPARE(cell(m, 0, m.percentileColumn(0)), QStringLiteral("501"));
+        QCOMPARE(cell(m, 0, m.percentileColumn(2)), QStringLiteral("991"));
+    }
+
     void bucketRowsAndNumbers()
     {
         EngineSnapshot s = snapshotAt(kNow);
@@ -96,7 +141,7 @@ private Q_SLOTS:
         BucketModel m;
         m.setSnapshot(s);
         QCOMPARE(m.rowCount(), 3);
-        QCOMPARE(m.columnCount(), int(BucketModel::ColumnCount));
+        QCOMPARE(m.columnCount(), int(BucketModel::FirstPercentile) + 3 + 2); // 50, 95, 99; Last, Ready in
         const int r = rowOfName(m, "router.service");
         QCOMPARE(cell(m, r, BucketModel::User), QStringLiteral("alice@example.com"));
         QCOMPARE(cell(m, r, BucketModel::Source), QStringLiteral("web.1"));
@@ -106,17 +151,17 @@ private Q_SLOTS:
         QCOMPARE(cell(m, r, BucketModel::Sum), QStringLiteral("15,024.5"));
         QCOMPARE(cell(m, r, BucketModel::Min), QStringLiteral("4"));
         QCOMPARE(cell(m, r, BucketModel::Max), QStringLiteral("15,000.5"));
-        QCOMPARE(cell(m, r, BucketModel::Median), QStringLiteral("12"));   // s[n/2] of 4 8 12 15000.5
-        QCOMPARE(cell(m, r, BucketModel::P95), QStringLiteral("15,000.5")); // s[floor(3.8)]
-        QCOMPARE(cell(m, r, BucketModel::Last), QStringLiteral("15,000.5"));
+        QCOMPARE(cell(m, r, m.percentileColumn(0)), QStringLiteral("12"));   // s[n/2] of 4 8 12 15000.5
+        QCOMPARE(cell(m, r, m.percentileColumn(1)), QStringLiteral("15,000.5")); // s[floor(3.8)]
+        QCOMPARE(cell(m, r, m.lastColumn()), QStringLiteral("15,000.5"));
         QCOMPARE(cell(m, r, BucketModel::Resolution), QStringLiteral("1 min"));
         QCOMPARE(cell(m, r, BucketModel::Window),
                  QDateTime::fromSecsSinceEpoch(kNow - 60).toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
         // Its window ended at kNow: due; the others end in a minute.
-        QCOMPARE(cell(m, r, BucketModel::ReadyIn), QStringLiteral("due"));
-        QCOMPARE(cell(m, rowOfName(m, "jobs"), BucketModel::ReadyIn), QStringLiteral("1 min"));
+        QCOMPARE(cell(m, r, m.readyInColumn()), QStringLiteral("due"));
+        QCOMPARE(cell(m, rowOfName(m, "jobs"), m.readyInColumn()), QStringLiteral("1 min"));
         QCOMPARE(cell(m, rowOfName(m, "jobs"), BucketModel::Sum), QStringLiteral("1,234"));
-        QCOMPARE(cell(m, rowOfName(m, "queue.depth"), BucketModel::Last), QStringLiteral("7"));
+        QCOMPARE(cell(m, rowOfName(m, "queue.depth"), m.lastColumn()), QStringLiteral("7"));
         QVERIFY(cell(m, rowOfName(m, "queue.depth"), BucketModel::User).contains(QStringLiteral("no longer verifies")));
         // Raw values for sorting and copying.
         QCOMPARE(m.index(r, BucketModel::Sum).data(SortRole).toDouble(), 15024.5);
@@ -484,7 +529,7 @@ private Q_SLOTS:
         CopyableTableView view;
         view.setModel(&m);
         view.setSortingEnabled(false);
-        for (int c = BucketModel::Type; c < BucketModel::ColumnCount; ++c) {
+        for (int c = BucketModel::Type; c < m.columnCount(); ++c) {
             if (c != BucketModel::Sum)
                 view.setColumnHidden(c, true);
         }

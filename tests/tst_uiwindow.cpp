@@ -297,6 +297,9 @@ private Q_SLOTS:
             case SettingKind::HostPort:
                 text = QStringLiteral("[::1]:5514");
                 break;
+            case SettingKind::Percentiles:
+                text = QStringLiteral("75,90,99.9");
+                break;
             case SettingKind::Paths:
                 text = QStringLiteral("/var/log/a b.log | /tmp/c.log");
                 break;

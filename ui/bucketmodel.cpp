@@ -34,7 +34,21 @@ int BucketModel::rowCount(const QModelIndex &parent) const
 
 int BucketModel::columnCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : ColumnCount;
+    return parent.isValid() ? 0 : readyInColumn() + 1;
+}
+
+BucketModel::Kind BucketModel::kind(int column, int *percentile) const
+{
+    if (column >= 0 && column < FirstPercentile)
+        return Kind::Fixed;
+    if (column >= FirstPercentile && column < lastColumn()) {
+        if (percentile)
+            *percentile = column - FirstPercentile;
+        return Kind::Percentile;
+    }
+    if (column == lastColumn())
+        return Kind::Last;
+    return column == readyInColumn() ? Kind::ReadyIn : Kind::None;
 }
 
 QByteArray BucketModel::key(const BucketSummary &b)
@@ -80,6 +94,19 @@ qint64 BucketModel::readyIn(int row) const
 QVariant BucketModel::raw(const Row &row, int column) const
 {
     const BucketSummary &b = row.bucket;
+    int percentile = 0;
+    switch (kind(column, &percentile)) {
+    case Kind::Percentile:
+        return b.stats.percentiles[size_t(percentile)];
+    case Kind::Last:
+        return b.stats.last;
+    case Kind::ReadyIn:
+        return b.time + b.resolution - m_nowSecs;
+    case Kind::None:
+        return {};
+    case Kind::Fixed:
+        break;
+    }
     switch (column) {
     case User:
         return userText(b.user);
@@ -103,16 +130,6 @@ QVariant BucketModel::raw(const Row &row, int column) const
         return b.stats.min;
     case Max:
         return b.stats.max;
-    case Median:
-        return b.stats.median;
-    case P95:
-        return b.stats.perc95;
-    case P99:
-        return b.stats.perc99;
-    case Last:
-        return b.stats.last;
-    case ReadyIn:
-        return b.time + b.resolution - m_nowSecs;
     default:
         return {};
     }
@@ -121,6 +138,19 @@ QVariant BucketModel::raw(const Row &row, int column) const
 QString BucketModel::display(const Row &row, int column) const
 {
     const BucketSummary &b = row.bucket;
+    switch (kind(column)) {
+    case Kind::ReadyIn: {
+        const qint64 s = b.time + b.resolution - m_nowSecs;
+        return s > 0 ? UiFormat::seconds(s) : tr("due");
+    }
+    case Kind::Percentile:
+    case Kind::Last:
+        return UiFormat::number(raw(row, column).toDouble());
+    case Kind::None:
+        return {};
+    case Kind::Fixed:
+        break;
+    }
     switch (column) {
     case Window:
         return UiFormat::localTime(b.time);
@@ -128,17 +158,9 @@ QString BucketModel::display(const Row &row, int column) const
         return UiFormat::seconds(b.resolution);
     case Count:
         return UiFormat::count(b.stats.count);
-    case ReadyIn: {
-        const qint64 s = b.time + b.resolution - m_nowSecs;
-        return s > 0 ? UiFormat::seconds(s) : tr("due");
-    }
     case Sum:
     case Min:
     case Max:
-    case Median:
-    case P95:
-    case P99:
-    case Last:
         return UiFormat::number(raw(row, column).toDouble());
     default:
         return raw(row, column).toString();
@@ -169,7 +191,7 @@ QVariant BucketModel::data(const QModelIndex &index, int role) const
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::ToolTipRole:
-        if (column == ReadyIn) {
+        if (column == readyInColumn()) {
             return tr("Window ends %1; then the outlet takes it at its next scan")
                 .arg(UiFormat::localTime(row.bucket.time + row.bucket.resolution));
         }
@@ -185,17 +207,31 @@ QVariant BucketModel::headerData(int section, Qt::Orientation orientation, int r
 {
     if (orientation != Qt::Horizontal)
         return {};
+    int percentile = 0;
+    const Kind k = kind(section, &percentile);
     if (role == Qt::DisplayRole) {
-        static const char *const kTitles[ColumnCount] = {
+        static const char *const kTitles[FirstPercentile] = {
             QT_TR_NOOP("User"),   QT_TR_NOOP("Name"),   QT_TR_NOOP("Source"),     QT_TR_NOOP("Type"),
             QT_TR_NOOP("Units"),  QT_TR_NOOP("Window"), QT_TR_NOOP("Resolution"), QT_TR_NOOP("Count"),
-            QT_TR_NOOP("Sum"),    QT_TR_NOOP("Min"),    QT_TR_NOOP("Max"),        QT_TR_NOOP("Median"),
-            QT_TR_NOOP("P95"),    QT_TR_NOOP("P99"),    QT_TR_NOOP("Last"),       QT_TR_NOOP("Ready in"),
+            QT_TR_NOOP("Sum"),    QT_TR_NOOP("Min"),    QT_TR_NOOP("Max"),
         };
-        return section >= 0 && section < ColumnCount ? tr(kTitles[section]) : QVariant();
+        switch (k) {
+        case Kind::Fixed:
+            return tr(kTitles[section]);
+        case Kind::Percentile: // the gauge's suffix, as Librato shows it
+            return QString(m_percentiles.suffix(percentile)).mid(1);
+        case Kind::Last:
+            return tr("Last");
+        case Kind::ReadyIn:
+            return tr("Ready in");
+        case Kind::None:
+            return {};
+        }
     }
     if (role == Qt::ToolTipRole && section == Window)
         return tr("Start of the bucket's time window, local time");
+    if (role == Qt::ToolTipRole && k == Kind::Percentile)
+        return tr("Percentile %1 (--percentiles)").arg(m_percentiles.label(percentile));
     return {};
 }
 
@@ -210,6 +246,15 @@ void BucketModel::reindex()
 void BucketModel::setSnapshot(const EngineSnapshot &snapshot)
 {
     m_nowSecs = snapshot.taken.toSecsSinceEpoch();
+    if (!(snapshot.percentiles == m_percentiles)) {
+        // Other columns: start over (rare: a restart with new settings).
+        beginResetModel();
+        m_percentiles = snapshot.percentiles;
+        m_rows.clear();
+        m_index.clear();
+        ++m_resets;
+        endResetModel();
+    }
     // The snapshot's buckets by identity (its list outlives this call).
     const QList<BucketSummary> &buckets = snapshot.buckets;
     QHash<BucketRef, int> incoming;
@@ -260,7 +305,7 @@ void BucketModel::setSnapshot(const EngineSnapshot &snapshot)
         placed[size_t(match[i])] = true;
     }
     if (!m_rows.empty())
-        Q_EMIT dataChanged(index(0, Count), index(int(m_rows.size()) - 1, ReadyIn));
+        Q_EMIT dataChanged(index(0, Count), index(int(m_rows.size()) - 1, readyInColumn()));
 
     // New buckets at the end, in snapshot order (the first of duplicates only).
     std::vector<int> added;

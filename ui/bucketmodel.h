@@ -5,6 +5,10 @@
 // place, so selections and the sort survive; after a large turnover it
 // resets (views restore their selection through rowOf()). Matching uses
 // allocation-free keys (BucketRef), so 5,000 buckets cost about a millisecond.
+// The statistics columns end with one column per configured percentile
+// (EngineSnapshot::percentiles, titled by gauge suffix: median, perc95,
+// perc99_9), then Last and Ready in; a snapshot with other percentiles
+// resets the model.
 //
 // GUI thread only.
 #pragma once
@@ -37,13 +41,10 @@ public:
         Sum,
         Min,
         Max,
-        Median,
-        P95,
-        P99,
-        Last,
-        ReadyIn,
-        ColumnCount
+        FirstPercentile, // then one column per percentile, Last, Ready in
     };
+    // What a column shows: a Column up to Max, else one of these.
+    enum class Kind { Fixed, Percentile, Last, ReadyIn, None };
 
     explicit BucketModel(QObject *parent = nullptr);
 
@@ -53,6 +54,13 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     void setSnapshot(const EngineSnapshot &snapshot);
+
+    const Percentiles &percentiles() const { return m_percentiles; }
+    int percentileColumn(int i) const { return FirstPercentile + i; }
+    int lastColumn() const { return FirstPercentile + m_percentiles.size(); }
+    int readyInColumn() const { return lastColumn() + 1; }
+    // The kind of column; *percentile is set for Kind::Percentile.
+    Kind kind(int column, int *percentile = nullptr) const;
 
     const BucketSummary &bucket(int row) const { return m_rows[size_t(row)].bucket; }
     // The row of the bucket with id's identity (metric and window); -1.
@@ -80,6 +88,7 @@ private:
 
     std::vector<Row> m_rows;
     QHash<BucketRef, int> m_index; // points into m_rows: rebuilt after every change
+    Percentiles m_percentiles = Percentiles::defaults();
     qint64 m_nowSecs = 0;
     int m_resets = 0;
 };

@@ -42,8 +42,7 @@ BucketsTab::BucketsTab(QWidget *parent)
     header->resizeSection(BucketModel::Window, width("00:00:00"));
     header->resizeSection(BucketModel::Resolution, width("Resolution"));
     header->resizeSection(BucketModel::Count, width("123,456"));
-    for (int c = BucketModel::Sum; c <= BucketModel::Last; ++c)
-        header->resizeSection(c, width("1,234,567.8"));
+    sizeStatisticsColumns();
     header->setStretchLastSection(true);
 
     m_filter->setObjectName(QStringLiteral("buckets-filter"));
@@ -58,8 +57,10 @@ BucketsTab::BucketsTab(QWidget *parent)
     top->addWidget(m_count);
 
     m_meanSeries = m_chart->addSeries(tr("mean"), TimeChart::seriesColour(0));
-    m_p95Series = m_chart->addSeries(tr("p95"), TimeChart::seriesColour(1));
-    m_p99Series = m_chart->addSeries(tr("p99"), TimeChart::seriesColour(2));
+    for (int i = 0; i < Percentiles::kMax; ++i) {
+        m_percentileSeries[size_t(i)] = m_chart->addSeries(QString(), TimeChart::seriesColour(1 + i));
+        m_chart->setSeriesVisible(m_percentileSeries[size_t(i)], false); // refreshChart() shows them
+    }
     m_countSeries = m_chart->addSeries(tr("count"), TimeChart::seriesColour(5), TimeChart::Axis::Right);
     m_chart->setAxisTitle(TimeChart::Axis::Right, tr("count"));
     m_chart->setPointsVisible(true);
@@ -93,11 +94,26 @@ BucketsTab::BucketsTab(QWidget *parent)
 
 BucketsTab::~BucketsTab() = default;
 
+void BucketsTab::sizeStatisticsColumns()
+{
+    const QFontMetrics fm = fontMetrics();
+    const int width = fm.horizontalAdvance(QLatin1String("1,234,567.8")) + 24;
+    for (int c = BucketModel::Sum; c <= m_model->lastColumn(); ++c)
+        m_view->horizontalHeader()->resizeSection(c, width);
+}
+
 void BucketsTab::setSnapshot(const EngineSnapshot &snapshot)
 {
+    // Other percentiles (the engine restarted with new settings): the
+    // history's windows hold the old ones, so it starts over.
+    const bool newColumns = !(snapshot.percentiles == m_model->percentiles());
+    if (newColumns)
+        m_history.clear();
     m_history.add(snapshot);
     m_restoring = true;
     m_model->setSnapshot(snapshot);
+    if (newColumns)
+        sizeStatisticsColumns();
     m_restoring = false;
     followSelection();
     // Counted here, not on the proxy's row signals: the proxy removes its
@@ -170,7 +186,9 @@ void BucketsTab::refreshChart()
 {
     const QList<BucketHistory::Window> windows = m_history.windows(selectedMetric());
     if (!m_hasSelected || windows.isEmpty()) {
-        for (const int s : { m_meanSeries, m_p95Series, m_p99Series, m_countSeries })
+        for (const int s : { m_meanSeries, m_countSeries })
+            m_chart->setPoints(s, {});
+        for (const int s : m_percentileSeries)
             m_chart->setPoints(s, {});
         m_chart->setTitle(QString());
         m_chartHint->setText(tr("Ctrl+C copies the selected rows as tab-separated values."));
@@ -189,11 +207,17 @@ void BucketsTab::refreshChart()
                                              : type == BucketType::Counter ? tr("sum")
                                              : type == BucketType::Unique  ? tr("distinct")
                                                                            : tr("last"));
-    m_chart->setSeriesVisible(m_p95Series, measurement);
-    m_chart->setSeriesVisible(m_p99Series, measurement);
+    const Percentiles &percentiles = m_model->percentiles();
+    for (int i = 0; i < Percentiles::kMax; ++i) {
+        const bool shown = measurement && i < percentiles.size();
+        m_chart->setSeriesVisible(m_percentileSeries[size_t(i)], shown);
+        if (shown)
+            m_chart->setSeriesName(m_percentileSeries[size_t(i)], QString(percentiles.suffix(i)).mid(1));
+    }
     m_chart->setTimeFormat(b.resolution < 60 ? QStringLiteral("HH:mm:ss") : QStringLiteral("HH:mm"));
     const qint64 resolution = b.resolution;
-    QList<QPointF> main, p95, p99, count;
+    QList<QPointF> main, count;
+    std::array<QList<QPointF>, Percentiles::kMax> perc;
     for (const BucketHistory::Window &w : windows) {
         const double x = double(w.time) * 1000;
         const Statistics &s = w.stats;
@@ -201,13 +225,13 @@ void BucketsTab::refreshChart()
             : type == BucketType::Sample                 ? s.last
                                                          : (s.count ? s.sum / double(s.count) : 0);
         main.append({ x, value });
-        p95.append({ x, s.perc95 });
-        p99.append({ x, s.perc99 });
+        for (int i = 0; i < percentiles.size(); ++i)
+            perc[size_t(i)].append({ x, s.percentiles[size_t(i)] });
         count.append({ x, double(s.count) });
     }
     m_chart->setPoints(m_meanSeries, main);
-    m_chart->setPoints(m_p95Series, p95);
-    m_chart->setPoints(m_p99Series, p99);
+    for (int i = 0; i < Percentiles::kMax; ++i)
+        m_chart->setPoints(m_percentileSeries[size_t(i)], perc[size_t(i)]);
     m_chart->setPoints(m_countSeries, count);
     const qint64 pad = std::max<qint64>(resolution, 1) * 1000 / 2;
     m_chart->setTimeRange(QDateTime::fromMSecsSinceEpoch(windows.first().time * 1000 - pad),

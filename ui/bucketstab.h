@@ -13,6 +13,8 @@
 #include "buckethistory.h"
 #include "engine/enginesnapshot.h"
 
+#include <array>
+
 #include <QWidget>
 
 class QLabel;
@@ -58,6 +60,7 @@ private:
     void followSelection();
     void refreshChart();
     void updateCount();
+    void sizeStatisticsColumns();
 
     BucketModel *m_model;
     BucketFilterProxy *m_proxy;
@@ -71,8 +74,8 @@ private:
     bool m_hasSelected = false;
     bool m_restoring = false;
     int m_meanSeries = 0;
-    int m_p95Series = 0;
-    int m_p99Series = 0;
+    // One per possible percentile; those of the model's Percentiles shown.
+    std::array<int, Percentiles::kMax> m_percentileSeries {};
     int m_countSeries = 0;
 };
 

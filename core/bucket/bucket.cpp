@@ -246,7 +246,7 @@ std::vector<double> Bucket::expandedValues() const
     return out;
 }
 
-Statistics Bucket::statistics() const
+Statistics Bucket::statistics(const Percentiles &percentiles) const
 {
     if (isUnique()) {
         Statistics stats; // the distinct count, as the gauge has it
@@ -255,8 +255,42 @@ Statistics Bucket::statistics() const
         return stats;
     }
     if (!m_counts.empty())
-        return Statistics::compute(m_counts, m_values, m_last);
-    return Statistics::compute(m_values);
+        return Statistics::compute(m_counts, m_values, m_last, percentiles);
+    return Statistics::compute(m_values, percentiles);
+}
+
+LibratoRollup libratoRollup(BucketType type)
+{
+    // docs/behaviour.md section 5: a counter's windows add up (sum), and
+    // Librato's service-side aggregation (aggregate) sums them over the
+    // metric's period; a measurement's gauges are per-window statistics, whose
+    // honest roll-up is the average; a sample is a level (memory, queue
+    // depth) where the peak of the rolled-up windows is the reading to keep;
+    // distinct counts are summed over time like counts, but two deliveries
+    // of one window are not added (their values may overlap).
+    switch (type) {
+    case BucketType::Counter:
+        return { "sum", true };
+    case BucketType::Unique:
+        return { "sum", false };
+    case BucketType::Measurement:
+        return { "average", false };
+    case BucketType::Sample:
+        return { "max", false };
+    }
+    return { "average", false };
+}
+
+QJsonObject libratoAttributes(BucketType type, const QByteArray &units)
+{
+    const LibratoRollup rollup = libratoRollup(type);
+    return QJsonObject {
+        { QStringLiteral("display_units_long"), QString::fromUtf8(units) },
+        { QStringLiteral("display_min"), 0 },
+        { QStringLiteral("summarize_function"), QLatin1String(rollup.summarizeFunction) },
+        { QStringLiteral("aggregate"), rollup.aggregate },
+        { QStringLiteral("l2met_type"), QLatin1String(bucketTypeName(type)) },
+    };
 }
 
 // Finite values can add or square up to infinity (1e200 squared), which
@@ -271,7 +305,7 @@ static double finite(double v)
     return v > 0 ? std::numeric_limits<double>::max() : std::numeric_limits<double>::lowest();
 }
 
-QJsonArray Bucket::toGauges() const
+QJsonArray Bucket::toGauges(const Percentiles &percentiles) const
 {
     QJsonArray gauges;
     if (isEmpty())
@@ -281,10 +315,7 @@ QJsonArray Bucket::toGauges() const
     if (name.isEmpty())
         name = QStringLiteral("_");
     const QString source = sanitizeLibratoName(m_id.source);
-    const QJsonObject attributes {
-        { QStringLiteral("display_units_long"), QString::fromUtf8(m_id.units) },
-        { QStringLiteral("display_min"), 0 },
-    };
+    const QJsonObject attributes = libratoAttributes(m_id.type, m_id.units);
 
     auto gauge = [&](QLatin1String suffix) {
         QJsonObject object {
@@ -305,7 +336,7 @@ QJsonArray Bucket::toGauges() const
     // Only a measurement needs the sort inside Statistics::compute().
     switch (m_id.type) {
     case BucketType::Measurement: {
-        const Statistics stats = statistics();
+        const Statistics stats = statistics(percentiles);
         QJsonObject complex = gauge({});
         complex.insert(QStringLiteral("count"), stats.count);
         complex.insert(QStringLiteral("sum"), finite(stats.sum));
@@ -313,9 +344,8 @@ QJsonArray Bucket::toGauges() const
         complex.insert(QStringLiteral("max"), stats.max);
         complex.insert(QStringLiteral("sum_squares"), finite(stats.sumSquares));
         gauges.append(complex);
-        gauges.append(valueGauge(QLatin1String(".median"), stats.median));
-        gauges.append(valueGauge(QLatin1String(".perc95"), stats.perc95));
-        gauges.append(valueGauge(QLatin1String(".perc99"), stats.perc99));
+        for (int i = 0; i < percentiles.size(); ++i)
+            gauges.append(valueGauge(percentiles.suffix(i), stats.percentiles[size_t(i)]));
         break;
     }
     case BucketType::Counter: {

@@ -27,6 +27,7 @@
 
 #include <QByteArrayView>
 #include <QJsonArray>
+#include <QJsonObject>
 #include <QString>
 
 #include <vector>
@@ -74,17 +75,19 @@ public:
     qint64 distinctCount() const;
     void mergeSketch(const HyperLogLog &sketch, quint64 countsAs);
 
-    Statistics statistics() const;
+    Statistics statistics(const Percentiles &percentiles = Percentiles::defaults()) const;
 
     // The Librato gauges of this bucket (JSON objects, in a fixed order:
-    // measurement: NAME, NAME.median, NAME.perc95, NAME.perc99;
-    // counter, sample and unique (the distinct count): NAME). Every gauge has measure_time, attributes
-    // {display_units_long, display_min: 0} and source when the sanitized
-    // source is non-empty. NAME is sanitizeLibratoName(name) ("_" if that is
-    // empty); for a suffixed gauge the base is cut to 255 - suffix length so
-    // the suffix survives and the four gauges of a long name stay distinct.
+    // measurement: NAME, then NAME + percentiles.suffix(i) for each
+    // percentile (by default NAME.median, NAME.perc95, NAME.perc99);
+    // counter, sample and unique (the distinct count): NAME). Every gauge
+    // has measure_time, attributes (libratoAttributes) and source when the
+    // sanitized source is non-empty. NAME is sanitizeLibratoName(name) ("_"
+    // if that is empty); for a suffixed gauge the base is cut to 255 -
+    // suffix length so the suffix survives and the gauges of a long name
+    // stay distinct.
     // An empty bucket gives an empty array.
-    QJsonArray toGauges() const;
+    QJsonArray toGauges(const Percentiles &percentiles = Percentiles::defaults()) const;
 
 private:
     BucketId m_id;
@@ -99,6 +102,20 @@ private:
     // Unique buckets: every value (counts and raw) into the sketch.
     void foldIntoSketch();
 };
+
+// How Librato should roll a type's gauges up (docs/behaviour.md section 5):
+// summarize_function (one of Librato's average, sum, count, min, max) and
+// aggregate. One switch per type, so a new type adds one case.
+struct LibratoRollup
+{
+    const char *summarizeFunction;
+    bool aggregate;
+};
+LibratoRollup libratoRollup(BucketType type);
+// The attributes every gauge of a bucket of that type and units carries:
+// display_units_long, display_min: 0, summarize_function, aggregate and
+// l2met_type (bucketTypeName).
+QJsonObject libratoAttributes(BucketType type, const QByteArray &units);
 
 // Librato accepts names and sources of 1..255 characters from
 // [A-Za-z0-9.:_-]. Every other character (per UTF-8 code point; each byte of

@@ -1,20 +1,13 @@
 #include "bucket/statistics.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
 namespace l2met {
 
 namespace {
-
-// Index of s[floor(percent/100 * n)] computed in integers: 0.95 and 0.99 have
-// no exact double, so floor(0.95 * n) is only right thanks to rounding of the
-// product; n * 95 / 100 is exact by construction.
-std::size_t rankIndex(std::size_t n, std::size_t percent)
-{
-    return std::min(n * percent / 100, n - 1);
-}
 
 // A strict weak order even with NaN (sorted last), so a stray NaN can never
 // make std::sort misbehave. The parser refuses non-finite values anyway.
@@ -27,7 +20,7 @@ bool lessNanLast(double a, double b)
 
 } // namespace
 
-Statistics Statistics::compute(std::span<const double> values)
+Statistics Statistics::compute(std::span<const double> values, const Percentiles &percentiles)
 {
     Statistics stats;
     const std::size_t n = values.size();
@@ -47,17 +40,18 @@ Statistics Statistics::compute(std::span<const double> values)
     std::sort(sorted.begin(), sorted.end(), lessNanLast);
     stats.min = sorted.front();
     stats.max = sorted.back();
-    stats.median = sorted[rankIndex(n, 50)];
-    stats.perc95 = sorted[rankIndex(n, 95)];
-    stats.perc99 = sorted[rankIndex(n, 99)];
+    // Ranks in integers (Percentiles::rank): 0.95 has no exact double, so
+    // floor(0.95 * n) would only be right thanks to rounding.
+    for (int i = 0; i < percentiles.size(); ++i)
+        stats.percentiles[size_t(i)] = sorted[percentiles.rank(i, n)];
     return stats;
 }
 
 Statistics Statistics::compute(std::span<const ValueCount> counts, std::span<const double> raw,
-                               double lastOfCounts)
+                               double lastOfCounts, const Percentiles &percentiles)
 {
     if (counts.empty())
-        return compute(raw);
+        return compute(raw, percentiles);
     Statistics stats;
     quint64 n = raw.size();
     for (const ValueCount &vc : counts) {
@@ -75,17 +69,24 @@ Statistics Statistics::compute(std::span<const ValueCount> counts, std::span<con
     std::vector<double> sorted(raw.begin(), raw.end());
     std::sort(sorted.begin(), sorted.end(), lessNanLast);
     // Walk both ascending sequences; rank r is the r-th smallest (0-based).
-    const std::size_t ranks[] = { 0, rankIndex(n, 50), rankIndex(n, 95), rankIndex(n, 99), std::size_t(n - 1) };
-    double found[5] = {};
+    // Wanted ranks: min, the percentiles (ascending, as Percentiles keeps
+    // them), max.
+    constexpr int kMaxRanks = Percentiles::kMax + 2;
+    std::array<std::size_t, kMaxRanks> ranks {};
+    const int wanted = percentiles.size() + 2;
+    for (int p = 0; p < percentiles.size(); ++p)
+        ranks[size_t(p + 1)] = percentiles.rank(p, n);
+    ranks[size_t(wanted - 1)] = std::size_t(n - 1);
+    std::array<double, kMaxRanks> found {};
     std::size_t next = 0;
     std::size_t seen = 0; // values passed so far
     std::size_t i = 0;    // in counts
     std::size_t j = 0;    // in sorted
-    while (next < 5 && (i < counts.size() || j < sorted.size())) {
+    while (next < std::size_t(wanted) && (i < counts.size() || j < sorted.size())) {
         const bool takeCount = j == sorted.size() || (i < counts.size() && !lessNanLast(sorted[j], counts[i].value));
         const double value = takeCount ? counts[i].value : sorted[j];
         const std::size_t many = takeCount ? std::size_t(counts[i].count) : 1;
-        while (next < 5 && ranks[next] < seen + many)
+        while (next < std::size_t(wanted) && ranks[next] < seen + many)
             found[next++] = value;
         seen += many;
         if (takeCount)
@@ -94,10 +95,9 @@ Statistics Statistics::compute(std::span<const ValueCount> counts, std::span<con
             ++j;
     }
     stats.min = found[0];
-    stats.median = found[1];
-    stats.perc95 = found[2];
-    stats.perc99 = found[3];
-    stats.max = found[4];
+    for (int p = 0; p < percentiles.size(); ++p)
+        stats.percentiles[size_t(p)] = found[size_t(p + 1)];
+    stats.max = found[size_t(wanted - 1)];
     return stats;
 }
 

@@ -42,6 +42,7 @@ struct Config
     int outletTtlMs = 2000;       // -outlet-ttl: per-request timeout
     QString libratoUrl = QStringLiteral("https://metrics-api.librato.com"); // --librato-url
     bool preview = false;         // --preview: build payloads, send nothing
+    QString percentiles = QStringLiteral("50,95,99"); // --percentiles, PERCENTILES: of each measurement
 
     // Local sources (core/source/)
     bool readStdin = false;        // --stdin

@@ -120,6 +120,8 @@ QString HelpText::valueName(const Setting &s)
         return u"<host:port>"_s;
     case SettingKind::SecretText:
         return u"<token>"_s;
+    case SettingKind::Percentiles:
+        return u"<list>"_s;
     case SettingKind::Text:
         return std::strcmp(s.key, "librato-user") == 0 ? u"<user>"_s : u"<file>"_s;
     default:

@@ -89,6 +89,11 @@ const std::array kTable {
               true },
     Setting { "librato-url", "--librato-url", nullptr, K::HttpUrl, &Config::libratoUrl, 0, 0,
               "Librato API base URL", G::Outlet, "Librato URL", true },
+    Setting { "percentiles", "--percentiles", "PERCENTILES", K::Percentiles, &Config::percentiles,
+              0, 0,
+              "Percentiles of each measurement, comma-separated (0 < p < 100, at most two "
+              "decimals, at most 10): 50 is NAME.median, 99.9 NAME.perc99_9",
+              G::Outlet, "Percentiles", true },
     Setting { "preview", "--preview", nullptr, K::Bool, &Config::preview, 0, 0,
               "Build the Librato payloads but send nothing", G::Outlet,
               "Preview: build payloads, send nothing", true },

@@ -1,5 +1,7 @@
 #include "config/valueparse.h"
 
+#include "bucket/percentiles.h"
+
 #include "store/redisurl.h"
 
 #include <QHostAddress>
@@ -289,6 +291,10 @@ QString ValueParse::textReason(SettingKind kind, const QString &value)
         return {};
     case SettingKind::HostPort:
         return hostPortReason(value);
+    case SettingKind::Percentiles: {
+        QString reason;
+        return Percentiles::parse(value, &reason) ? QString() : reason;
+    }
     default:
         Q_ASSERT(false);
         return {};

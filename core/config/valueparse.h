@@ -37,6 +37,7 @@ enum class SettingKind {
     Resolution, // seconds dividing 3600
     Paths, // a list: repeatable flag; in the file, entries separated by " | "
     Words, // a list of names: repeatable flag; in the file, separated by blanks
+    Percentiles, // "50,95,99" (a QString): Percentiles::parse's form
 };
 
 class ValueParse
@@ -62,7 +63,7 @@ public:
     static QString formatNumber(SettingKind kind, qint64 value);
 
     // For the kinds held as text (Address, HttpUrl, OptionalHttpUrl,
-    // RedisUrl, Text, HostPort): empty when value is one, else the reason.
+    // RedisUrl, Text, HostPort, Percentiles): empty when value is one, else the reason.
     static QString textReason(SettingKind kind, const QString &value);
 
     // A list (Paths or Words) as the file spells it, and back: entries

@@ -117,6 +117,13 @@ bool Engine::start(QString *error)
     }
     m_fernet = std::make_shared<const Fernet>(*keys);
     m_credentials = std::make_shared<CredentialsCache>(m_fernet);
+    QString percentilesError;
+    const std::optional<Percentiles> percentiles = Percentiles::parse(m_config.percentiles, &percentilesError);
+    if (!percentiles) {
+        *error = QStringLiteral("invalid percentiles: %1").arg(percentilesError);
+        return false;
+    }
+    m_percentiles = *percentiles;
 
     m_store = makeEngineStore(m_config, error);
     if (!m_store)
@@ -132,6 +139,7 @@ bool Engine::start(QString *error)
         options.retries = m_config.outletRetry;
         options.timeoutMs = m_config.outletTtlMs;
         options.preview = m_config.preview;
+        options.percentiles = m_percentiles;
         options.credentials = m_credentials;
         if (m_config.preview) {
             m_previewSummary = std::make_shared<PreviewSummary>();
@@ -148,6 +156,7 @@ bool Engine::start(QString *error)
         LibratoOutlet *outlet = m_outlet;
         Reader::Options readerOptions;
         readerOptions.intervalMs = m_config.outletIntervalMs;
+        readerOptions.gaugesPerBucket = 1 + m_percentiles.size();
         // The longest one batch can take: every attempt timing out, and the
         // back-off before each retry at its cap (a Retry-After may ask for
         // that much), plus slack. Past it the reader gives up on the delivery
@@ -713,7 +722,7 @@ void Engine::summarise(EngineSnapshot &s) const
         summary.type = b.id().type;
         summary.time = b.id().time;
         summary.resolution = b.id().resolution;
-        summary.stats = b.statistics();
+        summary.stats = b.statistics(m_percentiles);
         summary.inStore = i >= inRegister;
         s.buckets.append(summary);
     }
@@ -726,6 +735,7 @@ std::shared_ptr<const EngineSnapshot> Engine::snapshot() const
     s->receiverRunning = m_receiver != nullptr && m_inbox != nullptr;
     s->outletRunning = m_outlet != nullptr;
     s->preview = m_config.preview;
+    s->percentiles = m_percentiles;
     s->port = m_port;
     if (m_store) {
         s->storeKind = m_store->kind();

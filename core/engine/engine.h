@@ -151,6 +151,7 @@ private:
     void stopThread(QThread *thread);
 
     Config m_config;
+    Percentiles m_percentiles = Percentiles::defaults(); // parsed from m_config by start()
     std::unique_ptr<Metrics> m_metrics;
     std::unique_ptr<ProblemLog> m_problems;
     std::shared_ptr<const Fernet> m_fernet;

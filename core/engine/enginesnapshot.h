@@ -65,6 +65,8 @@ struct EngineSnapshot
     QList<PreviewPayload> previews;
     QList<Problem> problems;
     QList<BucketSummary> buckets; // register and store, at most kMaxBuckets
+    // What each BucketSummary::stats.percentiles holds (--percentiles).
+    Percentiles percentiles = Percentiles::defaults();
 
     // The drain (id 0, when the receiver runs) and every local source.
     QList<SourceStatus> sources;

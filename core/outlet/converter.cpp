@@ -15,7 +15,8 @@ QByteArray OutletBatch::payload() const
 }
 
 Conversion Converter::convert(const std::vector<Bucket> &buckets,
-                              const CredentialsCache &credentialsCache, int maxGauges)
+                              const CredentialsCache &credentialsCache, int maxGauges,
+                              const Percentiles &percentiles)
 {
     // One group per distinct drain token, in order of first appearance; the
     // token is resolved once, when its group is created.
@@ -29,7 +30,7 @@ Conversion Converter::convert(const std::vector<Bucket> &buckets,
 
     Conversion conversion;
     for (const Bucket &bucket : buckets) {
-        const QJsonArray gauges = bucket.toGauges();
+        const QJsonArray gauges = bucket.toGauges(percentiles);
         if (gauges.isEmpty())
             continue; // an empty bucket has nothing to say
 
@@ -53,7 +54,7 @@ Conversion Converter::convert(const std::vector<Bucket> &buckets,
 
         // A bucket's gauges stay together: a bucket that does not fit starts a
         // new batch (one larger than maxGauges goes alone, which cannot happen
-        // with Librato's 300 and at most 4 gauges a bucket).
+        // with Librato's 300 and at most 1 + Percentiles::kMax gauges a bucket).
         if (group.batches.isEmpty()
             || (group.batches.last().gauges.size() + gauges.size() > maxGauges
                 && !group.batches.last().gauges.isEmpty())) {

@@ -40,8 +40,10 @@ class Converter
 public:
     static constexpr int kMaxGauges = 300;
 
+    // percentiles: the gauges of each measurement (--percentiles).
     static Conversion convert(const std::vector<Bucket> &buckets,
-                              const CredentialsCache &credentials, int maxGauges = kMaxGauges);
+                              const CredentialsCache &credentials, int maxGauges = kMaxGauges,
+                              const Percentiles &percentiles = Percentiles::defaults());
 };
 
 } // namespace l2met

@@ -161,7 +161,7 @@ void LibratoOutlet::deliver(std::vector<Bucket> buckets)
 
 void LibratoOutlet::deliver(std::vector<Bucket> buckets, std::function<void()> done)
 {
-    const Conversion conversion = Converter::convert(buckets, *m_credentials);
+    const Conversion conversion = Converter::convert(buckets, *m_credentials, Converter::kMaxGauges, m_options.percentiles);
     if (conversion.undeliverableGauges > 0) {
         m_gaugesUndeliverable->add(static_cast<quint64>(conversion.undeliverableGauges));
         qCWarning(lcOutlet).noquote()

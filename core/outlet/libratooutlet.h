@@ -61,6 +61,7 @@ public:
         int maxConcurrentRequests = 6;
         bool preview = false;
         int previewKeep = 100;  // payloads kept in preview mode
+        Percentiles percentiles = Percentiles::defaults(); // of each measurement (--percentiles)
         // Preview mode: also handed every payload as it is built (outlet
         // thread; headless --preview writes them as JSON lines), and the
         // previewed buckets, summed per metric.

@@ -44,6 +44,11 @@ struct Reader::Pending
     Clock::time_point deadline;
 };
 
+int Reader::bucketsPerWave(int gaugesPerBucket)
+{
+    return 6 * 300 / std::max(gaugesPerBucket, 1);
+}
+
 Reader::Reader(Store *store, Metrics *metrics, Options options, QByteArray owner, Deliver deliver,
                QObject *parent)
     : QObject(parent)
@@ -187,7 +192,8 @@ qint64 Reader::scanRound(qint64 upTo, bool *full)
         handed += count;
         // The outlet sends in order: this delivery waits behind the earlier
         // ones of the round, so its bound grows with what precedes it.
-        const qint64 waves = (handed + kBucketsPerWave - 1) / kBucketsPerWave;
+        const qint64 perWave = bucketsPerWave(m_options.gaugesPerBucket);
+        const qint64 waves = (handed + perWave - 1) / perWave;
         Pending delivery;
         delivery.partition = p;
         delivery.delivery = m_nextDelivery++;

@@ -18,8 +18,9 @@
 //
 // What is never acknowledged, and so read and delivered again by the next
 // scan of whichever reader holds the lock then: a delivery not done within
-// its bound (deliveryTimeoutMs per wave of 450 buckets handed to the outlet
-// in the scan: six requests of 300 gauges, at most four gauges a bucket, so
+// its bound (deliveryTimeoutMs per wave of buckets handed to the outlet
+// in the scan: six requests of 300 gauges, at most 1 + percentiles gauges a
+// bucket, 450 buckets by default, so
 // that a large read is not cut short only because the outlet works through
 // it in turn), one whose lock was lost (refreshLock said so, or the fenced
 // acknowledge found another owner), one cut short by finishBy(), and one in
@@ -70,6 +71,9 @@ struct ReaderOptions
     // outlet-ttl + the retries' back-off + slack.
     int deliveryTimeoutMs = 60000;
     int readLimit = 5000; // buckets per partition read
+    // Most gauges a bucket makes: a measurement's complex gauge and one per
+    // percentile (--percentiles; 4 by default). Sizes a wave.
+    int gaugesPerBucket = 4;
 };
 
 class Reader : public QObject
@@ -85,8 +89,8 @@ public:
     using Deliver = std::function<void(std::vector<Bucket> buckets, Done done)>;
 
     // Buckets a wave of the outlet holds: six concurrent requests of 300
-    // gauges, at most four gauges a bucket (a measurement).
-    static constexpr int kBucketsPerWave = 6 * 300 / 4;
+    // gauges, at most gaugesPerBucket gauges a bucket (a measurement).
+    static int bucketsPerWave(int gaugesPerBucket);
 
     Reader(Store *store, Metrics *metrics, Options options, QByteArray owner, Deliver deliver,
            QObject *parent = nullptr);
