@@ -383,7 +383,8 @@ private Q_SLOTS:
         QCOMPARE(postLogs(tok, body, QStringLiteral("resolution=1&prefix=app&source-prefix=prod")).status, 200);
         QCOMPARE(postLogs(tok2, frame(t, "web.2", "count#b=4"), QStringLiteral("resolution=1")).status, 200);
 
-        QTRY_COMPARE_WITH_TIMEOUT(m_librato->acceptedGauges().size(), 4 * 4 + 1 + 1, 10000);
+        // router: 3 measurements (4 gauges each) and router.status.2xx.
+        QTRY_COMPARE_WITH_TIMEOUT(m_librato->acceptedGauges().size(), 4 * 4 + 1 + 1 + 1, 10000);
         QHash<QString, QJsonObject> byName;
         QHash<QString, QByteArray> users;
         for (const FakeLibrato::Gauge &g : m_librato->acceptedGauges()) {
@@ -392,6 +393,7 @@ private Q_SLOTS:
         }
         QCOMPARE(number(byName.value(QStringLiteral("app.router.service")), "sum"), 18.0);
         QCOMPARE(number(byName.value(QStringLiteral("app.router.bytes")), "sum"), 13.0);
+        QCOMPARE(number(byName.value(QStringLiteral("app.router.status.2xx")), "value"), 1.0);
         QCOMPARE(byName.value(QStringLiteral("app.router.connect")).value(QLatin1String("source")).toString(), QStringLiteral("prod"));
         QCOMPARE(byName.value(QStringLiteral("app.a")).value(QLatin1String("source")).toString(), QStringLiteral("prod.web.1"));
         QCOMPARE(number(byName.value(QStringLiteral("app.ok")), "value"), 1.0);
@@ -409,7 +411,7 @@ private Q_SLOTS:
         QCOMPARE(m.value("lines_no_metrics"), 1.0);
         QCOMPARE(m.value("bad_value_not_number"), 1.0);
         QCOMPARE(m.value("bad_value_non_finite"), 1.0);
-        QTRY_COMPARE(m.value("gauges_delivered"), 18.0);
+        QTRY_COMPARE(m.value("gauges_delivered"), 19.0);
     }
 
     void retriesThenDelivers()

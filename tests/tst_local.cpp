@@ -154,7 +154,8 @@ private Q_SLOTS:
         // The table at exit names every metric.
         QVERIFY2(err.contains("previewed metrics:"), err.constData());
         for (const char *name :
-             { "db.latency", "router.service", "job.duration", "queue.depth", "renders" })
+             { "db.latency", "router.service", "job.duration", "queue.depth", "renders",
+               "heroku.error.R14" })
             QVERIFY2(err.contains(name), name);
         // Final counters (-v logs them): 8 lines, each in one outcome.
         const auto counter = [&err](const char *name) {
@@ -166,8 +167,8 @@ private Q_SLOTS:
             return err.mid(at + key.size(), end - at - key.size()).trimmed().toLongLong();
         };
         QCOMPARE(counter("lines_received"), 8);
-        QCOMPARE(counter("lines_aggregated"), 5);
-        QCOMPARE(counter("lines_no_metrics"), 2); // the R14 line and the ordinary one
+        QCOMPARE(counter("lines_aggregated"), 6); // the R14 line too (heroku.error.R14)
+        QCOMPARE(counter("lines_no_metrics"), 1); // the ordinary one
         QCOMPARE(counter("lines_invalid"), 1);
         QCOMPARE(counter("bad_value_not_number"), 2);
     }

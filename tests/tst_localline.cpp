@@ -370,8 +370,9 @@ void TstLocalLine::stripAnsi()
     QCOMPARE(bytes(l2met::stripAnsi(view(raw), &scratch)), stripped);
 }
 
-// heroku logs --tail: router lines make the router measurements without a
-// source, dyno lines get theirs, a bad value costs only itself.
+// heroku logs --tail: router lines make the router measurements and status
+// and error counters without a source, dyno lines get theirs (R14 too), a
+// bad value costs only itself.
 void TstLocalLine::herokuCliFixture()
 {
     const QByteArray body = fixture("data/local-heroku-cli.log");
@@ -379,11 +380,11 @@ void TstLocalLine::herokuCliFixture()
     const Run r = run(body, lines(), now);
     const ParseCounters &c = r.counters;
     QCOMPARE(c.lines(), 9u);
-    QCOMPARE(c[ParseCounter::LinesAggregated], 7u);
-    QCOMPARE(c[ParseCounter::LinesNoMetrics], 2u); // R14 and "Started GET"
+    QCOMPARE(c[ParseCounter::LinesAggregated], 8u);
+    QCOMPARE(c[ParseCounter::LinesNoMetrics], 1u); // "Started GET"
     QCOMPARE(c[ParseCounter::BadValueNotNumber], 1u);
     QCOMPARE(c.badValues(), 1u);
-    QCOMPARE(c[ParseCounter::Measurements], 18u);
+    QCOMPARE(c[ParseCounter::Measurements], 22u);
     QCOMPARE(c[ParseCounter::BodyBytes], quint64(body.size()));
     const QString t = QString::number(utc(2026, 12, 4, 10, 15, 0));
     const QStringList all = describe(r.buckets);
@@ -394,7 +395,11 @@ void TstLocalLine::herokuCliFixture()
     QVERIFY(all.contains(u"memory_rss|web.1|MB|sample|"_qs + t + u"|21.219999999999999"));
     QVERIFY(all.contains(u"job.done|worker.1||counter|"_qs + t + u"|1"));
     QVERIFY(all.contains(u"db_size|HEROKU_POSTGRESQL_AMBER|bytes|sample|"_qs + t + u"|29038814063"));
-    QCOMPARE(all.size(), 16);
+    QVERIFY(all.contains(u"router.status.2xx|||counter|"_qs + t + u"|1"));
+    QVERIFY(all.contains(u"router.status.5xx|||counter|"_qs + t + u"|1"));
+    QVERIFY(all.contains(u"router.error.H12|||counter|"_qs + t + u"|1"));
+    QVERIFY(all.contains(u"heroku.error.R14|web.1||counter|"_qs + t + u"|1"));
+    QCOMPARE(all.size(), 20);
 }
 
 // heroku local: colours, a 12-hour clock, a banner; the process is the
@@ -538,12 +543,13 @@ void TstLocalLine::observerLines()
     QCOMPARE(router.measurements,
              (QStringList { u"router.connect||ms|measurement|"_qs + t + u"|1",
                             u"router.service||ms|measurement|"_qs + t + u"|18",
-                            u"router.bytes|||measurement|"_qs + t + u"|13" }));
+                            u"router.bytes|||measurement|"_qs + t + u"|13",
+                            u"router.status.2xx|||counter|"_qs + t + u"|1" }));
 
     const Seen &r14 = r.seen[5];
-    QCOMPARE(r14.outcome, ParseCounter::LinesNoMetrics);
+    QCOMPARE(r14.outcome, ParseCounter::LinesAggregated);
     QVERIFY(r14.line.contains("Error R14"));
-    QVERIFY(!r14.hasMeasurements);
+    QCOMPARE(r14.measurements, (QStringList { u"heroku.error.R14|web.1||counter|"_qs + t + u"|1" }));
 
     const Seen &render = r.seen[8];
     QCOMPARE(render.outcome, ParseCounter::LinesAggregated);

@@ -535,7 +535,7 @@ private Q_SLOTS:
         QTRY_COMPARE(sources->source(sources->rowOfId(id)).linesRead, quint64(2));
         LinesTab *lines = m_window->linesTab();
         QTRY_COMPARE(lines->model()->rowCount(), 2);
-        QCOMPARE(lines->model()->index(0, LineModel::Outcome).data().toString(), QStringLiteral("no metrics"));
+        QCOMPARE(lines->model()->index(0, LineModel::Outcome).data().toString(), QStringLiteral("1 metric")); // heroku.error.R14
         QCOMPARE(lines->model()->index(1, LineModel::Outcome).data().toString(), QStringLiteral("2 metrics"));
         QCOMPARE(lines->model()->index(1, LineModel::Source).data().toString(), QStringLiteral("file ") + path);
         QVERIFY(lines->model()->index(1, LineModel::Became).data().toString().startsWith(
