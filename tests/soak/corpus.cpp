@@ -216,11 +216,21 @@ void Corpus::line(std::mt19937_64 &rng, int drain, qint64 nowUnix, Body &body)
         pending.push_back(
             { { drain, "router.service", {} }, SeriesKind::Measure, double(service) });
         pending.push_back({ { drain, "router.bytes", {} }, SeriesKind::Measure, double(bytes) });
-    } else if (kind < 740) { // ordinary log output
+        pending.push_back({ { drain, h12 ? "router.status.5xx" : "router.status.2xx", {} },
+                            SeriesKind::Counter, 1 });
+        if (h12)
+            pending.push_back({ { drain, "router.error.H12", {} }, SeriesKind::Counter, 1 });
+    } else if (kind < 665) { // a dyno's platform error: heroku.error.R14, no source in a drain
+        procId = src;
+        app = "heroku";
+        pri = 158;
+        msg = "Error R14 (Memory quota exceeded)";
+        pending.push_back({ { drain, "heroku.error.R14", {} }, SeriesKind::Counter, 1 });
+    } else if (kind < 740) { // ordinary log output (an app's own "Error R14" too)
         static const char *const kPlain[]
             = { "at=info method=GET path=/health status=200 duration=12ms",
                 "State changed from starting to up",
-                "Starting process with command bundle exec puma" };
+                "Error R14 (Memory quota exceeded)" };
         msg = kPlain[rng() % 3];
         fate = Fate::Other;
         ++e.counters[kNoMetrics];

@@ -4,7 +4,8 @@
 // (lines must be on time to be aggregated).
 //
 // Lines are Heroku-like RFC 5424 frames in logplex octet-counted bodies:
-// app lines with measure#/count#/sample#/unique#, router lines, log output without
+// app lines with measure#/count#/sample#/unique#, router lines (statuses,
+// H12), Heroku platform errors (R14), log output without
 // metrics, lines whose every metric is malformed, lines with one bad metric
 // among good ones, frames without a syslog header, late and early lines,
 // logplex L10 notices, and now and then a truncated frame at the end of a
