@@ -111,6 +111,8 @@ private Q_SLOTS:
     void extract();
     void logplexNotices_data();
     void logplexNotices();
+    void routerAndPlatformCounters_data();
+    void routerAndPlatformCounters();
     void countersAddUpAndLinesStartClean();
     void escapedSourceOutlivesTheMessage();
     void namesAndUnitsPointIntoTheMessage();
@@ -249,16 +251,17 @@ void Tst_conventions::extract_data()
     QTest::newRow("router")
         << router << kRouterOk
         << List { "measurement:router.connect=1 [ms]", "measurement:router.service=18 [ms]",
-                  "measurement:router.bytes=13" }
+                  "measurement:router.bytes=13", "counter:router.status.2xx=1" }
         << none << none << none;
     QTest::newRow("router H12, empty connect= is not malformed")
         << router << kRouterH12
-        << List { "measurement:router.service=30000 [ms]", "measurement:router.bytes=0" } << none
-        << none << none;
+        << List { "measurement:router.service=30000 [ms]", "measurement:router.bytes=0",
+                  "counter:router.status.5xx=1", "counter:router.error.H12=1" }
+        << none << none << none;
     QTest::newRow("router POST")
         << router << kRouterPost
         << List { "measurement:router.connect=0 [ms]", "measurement:router.service=245 [ms]",
-                  "measurement:router.bytes=512" }
+                  "measurement:router.bytes=512", "counter:router.status.2xx=1" }
         << none << none << none;
     QTest::newRow("router fields outside router lines are ignored")
         << web << kRouterOk << List {} << none << none << none;
@@ -371,6 +374,80 @@ void Tst_conventions::extract()
     QCOMPARE(out.logplexDropped, quint64(0));
     // Conventions decide about pieces, never about whole lines.
     QCOMPARE(parseCounters.lines(), quint64(0));
+}
+
+void Tst_conventions::routerAndPlatformCounters_data()
+{
+    QTest::addColumn<QByteArray>("procId");
+    QTest::addColumn<bool>("heroku"); // APP-NAME heroku
+    QTest::addColumn<bool>("routerStatus");
+    QTest::addColumn<QByteArray>("message");
+    QTest::addColumn<QList<QByteArray>>("measurements");
+    using List = QList<QByteArray>;
+    const QByteArray router = "router";
+    const QByteArray web = "web.1";
+
+    for (const char *status : { "100", "204", "302", "404", "599" }) {
+        QTest::addRow("status %s", status)
+            << router << true << true << "at=info status=" + QByteArray(status)
+            << List { "counter:router.status." + QByteArray(1, status[0]) + "xx=1" };
+    }
+    for (const char *status : { "600", "099", "20", "2000", "2x0", "" }) {
+        QTest::addRow("status '%s' ignored", status)
+            << router << true << true << "at=info status=" + QByteArray(status) << List {};
+    }
+    QTest::newRow("--router-status=off")
+        << router << true << false << kRouterH12
+        << List { "measurement:router.service=30000 [ms]", "measurement:router.bytes=0",
+                  "counter:router.error.H12=1" };
+    QTest::newRow("code before at")
+        << router << true << true << QByteArray("code=H10 desc=\"App crashed\" at=error")
+        << List { "counter:router.error.H10=1" };
+    QTest::newRow("code without at=error") << router << true << true
+                                           << QByteArray("at=info code=H12") << List {};
+    QTest::newRow("odd codes") << router << true << true
+                               << QByteArray("at=error code=h12") << List {};
+    QTest::newRow("code too long") << router << true << true
+                                   << QByteArray("at=error code=H123456") << List {};
+    QTest::newRow("R14 from heroku")
+        << web << true << true << QByteArray("Error R14 (Memory quota exceeded)")
+        << List { "counter:heroku.error.R14=1" };
+    QTest::newRow("R10 with an arrow")
+        << web << true << true
+        << QByteArray("Error R10 (Boot timeout) -> Web process failed to bind to $PORT within 60 "
+                      "seconds of launch")
+        << List { "counter:heroku.error.R10=1" };
+    QTest::newRow("R99 at the end") << web << true << true << QByteArray("Error R99")
+                                    << List { "counter:heroku.error.R99=1" };
+    QTest::newRow("an app's own Error R14") << web << false << true
+                                            << QByteArray("Error R14 (Memory quota exceeded)")
+                                            << List {};
+    QTest::newRow("not at the start") << web << true << true
+                                      << QByteArray("State changed: Error R14") << List {};
+    QTest::newRow("Errors") << web << true << true << QByteArray("Errors R14") << List {};
+    QTest::newRow("Error R14x") << web << true << true << QByteArray("Error R14x") << List {};
+}
+
+void Tst_conventions::routerAndPlatformCounters()
+{
+    QFETCH(QByteArray, procId);
+    QFETCH(bool, heroku);
+    QFETCH(bool, routerStatus);
+    QFETCH(QByteArray, message);
+    QFETCH(QList<QByteArray>, measurements);
+
+    l2met::Conventions conventions;
+    l2met::LineMetrics out;
+    l2met::ParseCounters counters;
+    l2met::ConventionFlags flags;
+    flags.heroku = heroku;
+    flags.routerStatus = routerStatus;
+    conventions.extract(view(procId), view(message), &out, counters, flags);
+    QList<QByteArray> actual;
+    for (const l2met::LineMeasurement &m : out.measurements)
+        actual.append(render(m));
+    QCOMPARE(actual, measurements);
+    QCOMPARE(counters.badValues(), quint64(0)); // never a malformed piece
 }
 
 void Tst_conventions::logplexNotices_data()
