@@ -7,18 +7,12 @@
 // acknowledgement removes exactly what was read.
 #include "storetestkit.h"
 
-#include "auth/fernet.h"
-#include "engine/engine.h"
-#include "enginetestkit.h"
-#include "fakelibrato.h"
-#include "redisserver.h"
 
 #include "bucket/bucket.h"
 #include "bucket/hyperloglog.h"
 #include "parser/conventions.h"
 #include "store/redisbucketcodec.h"
 
-#include <QDateTime>
 #include <QJsonObject>
 #include <QTest>
 
@@ -81,7 +75,6 @@ private Q_SLOTS:
     void parserReadsUniquePairs();
     void storeMergesWritersExactly();
     void storeMergesSketches();
-    void endToEndThroughFakeLibrato();
 };
 
 void Tst_unique::initTestCase_data()
@@ -337,63 +330,6 @@ void Tst_unique::storeMergesSketches()
     const std::optional<std::vector<Bucket>> none = readOk(*store, 0, now);
     QVERIFY(none);
     QVERIFY(none->empty());
-}
-
-void Tst_unique::endToEndThroughFakeLibrato()
-{
-    QFETCH_GLOBAL(QString, backend);
-    if (backend == QLatin1String("rediss"))
-        QSKIP("the redis row covers the Redis store; TLS changes nothing here");
-    std::unique_ptr<RedisServer> redis;
-    Config config;
-    if (backend == QLatin1String("redis")) {
-        redis = std::make_unique<RedisServer>();
-        if (!redis->start())
-            QSKIP(qPrintable(redis->errorString()));
-        config.redisUrl = redis->url();
-    }
-    FakeLibrato librato;
-    QVERIFY(librato.isListening());
-    const QByteArray secrets = Fernet::generateKey() + ':' + Fernet::generateKey();
-    config.bind = QStringLiteral("127.0.0.1");
-    config.port = 0;
-    config.secrets = secrets;
-    config.libratoUrl = librato.url().toString();
-    config.flushIntervalMs = 50;
-    config.outletIntervalMs = 50;
-    Engine engine(config);
-    QString error;
-    QVERIFY2(engine.start(&error), qPrintable(error));
-    const auto url = [&](const char *path) {
-        return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(engine.port()).arg(QLatin1String(path)));
-    };
-    const HttpAnswer signed_ = http("POST", url("/sign"), "alice@example.com:alice-api-token",
-                                    { { "Authorization", basicAuth(secrets.split(':').first()) } });
-    QCOMPARE(signed_.status, 200);
-
-    // 3000 distinct users (past the exact bound: the sketch) and 5 visitors
-    // seen again and again, in one body (one window, ready at once).
-    const qint64 t = QDateTime::currentSecsSinceEpoch() - 1;
-    QByteArray body;
-    for (int i = 0; i < 3000; ++i)
-        body += frame(t, "web.1", "unique#users=user-" + QByteArray::number(i) + " unique#visitors=v"
-                                      + QByteArray::number(i % 5) + " source=web.1");
-    QCOMPARE(http("POST", QUrl(url("/logs").toString() + QStringLiteral("?resolution=1")), body,
-                  { { "Authorization", basicAuth(signed_.body) } })
-                 .status,
-             200);
-    const auto valueOf = [&](const QString &name) -> std::optional<double> {
-        for (const FakeLibrato::Gauge &g : librato.acceptedGauges()) {
-            if (g.json.value(QLatin1String("name")).toString() == name)
-                return g.json.value(QLatin1String("value")).toDouble();
-        }
-        return std::nullopt;
-    };
-    QTRY_VERIFY_WITH_TIMEOUT(valueOf(QStringLiteral("users")) && valueOf(QStringLiteral("visitors")), 10000);
-    QCOMPARE(*valueOf(QStringLiteral("visitors")), 5.0);
-    const double users = *valueOf(QStringLiteral("users"));
-    QVERIFY2(close(users, 3000), qPrintable(QString::number(users)));
-    QCOMPARE(librato.acceptedGauges().size(), 2); // one window, one gauge each
 }
 
 QTEST_GUILESS_MAIN(Tst_unique)
