@@ -143,7 +143,8 @@ void TstBodyParser::buckets_data()
         << 60 << QByteArray() << QByteArray()
         << QStringList { u"router.bytes|||measurement|"_qs + t + u"|13",
                          u"router.connect||ms|measurement|"_qs + t + u"|1",
-                         u"router.service||ms|measurement|"_qs + t + u"|18" };
+                         u"router.service||ms|measurement|"_qs + t + u"|18",
+                         u"router.status.2xx|||counter|"_qs + t + u"|1" };
     QTest::newRow("prefix") << line("web.1", "measure#a=1 source=web.1") << 60 << QByteArray("myapp")
                             << QByteArray()
                             << QStringList { u"myapp.a|web.1||measurement|"_qs + t + u"|1" };
