@@ -67,6 +67,15 @@ QString gaugeName(const QString &base, QLatin1String suffix)
     return base.left(kLibratoMaxNameLength - suffix.size()) + suffix;
 }
 
+// A unique bucket's value back to its uniqueHash(); anything else (a value
+// read from a store that someone else wrote) to 0 rather than an undefined
+// conversion.
+std::uint64_t sketchHash(double value)
+{
+    constexpr double kLimit = 4503599627370496.0; // 2^52
+    return value >= 0 && value < kLimit ? std::uint64_t(value) : 0;
+}
+
 } // namespace
 
 Bucket::Bucket(BucketId id, std::vector<double> values)
@@ -109,9 +118,9 @@ void Bucket::merge(const Bucket &other)
         foldIntoSketch();
         m_sketch.merge(other.m_sketch);
         for (const ValueCount &vc : other.m_counts)
-            m_sketch.add(std::uint64_t(vc.value));
+            m_sketch.add(sketchHash(vc.value));
         for (double v : other.m_values)
-            m_sketch.add(std::uint64_t(v));
+            m_sketch.add(sketchHash(v));
         m_compacted += quint64(other.valueCount());
         return;
     }
@@ -181,9 +190,9 @@ void Bucket::foldIntoSketch()
 {
     Q_ASSERT(isUnique());
     for (const ValueCount &vc : m_counts)
-        m_sketch.add(std::uint64_t(vc.value));
+        m_sketch.add(sketchHash(vc.value));
     for (double v : m_values)
-        m_sketch.add(std::uint64_t(v));
+        m_sketch.add(sketchHash(v));
     m_compacted += m_values.size();
     m_values.clear();
     m_values.shrink_to_fit();
@@ -203,7 +212,7 @@ qint64 Bucket::distinctCount() const
     if (!m_sketch.isNull()) {
         HyperLogLog all = m_sketch;
         for (double v : m_values)
-            all.add(std::uint64_t(v));
+            all.add(sketchHash(v));
         return qint64(all.estimate());
     }
     std::vector<double> fresh = m_values;
