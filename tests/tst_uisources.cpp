@@ -121,7 +121,7 @@ QList<LineRecord> exampleLines()
              { measurement(BucketType::Measurement, "render.time", 12.5, "ms", "web.1") },
              "skipped not a number: measure#render.time=bad", 3),
         line("2026-12-04T10:15:04.500000+00:00 heroku[web.1]: Error R14 (Memory quota exceeded)",
-             ParseCounter::LinesNoMetrics, {}, "no metrics: no measure#, count#, sample# or router fields", 3),
+             ParseCounter::LinesNoMetrics, {}, "no metrics: no measure#, count#, sample#, unique# or router fields", 3),
         line("2026-12-04T10:11:52.000000+00:00 app[web.1]: count#signups=1 source=web.1", ParseCounter::LinesLate,
              {}, "late by 190 s: older than 20 s (-recv-deadline 2 x 10 s windows)", 3),
     };
@@ -248,7 +248,7 @@ private Q_SLOTS:
         QCOMPARE(cell(m, 0, LineModel::Became),
                  QStringLiteral("older than 20 s (-recv-deadline 2 x 10 s windows)"));
         QCOMPARE(cell(m, 1, LineModel::Outcome), QStringLiteral("no metrics"));
-        QCOMPARE(cell(m, 1, LineModel::Became), QStringLiteral("no measure#, count#, sample# or router fields"));
+        QCOMPARE(cell(m, 1, LineModel::Became), QStringLiteral("no measure#, count#, sample#, unique# or router fields"));
         QCOMPARE(LineModel::becameText(line("x", ParseCounter::LinesInvalid)),
                  QStringLiteral("every metric in the line is malformed"));
         QCOMPARE(cell(m, 2, LineModel::Outcome), QStringLiteral("1 metric, part skipped"));

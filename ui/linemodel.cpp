@@ -42,7 +42,7 @@ QString defaultReason(ParseCounter outcome)
 {
     switch (outcome) {
     case ParseCounter::LinesNoMetrics:
-        return LineModel::tr("no measure#, count#, sample# or router fields");
+        return LineModel::tr("no measure#, count#, sample#, unique# or router fields");
     case ParseCounter::LinesInvalid:
         return LineModel::tr("every metric in the line is malformed");
     case ParseCounter::LinesLate:

@@ -55,7 +55,7 @@ QByteArray LineCapture::reason(const LineReport &report, qint32 resolution, qint
     case ParseCounter::LinesAggregated:
         return problem.isEmpty() ? QByteArray() : "skipped " + problem;
     case ParseCounter::LinesNoMetrics:
-        return "no metrics: no measure#, count#, sample# or router fields";
+        return "no metrics: no measure#, count#, sample#, unique# or router fields";
     case ParseCounter::LinesInvalid:
         return "every metric malformed: " + problem;
     case ParseCounter::LinesLate:
