@@ -1,6 +1,7 @@
 // Tests of Statistics (hand-computed tables), Bucket merge and the Librato
 // gauges of each bucket type, and of sanitizeLibratoName.
 #include "bucket/bucket.h"
+#include "bucket/namepattern.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -82,6 +83,8 @@ private Q_SLOTS:
     void configuredPercentiles();
     void configuredPercentilesOfLongNames();
     void attributesPerType();
+    void namePatterns_data();
+    void namePatterns();
 };
 
 void Tst_bucket::statistics_data()
@@ -646,6 +649,38 @@ void Tst_bucket::attributesPerType()
     for (const QJsonValue &gauge : Bucket(makeId(BucketType::Measurement, "m"), { 1, 2 }).toGauges())
         QCOMPARE(gauge.toObject().value(u"attributes"_s).toObject().value(u"l2met_type"_s).toString(),
                  u"measurement"_s);
+}
+
+void Tst_bucket::namePatterns_data()
+{
+    QTest::addColumn<QByteArray>("name");
+    QTest::addColumn<QByteArray>("pattern");
+    QTest::newRow("plain") << "db.latency"_ba << "db.latency"_ba;
+    QTest::newRow("empty") << QByteArray() << QByteArray();
+    QTest::newRow("numeric id") << "user.48213.latency"_ba << "user.#.latency"_ba;
+    QTest::newRow("hex id") << "order.9f1c.created"_ba << "order.#.created"_ba;
+    QTest::newRow("hex without digit stays") << "cafe.beef.hits"_ba << "cafe.beef.hits"_ba;
+    QTest::newRow("digits inside a word") << "user48213.latency"_ba << "user#.latency"_ba;
+    QTest::newRow("percentile-like") << "latency.p95"_ba << "latency.p#"_ba;
+    QTest::newRow("two ids") << "shard.12.user.7"_ba << "shard.#.user.#"_ba;
+    QTest::newRow("uuid") << "session.550e8400-e29b-41d4-a716-446655440000.start"_ba
+                          << "session.#.start"_ba;
+    QTest::newRow("dashed ids") << "job_123_456.run"_ba << "job_#.run"_ba;
+    QTest::newRow("word after id keeps its dash") << "user.12-name"_ba << "user.#-name"_ba;
+    QTest::newRow("long hex") << "commit.a1b2c3d4e5f6.deploys"_ba << "commit.#.deploys"_ba;
+    QTest::newRow("router status") << "router.status.2xx"_ba << "router.status.#xx"_ba;
+    QTest::newRow("non-ascii kept") << "caf\xc3\xa9.42"_ba << "caf\xc3\xa9.#"_ba;
+    QTest::newRow("trailing separator") << "a.1."_ba << "a.#."_ba;
+}
+
+void Tst_bucket::namePatterns()
+{
+    QFETCH(QByteArray, name);
+    QFETCH(QByteArray, pattern);
+    QCOMPARE(namePattern(name), pattern);
+    QCOMPARE(hasNumberPart(name), name != pattern);
+    // A pattern is its own pattern.
+    QCOMPARE(namePattern(pattern), pattern);
 }
 
 QTEST_GUILESS_MAIN(Tst_bucket)
