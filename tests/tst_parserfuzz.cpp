@@ -71,6 +71,9 @@ Outcome parse(const QByteArray &body, qint32 resolution)
     options.resolution = resolution;
     BodyParser parser;
     BucketAccumulator acc;
+    // A small series limit, so that refusals (lines_series_dropped) happen too.
+    SeriesLimiter limiter(3);
+    acc.setLimiter(&limiter);
     acc.reset(options.token, resolution);
     Outcome o;
     o.counters = parser.parse(std::string_view(body.constData(), size_t(body.size())), options, kNow, acc);

@@ -53,6 +53,8 @@ QString defaultReason(ParseCounter outcome)
         return LineModel::tr("the RFC 5424 header did not parse");
     case ParseCounter::LinesLogplexNotice:
         return LineModel::tr("logplex says it dropped messages (L10)");
+    case ParseCounter::LinesSeriesDropped:
+        return LineModel::tr("over the drain's --max-series new series in this window: dropped");
     case ParseCounter::FramesMalformed:
         return LineModel::tr("not a logplex frame (wrong length or garbage)");
     default:
@@ -115,6 +117,8 @@ QString LineModel::outcomeText(const LineRecord &r)
         return tr("bad header");
     case ParseCounter::LinesLogplexNotice:
         return tr("logplex notice");
+    case ParseCounter::LinesSeriesDropped:
+        return tr("series limit");
     case ParseCounter::FramesMalformed:
         return tr("malformed frame");
     default:

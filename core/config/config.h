@@ -27,6 +27,7 @@ struct Config
     qint64 maxBufferedBytes = 256LL << 20;    // --max-buffered: request bytes all connections hold
     int recvDeadline = 2;                     // -recv-deadline, in resolutions
     bool routerStatus = true;                 // --router-status: router.status.Nxx counters
+    int maxSeries = 10000;                    // --max-series, MAX_SERIES: new series per drain per window; 0 = no limit
 
     // Register and store
     int flushIntervalMs = 1000;   // -flush-interval
@@ -35,6 +36,7 @@ struct Config
     QString redisCa;              // REDIS_CA (--redis-ca): CA file for rediss://
     bool redisTlsVerify = true;   // REDIS_TLS_VERIFY (--redis-tls-verify)
     int outboxFlushes = 30;       // --outbox: flushes the outbox holds while the store is down
+    int maxBuckets = 1000000;     // --max-buckets, MAX_BUCKETS: buckets held in memory, then /logs 503
 
     // Outlet
     int outletIntervalMs = 1000;  // -outlet-interval

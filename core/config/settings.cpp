@@ -67,8 +67,17 @@ const std::array kTable {
               "Count Heroku router lines by status class (router.status.2xx ...); router.error.Hxx "
               "and heroku.error.Rxx are counted either way",
               G::Receiver, "Router status counters", true },
+    Setting { "max-series", "--max-series", "MAX_SERIES", K::Int, &Config::maxSeries, 0, 10000000,
+              "New metric series (name, source, units, type) each drain may start per window; "
+              "lines for more are dropped and counted (series_dropped); 0 = no limit",
+              G::Receiver, "Series per drain and window", true },
     Setting { "outbox", "--outbox", nullptr, K::Int, &Config::outboxFlushes, 1, 10000,
               "Flushes held while the store is unreachable", G::Store, "Outbox", true },
+    Setting { "max-buckets", "--max-buckets", "MAX_BUCKETS", K::Int, &Config::maxBuckets, 1000,
+              100000000,
+              "Buckets this process holds in memory (register, memory store, outbox) at most; "
+              "at the budget /logs answers 503 and /health says why",
+              G::Store, "Bucket budget", true },
     Setting { "redis-url", "--redis-url", "REDIS_URL", K::RedisUrl, &Config::redisUrl, 0, 0,
               "redis://[user[:password]@]host[:port][/db], rediss:// for TLS; unset keeps "
               "buckets in memory",

@@ -12,6 +12,7 @@
 #include "outlet/reader.h"
 #include "receiver/httpreceiver.h"
 #include "receiver/inbox.h"
+#include "parser/serieslimiter.h"
 #include "receiver/parserpool.h"
 #include "receiver/register.h"
 #include "receiver/storewriter.h"
@@ -182,8 +183,9 @@ bool Engine::start(QString *error)
         m_inbox = std::make_unique<Inbox>(m_config.buffer, m_config.inboxBytes);
         m_register = std::make_unique<Register>();
         m_lineTap = std::make_unique<LineTap>();
+        m_limiter = std::make_unique<SeriesLimiter>(m_config.maxSeries);
         m_parsers = std::make_unique<ParserPool>(m_inbox.get(), m_register.get(), m_metrics.get(),
-                                                 m_problems.get(), m_lineTap.get());
+                                                 m_problems.get(), m_lineTap.get(), m_limiter.get());
         m_parsers->start(m_config.effectiveConcurrency(), m_parserNice);
 
         m_storeThread = makeThread(QStringLiteral("l2met-store"));
@@ -255,6 +257,8 @@ bool Engine::startHttp(QString *error)
     hooks.credentials = m_credentials;
     if (StoreWriter *writer = m_writer)
         hooks.outboxFull = [writer] { return writer->outboxFull(); };
+    if (m_register)
+        hooks.overBudget = [this] { return overBudget(); };
     hooks.metricsText = [this, store] {
         m_metrics->gauge(kStoreHealthy).set(store->healthy() ? 1 : 0);
         if (m_inbox) {
@@ -726,6 +730,28 @@ void Engine::summarise(EngineSnapshot &s) const
         summary.inStore = i >= inRegister;
         s.buckets.append(summary);
     }
+}
+
+qint64 Engine::bucketsHeld() const
+{
+    qint64 held = 0;
+    if (m_register)
+        held += m_register->bucketCount();
+    if (m_store)
+        held += m_store->bucketsInMemory();
+    if (m_writer)
+        held += m_writer->pendingBuckets();
+    return held;
+}
+
+QByteArray Engine::overBudget() const
+{
+    const qint64 held = bucketsHeld();
+    if (held < m_config.maxBuckets)
+        return {};
+    return "holding " + QByteArray::number(held) + " buckets in memory, the --max-buckets budget of "
+        + QByteArray::number(m_config.maxBuckets)
+        + " (register, store and outbox; they leave as the outlet delivers them)";
 }
 
 std::shared_ptr<const EngineSnapshot> Engine::snapshot() const

@@ -50,6 +50,7 @@ class Register;
 class Store;
 class HttpReceiver;
 class ParserPool;
+class SeriesLimiter;
 class StoreWriter;
 class Reader;
 class LibratoOutlet;
@@ -117,6 +118,11 @@ public:
 
     // Builds a snapshot now (any thread; it reads only thread-safe state).
     std::shared_ptr<const EngineSnapshot> snapshot() const;
+    // Buckets held in memory (register, memory store, outbox), and the
+    // reason /logs answers 503 when that reaches --max-buckets (else empty).
+    // Thread-safe (atomic loads).
+    qint64 bucketsHeld() const;
+    QByteArray overBudget() const;
     // Publishes a snapshot every intervalMs through snapshotReady, built in
     // the "l2met-snapshot" thread so the GUI thread never pays for it.
     // 0 stops. Headless processes need none.
@@ -158,6 +164,7 @@ private:
     std::unique_ptr<Store> m_store;
     std::unique_ptr<Inbox> m_inbox;
     std::unique_ptr<Register> m_register;
+    std::unique_ptr<SeriesLimiter> m_limiter; // --max-series
     std::unique_ptr<ParserPool> m_parsers;
 
     QThread *m_httpThread = nullptr;

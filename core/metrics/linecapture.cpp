@@ -70,6 +70,9 @@ QByteArray LineCapture::reason(const LineReport &report, qint32 resolution, qint
         return "bad RFC 5424 header";
     case ParseCounter::LinesLogplexNotice:
         return "logplex notice: messages dropped by logplex";
+    case ParseCounter::LinesSeriesDropped:
+        return "dropped: its drain already made --max-series new metric series in this window "
+               "(an id in a metric name? see the Metrics view)";
     case ParseCounter::FramesMalformed:
         return "malformed frame: its length prefix does not match what follows";
     default:

@@ -88,14 +88,25 @@ BodyParser::parseMessage(std::string_view line, std::string_view appName, std::s
     } else {
         m.source = prefixed(m_source, options.sourcePrefix, source);
     }
+    size_t accepted = 0;
     for (const LineMeasurement &lm : m_line.measurements) {
         m.name = options.prefix.isEmpty() ? lm.name : prefixed(m_name, options.prefix, lm.name);
         m.units = lm.units;
         m.type = lm.type;
         m.value = lm.value;
-        sink.add(m);
+        accepted += sink.add(m);
     }
-    counters[ParseCounter::Measurements] += m_line.measurements.size();
+    const size_t refused = m_line.measurements.size() - accepted;
+    counters[ParseCounter::Measurements] += accepted;
+    if (refused > 0) [[unlikely]] {
+        counters[ParseCounter::SeriesDropped] += refused;
+        if (accepted == 0) {
+            ++counters[ParseCounter::LinesSeriesDropped];
+            if (m_observer)
+                observe(line, ParseCounter::LinesSeriesDropped, 0, nullptr);
+            return;
+        }
+    }
     ++counters[ParseCounter::LinesAggregated];
 
     if (m_observer) {

@@ -38,8 +38,9 @@ class MeasurementSink
 {
 public:
     virtual ~MeasurementSink() = default;
-    // The views are valid only during the call.
-    virtual void add(const Measurement &measurement) = 0;
+    // The views are valid only during the call. False: the measurement was
+    // refused (its drain is over --max-series new series in the window).
+    virtual bool add(const Measurement &measurement) = 0;
 };
 
 // What one line became, for the Lines view (metrics/linetap.h). Views are

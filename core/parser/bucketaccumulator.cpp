@@ -99,8 +99,11 @@ std::uint64_t BucketAccumulator::hashKey(const Key &k) noexcept
     return hashBytes(k.units, h);
 }
 
-void BucketAccumulator::reset(const QByteArray &token, qint32 resolution)
+void BucketAccumulator::reset(const QByteArray &token, qint32 resolution, const QByteArray &user,
+                              int recvDeadline)
 {
+    m_user = user;
+    m_recvDeadline = recvDeadline;
     if (token != m_token || resolution != m_resolution) {
         // Buckets gathered so far keep their own ids; only the index, which
         // does not know token or resolution, must start again.
@@ -128,7 +131,7 @@ void BucketAccumulator::grow()
     }
 }
 
-void BucketAccumulator::add(const Measurement &m)
+bool BucketAccumulator::add(const Measurement &m)
 {
     const Key key { m.time, m.name, m.units, m.source, m.type };
     const std::uint64_t hash = hashKey(key);
@@ -140,15 +143,25 @@ void BucketAccumulator::add(const Measurement &m)
         const Slot &slot = m_slots[i];
         if (slot.hash == hash && sameKey(m_keys[slot.position - 1], key)) {
             m_buckets[m_keyBuckets[slot.position - 1]].append(m.value);
-            return;
+            return true;
         }
         i = (i + 1) & mask;
     }
-    insert(m, hash, i);
+    return insert(m, hash, i);
 }
 
-void BucketAccumulator::insert(const Measurement &m, std::uint64_t hash, size_t slot)
+bool BucketAccumulator::insert(const Measurement &m, std::uint64_t hash, size_t slot)
 {
+    if (m_limiter) {
+        // The series without its window: the limiter keys windows itself.
+        std::uint64_t series = mix(0x5e71e5, static_cast<std::uint64_t>(m.type));
+        series = hashBytes(m.name, series);
+        series = hashBytes(m.source, series);
+        series = hashBytes(m.units, series);
+        const SeriesLimiter::Window window { m_token, m_resolution, m.time, m_recvDeadline };
+        if (!m_limiter->admit(window, m_user, series, m.name))
+            return false;
+    }
     BucketId id;
     id.time = m.time;
     id.resolution = m_resolution;
@@ -167,6 +180,7 @@ void BucketAccumulator::insert(const Measurement &m, std::uint64_t hash, size_t 
     m_slots[slot] = Slot { hash, static_cast<std::uint32_t>(m_keys.size()) };
     if (m_keys.size() * 2 > m_slots.size())
         grow();
+    return true;
 }
 
 std::vector<Bucket> BucketAccumulator::takeBuckets()

@@ -23,10 +23,12 @@ enum class ParseCounter : int {
     LinesEarly,      // further than recv-deadline resolutions ahead: dropped
     LinesBadHeader,  // frame found, RFC 5424 header did not parse
     LinesLogplexNotice, // logplex's own "Error L10 ... messages dropped"
+    LinesSeriesDropped, // every measurement was for a new series over --max-series: dropped
     FramesMalformed, // wrong length, truncated or garbage: one per skipped region
     // Detail.
     Measurements,        // measurements handed on to buckets
     MeasurementsDropped, // measurements of late or early lines
+    SeriesDropped,       // measurements refused by --max-series (of any line)
     BadValueEmpty,       // `measure#a=`
     BadValueMissing,     // bare `sample#a` (a sample needs a value)
     BadValueNotNumber,   // `measure#a=abc`

@@ -26,11 +26,15 @@ inline constexpr MetricInfo kLinesLate { .name = "lines_late", .help = kLineOutc
 inline constexpr MetricInfo kLinesEarly { .name = "lines_early", .help = kLineOutcomeHelp };
 inline constexpr MetricInfo kLinesBadHeader { .name = "lines_bad_header", .help = kLineOutcomeHelp };
 inline constexpr MetricInfo kLinesLogplexNotice { .name = "lines_logplex_notice", .help = kLineOutcomeHelp };
+inline constexpr MetricInfo kLinesSeriesDropped { .name = "lines_series_dropped", .help = kLineOutcomeHelp };
 inline constexpr MetricInfo kFramesMalformed { .name = "frames_malformed", .help = kLineOutcomeHelp };
 
 // Detail.
 inline constexpr MetricInfo kMeasurements { .name = "measurements", .help = kParserDetailHelp };
 inline constexpr MetricInfo kMeasurementsDropped { .name = "measurements_dropped", .help = kParserDetailHelp };
+// Measurements for a new series over its drain's --max-series in the
+// window (by drain user: receiver/receivermetrics.h kSeriesDroppedByUser).
+inline constexpr MetricInfo kSeriesDropped { .name = "series_dropped", .help = kParserDetailHelp };
 inline constexpr MetricInfo kBadValueEmpty { .name = "bad_value_empty", .help = kParserDetailHelp };
 inline constexpr MetricInfo kBadValueMissing { .name = "bad_value_missing", .help = kParserDetailHelp };
 inline constexpr MetricInfo kBadValueNotNumber { .name = "bad_value_not_number", .help = kParserDetailHelp };
@@ -46,7 +50,8 @@ inline constexpr MetricInfo kBodyBytes { .name = "body_bytes", .help = kParserDe
 // The declaration of each ParseCounter, in the enum's order.
 inline constexpr std::array<const MetricInfo *, ParseCounters::kCount> kParseCounterMetrics {
     &kLinesAggregated, &kLinesNoMetrics,      &kLinesInvalid,      &kLinesLate,         &kLinesEarly,
-    &kLinesBadHeader,  &kLinesLogplexNotice,  &kFramesMalformed,   &kMeasurements,      &kMeasurementsDropped,
+    &kLinesBadHeader,  &kLinesLogplexNotice,  &kLinesSeriesDropped, &kFramesMalformed,  &kMeasurements,
+    &kMeasurementsDropped, &kSeriesDropped,
     &kBadValueEmpty,   &kBadValueMissing,     &kBadValueNotNumber, &kBadValueNonFinite, &kBadValueUnits,
     &kBadEmptyName,    &kUnterminatedQuote,   &kLogplexDropped,    &kBodyBytes,
 };

@@ -215,6 +215,12 @@ QHttpServerResponse HttpReceiver::handleLogs(const QHttpServerRequest &request)
     if (m_hooks.outboxFull && m_hooks.outboxFull())
         return reject(503, "http_503", "store unreachable or not keeping up; retry later", credentials.user);
 
+    if (m_hooks.overBudget) {
+        const QByteArray why = m_hooks.overBudget();
+        if (!why.isEmpty())
+            return reject(503, "bucket_budget", why + "; retry later", credentials.user);
+    }
+
     item.body = request.body();
     if (item.body.size() > m_options.limits.maxBodyBytes) // the guard answers first; belt and braces
         return reject(413, "http_413", "body too large", credentials.user);
@@ -240,6 +246,13 @@ QHttpServerResponse HttpReceiver::handleHealth(const QHttpServerRequest &request
     if (m_hooks.storeHealthy && !m_hooks.storeHealthy()) {
         countStatus(503);
         return textResponse(503, "store unreachable");
+    }
+    if (m_hooks.overBudget) {
+        const QByteArray why = m_hooks.overBudget();
+        if (!why.isEmpty()) {
+            countStatus(503);
+            return textResponse(503, why);
+        }
     }
     countStatus(200);
     return textResponse(200, "ok");

@@ -64,6 +64,9 @@ public:
     {
         std::function<bool()> storeHealthy;  // /health 503 when false
         std::function<bool()> outboxFull;    // /logs 503 while the store is down or slow and the outbox is full
+        // Non-empty (the reason) while the process holds --max-buckets
+        // buckets: /logs and /health answer 503 with it.
+        std::function<QByteArray()> overBudget;
         std::function<QByteArray()> metricsText; // /metrics
         // Drain tokens to credentials (the engine's one cache); null: the
         // receiver keeps its own over its Fernet keys.

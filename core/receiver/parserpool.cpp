@@ -7,6 +7,7 @@
 #include "parser/bodyparser.h"
 #include "parser/bucketaccumulator.h"
 #include "parser/parsemetrics.h"
+#include "parser/serieslimiter.h"
 #include "receiver/inbox.h"
 #include "receiver/receivermetrics.h"
 #include "receiver/register.h"
@@ -24,9 +25,10 @@
 namespace l2met {
 
 ParserPool::ParserPool(Inbox *inbox, Register *reg, Metrics *metrics, ProblemLog *problems,
-                       LineTap *tap)
+                       LineTap *tap, SeriesLimiter *limiter)
     : m_inbox(inbox)
     , m_tap(tap)
+    , m_limiter(limiter)
     , m_register(reg)
     , m_metrics(metrics)
     , m_problems(problems)
@@ -80,6 +82,7 @@ void ParserPool::run(int nice)
         setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), nice);
     BodyParser parser;
     BucketAccumulator accumulator;
+    accumulator.setLimiter(m_limiter);
     QByteArray currentUser;
     parser.setProblemHook([this, &currentUser](ParseCounter kind, std::string_view line) {
         m_problems->add(Problem { {}, ParseCounters::name(kind), currentUser, 0,
@@ -95,7 +98,8 @@ void ParserPool::run(int nice)
         QElapsedTimer timer;
         timer.start();
         currentUser = item.user;
-        accumulator.reset(item.options.token, item.options.resolution);
+        accumulator.reset(item.options.token, item.options.resolution, item.user,
+                          item.options.recvDeadline);
         const std::string_view body(item.body.constData(), size_t(item.body.size()));
         // The Lines view samples whole bodies; when it is closed this is
         // one relaxed load per body.
@@ -156,9 +160,33 @@ void ParserPool::record(const ParseCounters &counters, const InboxItem &item, si
             m_sourceCounters[kind][size_t(i - ParseCounters::kFirstOutcome)]->add(n);
         }
     }
+    if (const quint64 refused = counters[ParseCounter::SeriesDropped]) {
+        m_metrics->counter(kSeriesDroppedByUser, "user=\"" + Metrics::labelValue(item.user) + '"').add(refused);
+        reportOverflows();
+    }
     const quint64 dropped = counters[ParseCounter::LogplexDropped];
     if (dropped) {
         m_metrics->counter(kLogplexDroppedByUser, "user=\"" + Metrics::labelValue(item.user) + '"').add(dropped);
+    }
+}
+
+void ParserPool::reportOverflows()
+{
+    static const QElapsedTimer steady = [] {
+        QElapsedTimer t;
+        t.start();
+        return t;
+    }();
+    for (const SeriesLimiter::Overflow &o : m_limiter->takeOverflows(steady.elapsed() / 1000)) {
+        QByteArray detail = QByteArray::number(o.refused) + " measurements of new series dropped in the "
+            + QByteArray::number(o.resolution) + " s window from "
+            + QDateTime::fromSecsSinceEpoch(o.time, Qt::UTC).toString(Qt::ISODate).toUtf8()
+            + ": the drain already has --max-series " + QByteArray::number(m_limiter->maxSeries())
+            + " series there. Names:";
+        for (const auto &[pattern, count] : o.patterns)
+            detail += ' ' + pattern + " (" + QByteArray::number(count) + ")";
+        detail += ". Each distinct name is a Librato stream; put ids in source= or leave them out.";
+        m_problems->add(Problem { {}, "series_limit", o.user, 0, detail });
     }
 }
 

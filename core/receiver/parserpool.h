@@ -1,7 +1,10 @@
 // ParserPool: -concurrency named worker threads ("l2met-parse-N") that take
 // bodies from the inbox, parse them into buckets (BodyParser and
 // BucketAccumulator, no lock per line) and merge each body's buckets into
-// the register. Parse outcomes go to l2met's metrics (every line ends in
+// the register, each new series admitted by the SeriesLimiter (when one is
+// given; refusals end in lines_series_dropped / series_dropped, and each
+// overflowing drain window becomes a "series_limit" problem naming the
+// drain's user and the name patterns, at most every 10 s). Parse outcomes go to l2met's metrics (every line ends in
 // exactly one outcome counter) and problems to the problem log.
 //
 // start() and stop() from the owning (engine) thread; the workers share
@@ -29,13 +32,14 @@ class Timer;
 struct InboxItem;
 
 class LineTap;
+class SeriesLimiter;
 
 class ParserPool
 {
 public:
-    // tap may be null (no Lines view).
+    // tap may be null (no Lines view), limiter null (no --max-series).
     ParserPool(Inbox *inbox, Register *reg, Metrics *metrics, ProblemLog *problems,
-               LineTap *tap = nullptr);
+               LineTap *tap = nullptr, SeriesLimiter *limiter = nullptr);
 
     ~ParserPool();
 
@@ -62,8 +66,10 @@ private:
     void run(int nice);
     void record(const ParseCounters &counters, const InboxItem &item, size_t buckets, qint64 added);
 
+    void reportOverflows();
     Inbox *m_inbox;
     LineTap *m_tap;
+    SeriesLimiter *m_limiter;
     mutable QMutex m_sourceMutex;
     QHash<int, SourceLines> m_sourceLines;
     Register *m_register;

@@ -64,6 +64,12 @@ inline constexpr MetricInfo kSourceLines {
     .help = "lines by source kind and outcome (each line ends in exactly one)",
     .labels = "source_kind,outcome"
 };
+// Registered for a user when --max-series first refuses one of its series.
+inline constexpr MetricInfo kSeriesDroppedByUser {
+    .name = "series_dropped_by_user",
+    .help = "measurements of new series refused by --max-series, by drain user",
+    .labels = "user"
+};
 // Registered for a user when logplex first reports drops for it.
 inline constexpr MetricInfo kLogplexDroppedByUser {
     .name = "logplex_dropped_by_user",

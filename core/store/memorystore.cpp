@@ -92,6 +92,7 @@ StoreResult<bool> MemoryStore::put(const std::vector<Bucket> &buckets, size_t *w
             p.byReadyAt.emplace(IndexKey { id.readyAt(), stored.order }, id);
             ++p.bucketsAt[id.readyAt()];
             p.buckets.insert(id, std::move(stored));
+            m_held.fetch_add(1, std::memory_order_relaxed);
         } else {
             // Into the open part only: what a read covered stays as it was.
             it->open.merge(bucket);
@@ -173,6 +174,7 @@ StoreResult<std::vector<Bucket>> MemoryStore::takeReady(int partition, qint64 up
         p.valueCount -= bucket.valueCount();
         taken.push_back(std::move(bucket));
         p.unfile(it);
+        m_held.fetch_sub(1, std::memory_order_relaxed);
     }
     return StoreResult<std::vector<Bucket>>::success(std::move(taken));
 }
@@ -225,7 +227,7 @@ StoreResult<bool> MemoryStore::acknowledge(int partition, const std::vector<Buck
         qint64 removed = 0;
         while (left > 0 && !stored.read.empty() && stored.read.front().valueCount() <= left) {
             const qint64 n = stored.read.front().valueCount();
-            stored.read.pop_front();
+            stored.read.erase(stored.read.begin());
             left -= n;
             removed += n;
         }
@@ -241,8 +243,10 @@ StoreResult<bool> MemoryStore::acknowledge(int partition, const std::vector<Buck
             }
         }
         p.valueCount -= removed;
-        if (stored.read.empty() && stored.open.isEmpty())
+        if (stored.read.empty() && stored.open.isEmpty()) {
             p.unfile(it);
+            m_held.fetch_sub(1, std::memory_order_relaxed);
+        }
     }
     return StoreResult<bool>::success(exact);
 }

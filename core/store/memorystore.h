@@ -45,7 +45,8 @@
 #include <QHash>
 #include <QMutex>
 
-#include <deque>
+#include <atomic>
+#include <vector>
 #include <functional>
 #include <map>
 #include <memory>
@@ -83,6 +84,7 @@ public:
     std::vector<Bucket> peek(int limit) override;
     bool healthy() override;
     StoreStats stats() override;
+    qint64 bucketsInMemory() const override { return m_held.load(std::memory_order_relaxed); }
 
     // Removes and returns every bucket of the partition whose ready time is
     // <= upTo (missed seconds included), by ready second, each with its
@@ -95,7 +97,9 @@ private:
     // One bucket id's values (see the header comment).
     struct Stored
     {
-        std::deque<Bucket> read; // covered by reads, oldest first
+        // Covered by reads, oldest first; a vector (few segments), not a
+        // deque, which allocates ~600 bytes even when empty.
+        std::vector<Bucket> read;
         Bucket open; // put since the last read; compacted as it grows
         quint64 order = 0; // first put, for the index
         Bucket merged() const; // what a read returns
@@ -124,6 +128,7 @@ private:
     // unique_ptr: QMutex cannot move, and separate allocations keep the
     // partitions' mutexes off one cache line.
     std::vector<std::unique_ptr<Partition>> m_partitions;
+    std::atomic<qint64> m_held { 0 }; // buckets filed, all partitions
 };
 
 } // namespace l2met

@@ -138,6 +138,9 @@ public:
 
     virtual bool healthy() = 0;
     virtual StoreStats stats() = 0;
+    // Buckets this store holds in this process's memory (cheap: one atomic
+    // load), for --max-buckets; 0 for a store that keeps them elsewhere.
+    virtual qint64 bucketsInMemory() const { return 0; }
 
 protected:
     // The argument checks every lock call makes: the error text, or empty

@@ -56,7 +56,8 @@ const char *outcomeName(int outcome)
 {
     static const char *const kNames[kOutcomeCount] = {
         "lines_aggregated",     "lines_no_metrics",     "lines_invalid",        "lines_late",
-        "lines_early",          "lines_bad_header",     "lines_logplex_notice", "frames_malformed",
+        "lines_early",          "lines_bad_header",     "lines_logplex_notice", "lines_series_dropped",
+        "frames_malformed",
         "measurements",         "measurements_dropped", "bad_value_empty",      "bad_value_missing",
         "bad_value_not_number", "bad_empty_name",       "logplex_dropped",
     };

@@ -77,6 +77,7 @@ enum Outcome : int {
     kEarly,
     kBadHeader,
     kLogplexNotice,
+    kSeriesDroppedLines, // none expected: the corpus stays under --max-series
     kFramesMalformed,
     kMeasurements,
     kMeasurementsDropped,
