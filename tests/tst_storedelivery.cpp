@@ -12,6 +12,7 @@
 #include <QHash>
 #include <QList>
 #include <QSet>
+#include <QRandomGenerator>
 #include <QTest>
 
 #include <algorithm>
@@ -40,6 +41,7 @@ private Q_SLOTS:
     void compactedBucketsAcknowledgedExactly();
     void readMissedSecondsOldestFirstWithinLimit();
     void readAndAcknowledgeInvalidArguments();
+    void randomOperationsMatchAModel();
 };
 
 void Tst_storedelivery::initTestCase_data()
@@ -480,6 +482,122 @@ void Tst_storedelivery::readAndAcknowledgeInvalidArguments()
     // None of them took the lock.
     QVERIFY(lockOk(*store, 0, "B", 1000));
     QVERIFY(unlockOk(*store, 0, "B"));
+}
+
+// Random puts (of one value, the store's compact case, and of several),
+// reads with small limits, acknowledgements (some repeated, some of stale
+// reads) and takes, checked after every step against a model of the
+// contract: segments sealed by reads, whole segments popped by
+// acknowledgements, ready order by (ready second, first put).
+void Tst_storedelivery::randomOperationsMatchAModel()
+{
+    MAKE_STORE(store, 2);
+    // Within a ready second MemoryStore returns buckets in the order their
+    // ids were first put; Redis in its sets' order. The model knows the first.
+    if (backend != QLatin1String("memory"))
+        QSKIP("the order within a ready second is MemoryStore's");
+    const qint64 now = storeNow(*store);
+    struct Model
+    {
+        BucketId id;
+        std::vector<std::vector<double>> segments;
+        std::vector<double> open;
+        quint64 order = 0;
+    };
+    QHash<QByteArray, Model> model; // by encoded id
+    quint64 nextOrder = 0;
+    std::vector<BucketId> ids;
+    for (int i = 0; i < 200; ++i) // past the hash table's first size (64 slots)
+        ids.push_back(makeId(now - 60 * (1 + i % 3), 60, "m." + QByteArray::number(i), "s", "ms"));
+    const auto ready = [&](int partition) {
+        std::vector<const Model *> out;
+        for (const Model &m : std::as_const(model)) {
+            if (m.id.partition(2) == partition)
+                out.push_back(&m);
+        }
+        std::sort(out.begin(), out.end(), [](const Model *a, const Model *b) {
+            return std::pair(a->id.readyAt(), a->order) < std::pair(b->id.readyAt(), b->order);
+        });
+        return out;
+    };
+    const auto all = [](const Model &m) {
+        std::vector<double> v;
+        for (const auto &s : m.segments)
+            v.insert(v.end(), s.begin(), s.end());
+        v.insert(v.end(), m.open.begin(), m.open.end());
+        return v;
+    };
+    QRandomGenerator rng(20261204);
+    double nextValue = 0;
+    std::vector<std::pair<int, std::vector<Bucket>>> reads; // earlier reads, to acknowledge later
+    for (int step = 0; step < 6000; ++step) {
+        const int op = int(rng.bounded(10));
+        if (op < 5) { // put
+            const BucketId &id = ids[rng.bounded(int(ids.size()))];
+            std::vector<double> values(rng.bounded(4) == 0 ? 1 + rng.bounded(3) : 1);
+            for (double &v : values)
+                v = ++nextValue;
+            QVERIFY(put(*store, { Bucket(id, values) }));
+            Model &m = model[id.encode()];
+            if (m.open.empty() && m.segments.empty()) {
+                m.id = id;
+                m.order = nextOrder++;
+            }
+            m.open.insert(m.open.end(), values.begin(), values.end());
+        } else if (op < 8) { // read
+            const int partition = int(rng.bounded(2));
+            const int limit = 1 + int(rng.bounded(rng.bounded(2) ? 8 : 200));
+            const std::optional<std::vector<Bucket>> got = readOk(*store, partition, now, limit);
+            QVERIFY(got);
+            std::vector<const Model *> want = ready(partition);
+            if (want.size() > size_t(limit))
+                want.resize(size_t(limit));
+            QCOMPARE(got->size(), want.size());
+            for (size_t i = 0; i < want.size(); ++i) {
+                Model &m = model[want[i]->id.encode()];
+                QCOMPARE((*got)[i].id(), m.id);
+                if (!m.open.empty()) {
+                    m.segments.push_back(m.open);
+                    m.open.clear();
+                }
+                QCOMPARE(bits((*got)[i].expandedValues()), bits(all(m)));
+            }
+            reads.emplace_back(partition, *got);
+        } else if (op < 9 && !reads.empty()) { // acknowledge an earlier read
+            const size_t which = rng.bounded(2) ? reads.size() - 1 : rng.bounded(int(reads.size()));
+            const auto &[partition, read] = reads[which];
+            QVERIFY(store->acknowledge(partition, read).ok());
+            for (const Bucket &b : read) {
+                const auto it = model.find(b.id().encode());
+                if (it == model.end())
+                    continue;
+                qint64 left = b.valueCount();
+                while (left > 0 && !it->segments.empty() && qint64(it->segments.front().size()) <= left) {
+                    left -= qint64(it->segments.front().size());
+                    it->segments.erase(it->segments.begin());
+                }
+                if (left > 0 && !it->segments.empty()) {
+                    auto &front = it->segments.front();
+                    front.erase(front.begin(), front.begin() + left);
+                }
+                if (it->segments.empty() && it->open.empty())
+                    model.erase(it);
+            }
+        } else { // take one partition
+            const int partition = int(rng.bounded(2));
+            const StoreResult<std::vector<Bucket>> taken = takeReady(*store, partition, now);
+            QVERIFY(taken.ok());
+            const std::vector<const Model *> want = ready(partition);
+            QCOMPARE(taken.value->size(), want.size());
+            for (size_t i = 0; i < want.size(); ++i) {
+                QCOMPARE((*taken.value)[i].id(), want[i]->id);
+                QCOMPARE(bits((*taken.value)[i].expandedValues()), bits(all(*want[i])));
+            }
+            for (const Model *m : want)
+                model.remove(m->id.encode());
+        }
+        QCOMPARE(store->stats().buckets, qint64(model.size()));
+    }
 }
 
 QTEST_GUILESS_MAIN(Tst_storedelivery)

@@ -45,32 +45,9 @@ bool MemoryStore::validPartition(int partition) const
     return partition >= 0 && partition < m_partitionCount;
 }
 
-Bucket MemoryStore::Stored::merged() const
-{
-    if (read.empty())
-        return open;
-    Bucket out = read.front();
-    for (size_t i = 1; i < read.size(); ++i)
-        out.merge(read[i]);
-    if (!open.isEmpty())
-        out.merge(open);
-    return out;
-}
-
 bool MemoryStore::Partition::heldBy(const QByteArray &owner, qint64 nowMs) const
 {
     return !owner.isEmpty() && lockOwner == owner && lockExpiresMs > nowMs;
-}
-
-void MemoryStore::Partition::unfile(QHash<BucketId, Stored>::iterator it)
-{
-    const qint64 readyAt = it.key().readyAt();
-    byReadyAt.erase(IndexKey { readyAt, it->order });
-    const auto count = bucketsAt.find(readyAt);
-    Q_ASSERT(count != bucketsAt.end());
-    if (count != bucketsAt.end() && --count->second <= 0)
-        bucketsAt.erase(count);
-    buckets.erase(it);
 }
 
 StoreResult<bool> MemoryStore::put(const std::vector<Bucket> &buckets, size_t *written, quint64)
@@ -84,19 +61,13 @@ StoreResult<bool> MemoryStore::put(const std::vector<Bucket> &buckets, size_t *w
         Q_ASSERT(id.resolution > 0);
         Partition &p = *m_partitions[size_t(id.partition(m_partitionCount))];
         QMutexLocker locker(&p.mutex);
-        auto it = p.buckets.find(id);
-        if (it == p.buckets.end()) {
-            Stored stored;
-            stored.open = bucket;
-            stored.order = p.nextOrder++;
-            p.byReadyAt.emplace(IndexKey { id.readyAt(), stored.order }, id);
-            ++p.bucketsAt[id.readyAt()];
-            p.buckets.insert(id, std::move(stored));
+        const BucketTable::Ref ref = p.buckets.find(id);
+        if (ref == BucketTable::kNone) {
+            p.buckets.insert(bucket);
             m_held.fetch_add(1, std::memory_order_relaxed);
         } else {
             // Into the open part only: what a read covered stays as it was.
-            it->open.merge(bucket);
-            it->open.maybeCompact();
+            p.buckets.add(ref, bucket);
         }
         p.valueCount += bucket.valueCount();
     }
@@ -166,16 +137,15 @@ StoreResult<std::vector<Bucket>> MemoryStore::takeReady(int partition, qint64 up
     Partition &p = *m_partitions[size_t(partition)];
     std::vector<Bucket> taken;
     QMutexLocker locker(&p.mutex);
-    while (!p.byReadyAt.empty() && p.byReadyAt.begin()->first.first <= upTo) {
-        const auto it = p.buckets.find(p.byReadyAt.begin()->second);
-        Q_ASSERT(it != p.buckets.end());
-        Bucket bucket = it->merged();
+    p.buckets.forEachReady(upTo, [&](BucketTable::Ref ref) {
+        Bucket bucket = p.buckets.merged(ref);
         Q_ASSERT(!bucket.isEmpty());
         p.valueCount -= bucket.valueCount();
         taken.push_back(std::move(bucket));
-        p.unfile(it);
+        p.buckets.remove(ref);
         m_held.fetch_sub(1, std::memory_order_relaxed);
-    }
+        return true;
+    });
     return StoreResult<std::vector<Bucket>>::success(std::move(taken));
 }
 
@@ -190,18 +160,11 @@ StoreResult<std::vector<Bucket>> MemoryStore::readReady(int partition, qint64 up
     Partition &p = *m_partitions[size_t(partition)];
     std::vector<Bucket> read;
     QMutexLocker locker(&p.mutex);
-    for (auto index = p.byReadyAt.cbegin();
-         index != p.byReadyAt.cend() && index->first.first <= upTo && int(read.size()) < limit;
-         ++index) {
-        const auto it = p.buckets.find(index->second);
-        Q_ASSERT(it != p.buckets.end());
-        Stored &stored = *it;
-        if (!stored.open.isEmpty()) {
-            // Seal what this read covers: an acknowledgement of it ends here.
-            stored.read.push_back(std::exchange(stored.open, Bucket(it.key())));
-        }
-        read.push_back(stored.merged());
-    }
+    p.buckets.forEachReady(upTo, [&](BucketTable::Ref ref) {
+        // Seal what this read covers: an acknowledgement of it ends here.
+        read.push_back(p.buckets.seal(ref));
+        return int(read.size()) < limit;
+    });
     return Result::success(std::move(read));
 }
 
@@ -219,32 +182,12 @@ StoreResult<bool> MemoryStore::acknowledge(int partition, const std::vector<Buck
         return StoreResult<bool>::success(false);
     bool exact = true;
     for (const Bucket &bucket : read) {
-        const auto it = p.buckets.find(bucket.id());
-        if (it == p.buckets.end())
+        const BucketTable::Ref ref = p.buckets.find(bucket.id());
+        if (ref == BucketTable::kNone)
             continue; // acknowledged already (or never stored)
-        Stored &stored = *it;
-        qint64 left = bucket.valueCount();
-        qint64 removed = 0;
-        while (left > 0 && !stored.read.empty() && stored.read.front().valueCount() <= left) {
-            const qint64 n = stored.read.front().valueCount();
-            stored.read.erase(stored.read.begin());
-            left -= n;
-            removed += n;
-        }
-        if (left > 0 && !stored.read.empty()) {
-            // Ends inside a segment: no read returned this count.
-            Bucket &front = stored.read.front();
-            if (front.counts().empty() && front.sketch().isNull()) {
-                std::vector<double> &values = front.values();
-                values.erase(values.begin(), values.begin() + left);
-                removed += left;
-            } else {
-                exact = false; // compacted: which values came first is not known
-            }
-        }
-        p.valueCount -= removed;
-        if (stored.read.empty() && stored.open.isEmpty()) {
-            p.unfile(it);
+        p.valueCount -= p.buckets.acknowledge(ref, bucket.valueCount(), &exact);
+        if (p.buckets.isEmpty(ref)) {
+            p.buckets.remove(ref);
             m_held.fetch_sub(1, std::memory_order_relaxed);
         }
     }
@@ -256,11 +199,14 @@ std::vector<Bucket> MemoryStore::peek(int limit)
     std::vector<Bucket> out;
     for (const std::unique_ptr<Partition> &partition : m_partitions) {
         QMutexLocker locker(&partition->mutex);
-        for (auto it = partition->buckets.cbegin(); it != partition->buckets.cend(); ++it) {
+        partition->buckets.forEach([&](BucketTable::Ref ref) {
             if (int(out.size()) >= limit)
-                return out;
-            out.push_back(it->merged());
-        }
+                return false;
+            out.push_back(partition->buckets.merged(ref));
+            return true;
+        });
+        if (int(out.size()) >= limit)
+            break;
     }
     return out;
 }
@@ -286,9 +232,7 @@ StoreStats MemoryStore::stats()
             state.lockOwner = p.lockOwner;
             state.lockTtlMs = p.lockExpiresMs - nowMs;
         }
-        const auto end = p.bucketsAt.upper_bound(nowSecs);
-        for (auto second = p.bucketsAt.cbegin(); second != end; ++second)
-            state.readyBuckets += second->second;
+        state.readyBuckets += p.buckets.readyUpTo(nowSecs);
         state.waitingBuckets = p.buckets.size();
         stats.buckets += p.buckets.size();
         stats.values += p.valueCount;

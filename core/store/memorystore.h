@@ -3,11 +3,13 @@
 // nothing survives a restart (shutdown drains the store instead,
 // docs/behaviour.md section 8).
 //
-// Each partition holds a hash from id to values and an index ordered by
-// (ready second, first put), so readReady() and takeReady() find every bucket
-// ready up to a second, however long ago, in O(read + log n) and return them
-// by ready second, then in the order their ids were first put. Values keep
-// their exact bits (-0.0 and subnormals included).
+// Each partition holds its buckets in a BucketTable (store/buckettable.h:
+// about 150 bytes for a bucket of one value, key included), a hash from id
+// to values with an index by ready second, so readReady() and takeReady()
+// find every bucket ready up to a second, however long ago, in
+// O(read + log n) and return them by ready second, then in the order their
+// ids were first put. Values keep their exact bits (-0.0 and subnormals
+// included).
 //
 // Acknowledging exactly, with compacted values: a stored bucket keeps the
 // values no read has covered yet ("open", compacted as it grows) apart from
@@ -40,6 +42,7 @@
 // view.
 #pragma once
 
+#include "store/buckettable.h"
 #include "store/store.h"
 
 #include <QHash>
@@ -94,31 +97,15 @@ public:
     StoreResult<std::vector<Bucket>> takeReady(int partition, qint64 upTo);
 
 private:
-    // One bucket id's values (see the header comment).
-    struct Stored
-    {
-        // Covered by reads, oldest first; a vector (few segments), not a
-        // deque, which allocates ~600 bytes even when empty.
-        std::vector<Bucket> read;
-        Bucket open; // put since the last read; compacted as it grows
-        quint64 order = 0; // first put, for the index
-        Bucket merged() const; // what a read returns
-    };
-    using IndexKey = std::pair<qint64, quint64>; // ready second, first put
-
     struct Partition
     {
         mutable QMutex mutex;
-        QHash<BucketId, Stored> buckets;
-        std::map<IndexKey, BucketId> byReadyAt;
-        std::map<qint64, qint64> bucketsAt; // ready second -> buckets, for stats()
-        quint64 nextOrder = 0;
+        BucketTable buckets; // compact: see store/buckettable.h
         qint64 valueCount = 0;
         QByteArray lockOwner; // empty = never locked or released
         qint64 lockExpiresMs = 0; // steady clock
 
         bool heldBy(const QByteArray &owner, qint64 nowMs) const;
-        void unfile(QHash<BucketId, Stored>::iterator it); // mutex held
     };
 
     bool validPartition(int partition) const;
