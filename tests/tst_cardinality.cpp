@@ -16,6 +16,7 @@
 #include <QRegularExpression>
 #include <QTest>
 
+#include <limits>
 #include <memory>
 
 using namespace l2met;
@@ -110,6 +111,7 @@ private Q_SLOTS:
     void seriesLimitPerDrain_data();
     void seriesLimitPerDrain();
     void bucketBudgetAnswers503UntilDelivered();
+    void bucketBudgetBoundsMillionsOfSeries();
 };
 
 void Tst_cardinality::limiterAdmitsKnownSeriesAndRefusesNewOnes()
@@ -290,6 +292,63 @@ void Tst_cardinality::bucketBudgetAnswers503UntilDelivered()
     r.librato->setPolicy({});
     QTRY_COMPARE_WITH_TIMEOUT(http("GET", QUrl(r.base + QStringLiteral("/health"))).status, 200, 30000);
     QCOMPARE(r.post(token, frame(QDateTime::currentSecsSinceEpoch(), "web.1", "count#other=1"), 1).status, 200);
+}
+
+// No series limit, a budget of 100,000 buckets and 2M distinct series
+// posted: /logs turns to 503 at the budget, and what was already accepted
+// (at most the inbox's bytes) is all the process grows by past it.
+void Tst_cardinality::bucketBudgetBoundsMillionsOfSeries()
+{
+    Running r;
+    Config config;
+    config.maxSeries = 0;
+    config.maxBuckets = 100000;
+    config.inboxBytes = 4 << 20;
+    QString error;
+    QVERIFY2(start(&r, QStringLiteral("memory"), config, &error), qPrintable(error));
+    const QByteArray token = r.sign("careless@example.com:careless-token");
+    const qint64 rssBefore = rssBytes();
+    // The next minute's window (early by less than -recv-deadline): not
+    // ready, so not delivered, while the test runs.
+    const qint64 stamp = QDateTime::currentSecsSinceEpoch() + 60;
+    constexpr int kPerBody = 20000;
+    constexpr int kLines = 2000000;
+    int accepted = 0;
+    int refused = 0;
+    qint64 shortestLine = std::numeric_limits<qint64>::max();
+    for (int first = 0; first < kLines; first += kPerBody) {
+        QByteArray body;
+        for (int i = first; i < first + kPerBody; ++i) {
+            const QByteArray f = frame(stamp, "web.1", "measure#user." + QByteArray::number(i) + ".latency=4ms");
+            shortestLine = std::min(shortestLine, qint64(f.size()));
+            body += f;
+        }
+        HttpAnswer answer = r.post(token, body, 60);
+        if (answer.status == 503 && answer.body.contains("inbox full")) {
+            // Posting outran the parsers: let them catch up, then again.
+            QTRY_COMPARE_WITH_TIMEOUT(quint64(r.metrics().value("lines_received")), quint64(accepted), 30000);
+            answer = r.post(token, body, 60);
+        }
+        if (answer.status == 200) {
+            QCOMPARE(refused, 0); // once over, it stays over: nothing is delivered yet
+            accepted += kPerBody;
+        } else {
+            QCOMPARE(answer.status, 503);
+            QVERIFY2(answer.body.contains("--max-buckets"), answer.body.constData());
+            ++refused;
+        }
+    }
+    QVERIFY(refused > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(quint64(r.metrics().value("lines_received")), quint64(accepted), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(r.engine->bucketsHeld(), qint64(accepted), 10000);
+    // Past the budget only what the inbox held when it was reached, plus
+    // the body being answered.
+    const qint64 overshoot = config.inboxBytes / shortestLine + kPerBody;
+    QVERIFY2(accepted <= config.maxBuckets + overshoot, qPrintable(QString::number(accepted)));
+    const qint64 grown = rssBytes() - rssBefore;
+    qInfo("accepted %d lines, refused %d bodies; RSS grew by %lld KiB", accepted, refused, grown / 1024);
+    // README's bound for the memory store: 64 MiB plus 1 KiB per bucket held.
+    QVERIFY2(grown < (64LL << 20) + qint64(accepted) * 1024, qPrintable(QString::number(grown)));
 }
 
 QTEST_GUILESS_MAIN(Tst_cardinality)

@@ -2,6 +2,8 @@
 
 #include <QMutexLocker>
 
+#include <algorithm>
+
 namespace l2met {
 
 qint64 Register::merge(std::vector<Bucket> &buckets)
@@ -13,34 +15,38 @@ qint64 Register::merge(std::vector<Bucket> &buckets)
     for (Bucket &b : buckets)
         byShard[qHash(b.id()) % kShards].push_back(&b);
     qint64 newBuckets = 0;
-    qint64 values = 0;
     for (int s = 0; s < kShards; ++s) {
         if (byShard[s].empty())
             continue;
         Shard &shard = m_shards[s];
         QMutexLocker lock(&shard.mutex);
+        qint64 shardNew = 0;
+        qint64 shardValues = 0;
         for (Bucket *b : byShard[s]) {
-            values += b->valueCount();
+            shardValues += b->valueCount();
             auto it = shard.buckets.find(b->id());
             if (it == shard.buckets.end()) {
                 const BucketId id = b->id(); // the key must not alias the moved value
                 shard.buckets.insert(id, std::move(*b));
-                ++newBuckets;
+                ++shardNew;
             } else {
                 it->merge(std::move(*b));
                 it->maybeCompact();
             }
         }
+        // Counted under the shard's lock: a takeAll() that takes these
+        // buckets subtracts them after, so the counts never go negative.
+        m_buckets.fetch_add(shardNew, std::memory_order_relaxed);
+        m_values.fetch_add(shardValues, std::memory_order_relaxed);
+        newBuckets += shardNew;
     }
-    m_buckets.fetch_add(newBuckets, std::memory_order_relaxed);
-    m_values.fetch_add(values, std::memory_order_relaxed);
     return newBuckets;
 }
 
 std::vector<Bucket> Register::takeAll()
 {
     std::vector<Bucket> out;
-    out.reserve(size_t(m_buckets.load(std::memory_order_relaxed)));
+    out.reserve(size_t(std::max<qint64>(0, m_buckets.load(std::memory_order_relaxed))));
     qint64 buckets = 0;
     qint64 values = 0;
     for (Shard &shard : m_shards) {
