@@ -1,4 +1,4 @@
-// Cardinality (docs/behaviour.md section 11): --max-series per drain and
+// Cardinality (docs/behaviour.md section 10): --max-series per drain and
 // window, and the --max-buckets memory budget, end to end through the real
 // receiver, parsers and store over real sockets; and the SeriesLimiter on
 // its own.

@@ -1,6 +1,6 @@
 // namePattern: a metric name with its id-like parts collapsed to '#', so
 // that `user.48213.latency` and `user.977.latency` group as
-// `user.#.latency` (docs/behaviour.md section 11). The name is cut into
+// `user.#.latency` (docs/behaviour.md section 10). The name is cut into
 // words at every byte that is not [A-Za-z0-9]; the cuts stay as they are.
 //   - a word of hex digits holding at least one decimal digit (`48213`,
 //     `9f1c`, `a1b2c3`) becomes `#`;

@@ -1,6 +1,6 @@
 // SeriesLimiter: at most maxSeries new series (name, source, units, type)
 // per drain token, resolution and time window (docs/behaviour.md section
-// 11). The parsers ask it once per bucket a body makes (BucketAccumulator's
+// 10). The parsers ask it once per bucket a body makes (BucketAccumulator's
 // slow path, never per value): a series the drain already has in that window
 // is always admitted, a new one only while the window has room. What is
 // refused is counted per drain with the name patterns (bucket/namepattern.h)
