@@ -34,6 +34,7 @@ namespace {
 constexpr const MetricInfo *kCounts[] = {
     &kGaugesDelivered, &kGaugesRetriedDelivered, &kGaugesFailed,   &kGaugesPreviewed, &kLinesInvalid,
     &kLinesBadHeader,  &kFramesMalformed,        &kLinesLate,      &kLinesEarly,      &kLogplexDropped,
+    &kSeriesDropped,
 };
 
 QString keyOf(const MetricInfo &metric)
@@ -111,6 +112,9 @@ OverviewTab::OverviewTab(const RateTracker *rates, const FrameMonitor *frames, Q
     addValue(errorsForm, QStringLiteral("rejected"), tr("Rejected requests"), tr("Answers other than 2xx"));
     addValue(errorsForm, keyOf(kLogplexDropped), tr("Dropped by logplex"),
              tr("Messages logplex reported it dropped (L10) before they reached l2met"));
+    addValue(errorsForm, keyOf(kSeriesDropped), tr("New series dropped"),
+             tr("Measurements of new series past a drain's --max-series in a window (an id in a "
+                "metric name?); the Problems and Metrics views name the drain and the names"));
 
     auto *health = new QGroupBox(tr("Health"), this);
     auto *healthForm = new QFormLayout(health);
