@@ -109,6 +109,15 @@ std::vector<ValueCount> mergeCounts(const std::vector<ValueCount> &a, const std:
     return out;
 }
 
+// Every value of a bucket (compacted and raw) into a sketch.
+void addToSketch(HyperLogLog &sketch, const std::vector<ValueCount> &counts, const std::vector<double> &values)
+{
+    for (const ValueCount &vc : counts)
+        sketch.add(sketchHash(vc.value));
+    for (double v : values)
+        sketch.add(sketchHash(v));
+}
+
 } // namespace
 
 void Bucket::merge(const Bucket &other)
@@ -117,10 +126,7 @@ void Bucket::merge(const Bucket &other)
     if (isUnique() && (!m_sketch.isNull() || !other.m_sketch.isNull())) {
         foldIntoSketch();
         m_sketch.merge(other.m_sketch);
-        for (const ValueCount &vc : other.m_counts)
-            m_sketch.add(sketchHash(vc.value));
-        for (double v : other.m_values)
-            m_sketch.add(sketchHash(v));
+        addToSketch(m_sketch, other.m_counts, other.m_values);
         m_compacted += quint64(other.valueCount());
         return;
     }
@@ -189,10 +195,7 @@ void Bucket::compact()
 void Bucket::foldIntoSketch()
 {
     Q_ASSERT(isUnique());
-    for (const ValueCount &vc : m_counts)
-        m_sketch.add(sketchHash(vc.value));
-    for (double v : m_values)
-        m_sketch.add(sketchHash(v));
+    addToSketch(m_sketch, m_counts, m_values);
     m_compacted += m_values.size();
     m_values.clear();
     m_values.shrink_to_fit();
@@ -211,20 +214,20 @@ qint64 Bucket::distinctCount() const
 {
     if (!m_sketch.isNull()) {
         HyperLogLog all = m_sketch;
-        for (double v : m_values)
-            all.add(sketchHash(v));
+        addToSketch(all, m_counts, m_values); // counts are empty once there is a sketch
         return qint64(all.estimate());
     }
-    std::vector<double> fresh = m_values;
-    std::sort(fresh.begin(), fresh.end());
-    fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
-    qint64 distinct = qint64(m_counts.size());
-    for (double v : fresh) {
-        const auto it = std::lower_bound(m_counts.begin(), m_counts.end(), v,
-                                         [](const ValueCount &vc, double x) { return vc.value < x; });
-        if (it == m_counts.end() || it->value != v)
-            ++distinct;
-    }
+    return qint64(distinctValues().size());
+}
+
+std::vector<double> Bucket::distinctValues() const
+{
+    std::vector<double> distinct = m_values;
+    distinct.reserve(m_values.size() + m_counts.size());
+    for (const ValueCount &vc : m_counts)
+        distinct.push_back(vc.value);
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
     return distinct;
 }
 

@@ -73,6 +73,8 @@ public:
     // back from a store merged in, counting as countsAs values.
     const HyperLogLog &sketch() const { return m_sketch; }
     qint64 distinctCount() const;
+    // Unique buckets counting exactly: each value (hash) once, ascending.
+    std::vector<double> distinctValues() const;
     void mergeSketch(const HyperLogLog &sketch, quint64 countsAs);
 
     Statistics statistics(const Percentiles &percentiles = Percentiles::defaults()) const;

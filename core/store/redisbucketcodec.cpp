@@ -10,14 +10,8 @@ namespace l2met {
 
 std::vector<double> RedisBucketCodec::listValues(const Bucket &bucket)
 {
-    if (bucket.id().type == BucketType::Unique) {
-        std::vector<double> distinct = bucket.values();
-        for (const ValueCount &vc : bucket.counts())
-            distinct.push_back(vc.value);
-        std::sort(distinct.begin(), distinct.end());
-        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-        return distinct;
-    }
+    if (bucket.id().type == BucketType::Unique)
+        return bucket.distinctValues();
     std::vector<double> values = bucket.expandedValues();
     if (bucket.values().empty() && !bucket.counts().empty()) {
         const quint64 last = std::bit_cast<quint64>(bucket.last());
