@@ -39,11 +39,11 @@ QByteArray basicAuth(const QByteArray &user, const QByteArray &password)
     return "Basic " + QByteArray(user + ':' + password).toBase64();
 }
 
-QByteArray frame(qint64 unixTime, const QByteArray &procId, const QByteArray &message)
+QByteArray frame(qint64 unixTime, const QByteArray &procId, const QByteArray &message, const QByteArray &appName)
 {
     const QByteArray stamp =
         QDateTime::fromSecsSinceEpoch(unixTime, QTimeZone::utc()).toString(Qt::ISODate).toLatin1();
-    const QByteArray line = "<134>1 " + stamp + " host app " + procId + " - " + message;
+    const QByteArray line = "<134>1 " + stamp + " host " + appName + ' ' + procId + " - " + message;
     return QByteArray::number(line.size()) + ' ' + line;
 }
 

@@ -30,7 +30,9 @@ QMap<QByteArray, double> parsePrometheus(const QByteArray &text);
 // A loopback TCP port free right now (0 when none could be found).
 quint16 freePort();
 
-// One logplex frame of an RFC 5424 line stamped at unixTime.
-QByteArray frame(qint64 unixTime, const QByteArray &procId, const QByteArray &message);
+// One logplex frame of an RFC 5424 line stamped at unixTime (APP-NAME
+// "heroku" for the router's and the platform's lines).
+QByteArray frame(qint64 unixTime, const QByteArray &procId, const QByteArray &message,
+                 const QByteArray &appName = "app");
 
 } // namespace l2met::test

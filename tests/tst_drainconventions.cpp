@@ -41,19 +41,13 @@ QByteArray drainBody(qint64 t)
                           + QByteArray::number(i % 4) + "\" source=web.1");
     for (int ms = 1; ms <= 100; ++ms)
         body += frame(t, "web.1", "measure#db.latency=" + QByteArray::number(ms) + "ms");
-    const auto router = [&](const QByteArray &message) {
-        const QByteArray f = "<158>1 " + QDateTime::fromSecsSinceEpoch(t, Qt::UTC).toString(Qt::ISODate).toLatin1()
-            + " host heroku router - " + message;
-        body += QByteArray::number(f.size()) + ' ' + f;
-    };
+    const auto router = [&](const QByteArray &message) { body += frame(t, "router", message, "heroku"); };
     router("at=info method=GET path=\"/\" connect=1ms service=18ms status=200 bytes=13");
     router("at=info method=POST path=\"/o\" connect=0ms service=245ms status=201 bytes=512");
     router("at=error code=H12 desc=\"Request timeout\" method=GET path=\"/slow\" connect= "
            "service=30000ms status=503 bytes=0");
     router("at=info method=GET path=\"/x\" connect=1ms service=3ms status=404 bytes=9");
-    const QByteArray r14 = "<158>1 " + QDateTime::fromSecsSinceEpoch(t, Qt::UTC).toString(Qt::ISODate).toLatin1()
-        + " host heroku web.1 - Error R14 (Memory quota exceeded)";
-    body += QByteArray::number(r14.size()) + ' ' + r14;
+    body += frame(t, "web.1", "Error R14 (Memory quota exceeded)", "heroku");
     body += frame(t, "web.1", "Error R14 (Memory quota exceeded)"); // the app's own words
     return body;
 }
