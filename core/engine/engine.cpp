@@ -690,7 +690,7 @@ void Engine::summarise(EngineSnapshot &s) const
 {
     std::vector<Bucket> buckets;
     if (m_register)
-        buckets = m_register->copyAll();
+        buckets = m_register->copySome(size_t(EngineSnapshot::kMaxBuckets)); // never all of a million
     size_t inRegister = buckets.size();
     if (m_store && int(buckets.size()) < EngineSnapshot::kMaxBuckets) {
         std::vector<Bucket> stored = m_store->peek(EngineSnapshot::kMaxBuckets - int(buckets.size()));

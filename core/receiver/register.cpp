@@ -66,13 +66,16 @@ std::vector<Bucket> Register::takeAll()
     return out;
 }
 
-std::vector<Bucket> Register::copyAll() const
+std::vector<Bucket> Register::copySome(size_t limit) const
 {
     std::vector<Bucket> out;
     for (const Shard &shard : m_shards) {
         QMutexLocker lock(&shard.mutex);
-        for (const Bucket &b : shard.buckets)
+        for (const Bucket &b : shard.buckets) {
+            if (out.size() >= limit)
+                return out;
             out.push_back(b);
+        }
     }
     return out;
 }

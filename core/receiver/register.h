@@ -29,9 +29,9 @@ public:
     qint64 bucketCount() const { return m_buckets.load(std::memory_order_relaxed); }
     qint64 valueCount() const { return m_values.load(std::memory_order_relaxed); }
 
-    // Copies of the buckets (for the GUI's live table); costs a copy of
-    // everything, call it seldom.
-    std::vector<Bucket> copyAll() const;
+    // Copies of at most limit buckets (for the GUI's live table), shard by
+    // shard; costs a copy of each, call it seldom.
+    std::vector<Bucket> copySome(size_t limit) const;
 
     static constexpr int kShards = 16;
 
