@@ -71,4 +71,13 @@ std::vector<Bucket> Register::copyAll() const
     return out;
 }
 
+void Register::forEach(const std::function<void(const Bucket &)> &visit) const
+{
+    for (const Shard &shard : m_shards) {
+        QMutexLocker lock(&shard.mutex);
+        for (const Bucket &b : shard.buckets)
+            visit(b);
+    }
+}
+
 } // namespace l2met

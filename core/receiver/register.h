@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <vector>
 
 namespace l2met {
@@ -32,6 +33,10 @@ public:
     // Copies of the buckets (for the GUI's live table); costs a copy of
     // everything, call it seldom.
     std::vector<Bucket> copyAll() const;
+    // Calls visit for every bucket, one shard at a time under that shard's
+    // lock (parsers merging into that shard wait meanwhile; keep visit
+    // cheap). Copies nothing. visit must not call back into the register.
+    void forEach(const std::function<void(const Bucket &)> &visit) const;
 
     static constexpr int kShards = 16;
 

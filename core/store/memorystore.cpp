@@ -261,6 +261,21 @@ std::vector<Bucket> MemoryStore::peek(int limit)
     return out;
 }
 
+bool MemoryStore::visitStored(const std::function<void(const Bucket &)> &visit, int sampleLimit)
+{
+    Q_UNUSED(sampleLimit);
+    for (const std::unique_ptr<Partition> &partition : m_partitions) {
+        QMutexLocker locker(&partition->mutex);
+        for (auto it = partition->buckets.cbegin(); it != partition->buckets.cend(); ++it) {
+            if (it->read.empty())
+                visit(it->open);
+            else
+                visit(it->merged());
+        }
+    }
+    return true;
+}
+
 bool MemoryStore::healthy()
 {
     return true;
