@@ -7,12 +7,14 @@
 // acknowledge after delivery step by step: nothing removed before done, a
 // delivery without done (timeout, lost lock, finishBy) never acknowledged.
 #include "auth/fernet.h"
+#include "engine/bucketsummariser.h"
 #include "engine/engine.h"
 #include "enginetestkit.h"
 #include "fakelibrato.h"
 #include "metrics/metrics.h"
 #include "outlet/reader.h"
 #include "parser/parsemetrics.h"
+#include "receiver/register.h"
 #include "redisserver.h"
 #include "store/memorystore.h"
 
@@ -486,6 +488,124 @@ private Q_SLOTS:
         QCOMPARE(b.stats.max, 4.0);
         QVERIFY(last->metric(kLinesAggregated) >= 1);
         m_engine->publishSnapshots(0);
+    }
+
+    // The Buckets tab's query runs over every bucket, not the first
+    // kMaxBuckets: a filter finds a bucket past them, a sort by a statistic
+    // picks the top ones of all, and an id in the register and the store is
+    // one bucket with both parts' values. The Metrics summary groups all.
+    void bucketQueryCoversEveryBucket()
+    {
+        const int held = EngineSnapshot::kMaxBuckets * 2 + 123;
+        MemoryStore store(4, [] { return qint64(1000); });
+        Register reg;
+        const auto makeId = [](const QByteArray &name, const QByteArray &token = "tok-a") {
+            BucketId id;
+            id.time = 600;
+            id.resolution = 60;
+            id.auth = token;
+            id.name = name;
+            id.source = "web.1";
+            id.units = "ms";
+            return id;
+        };
+        std::vector<Bucket> stored;
+        for (int i = 0; i < held; ++i)
+            stored.push_back(Bucket(makeId("aa.metric." + QByteArray::number(100000 + i)), { double(i % 1000) }));
+        stored.push_back(Bucket(makeId("zz.needle"), { 1, 2 }));
+        stored.push_back(Bucket(makeId("both.places"), { 10 }));
+        QVERIFY(store.put(stored).ok());
+        std::vector<Bucket> fresh { Bucket(makeId("both.places"), { 20, 30 }),
+                                    Bucket(makeId("register.only", "tok-b"), { 5000 }) };
+        reg.merge(fresh);
+
+        BucketPass pass;
+        pass.reg = &reg;
+        pass.store = &store;
+        pass.userOf = [](const QByteArray &token) { return token == "tok-a" ? QByteArray("alice") : QByteArray("bob"); };
+        pass.limit = EngineSnapshot::kMaxBuckets;
+
+        EngineSnapshot s;
+        summariseBuckets(pass, s);
+        const qint64 total = held + 3;
+        QCOMPARE(s.bucketsTotal, total);
+        QCOMPARE(s.bucketsMatched, total);
+        QCOMPARE(s.buckets.size(), EngineSnapshot::kMaxBuckets);
+        QVERIFY(!s.bucketsSampled);
+        QCOMPARE(s.buckets.first().name, QByteArray("aa.metric.100000")); // by name, ascending
+        for (int i = 1; i < s.buckets.size(); ++i)
+            QVERIFY(s.buckets[i - 1].name < s.buckets[i].name);
+
+        // A filter past the first kMaxBuckets; case-insensitive; every word.
+        pass.query.filter = QStringLiteral("NEEDLE alice");
+        summariseBuckets(pass, s);
+        QCOMPARE(s.bucketsMatched, 1);
+        QCOMPARE(s.bucketsTotal, total);
+        QCOMPARE(s.buckets.size(), 1);
+        QCOMPARE(s.buckets.first().name, QByteArray("zz.needle"));
+        QCOMPARE(s.buckets.first().stats.count, 2);
+        QCOMPARE(s.bucketQuery, pass.query);
+
+        // By user: bob's only bucket is in the register.
+        pass.query.filter = QStringLiteral("bob");
+        summariseBuckets(pass, s);
+        QCOMPARE(s.buckets.size(), 1);
+        QCOMPARE(s.buckets.first().name, QByteArray("register.only"));
+        QVERIFY(!s.buckets.first().inStore);
+
+        // Stored and unflushed values of one id: one row, stored values first.
+        pass.query.filter = QStringLiteral("both.places");
+        summariseBuckets(pass, s);
+        QCOMPARE(s.bucketsMatched, 1);
+        QCOMPARE(s.buckets.first().stats.count, 3);
+        QCOMPARE(s.buckets.first().stats.sum, 60.0);
+        QCOMPARE(s.buckets.first().stats.last, 30.0);
+        QVERIFY(s.buckets.first().inStore);
+
+        // By a statistic over every bucket: the largest maxima first.
+        pass.query = BucketQuery {};
+        pass.query.sortKey = BucketSortKey::Max;
+        pass.query.order = Qt::DescendingOrder;
+        summariseBuckets(pass, s);
+        QCOMPARE(s.buckets.size(), EngineSnapshot::kMaxBuckets);
+        QCOMPARE(s.buckets[0].name, QByteArray("register.only")); // 5000, in the register
+        QCOMPARE(s.buckets[1].stats.max, 999.0);
+        QCOMPARE(s.buckets[1].name, QByteArray("aa.metric.100999")); // ties by name
+        for (int i = 1; i < s.buckets.size(); ++i)
+            QVERIFY(s.buckets[i - 1].stats.max >= s.buckets[i].stats.max);
+        // The same buckets give the same rows (ties broken by identity).
+        EngineSnapshot again;
+        summariseBuckets(pass, again);
+        QCOMPARE(again.buckets.size(), s.buckets.size());
+        for (int i = 0; i < s.buckets.size(); ++i)
+            QCOMPARE(again.buckets[i].name, s.buckets[i].name);
+
+        // The Metrics summary counts every bucket, register included.
+        QCOMPARE(s.metricSummary.totalBuckets, total);
+        QCOMPARE(s.metricSummary.patterns.first().pattern, QByteArray("aa.metric.#"));
+        QCOMPARE(s.metricSummary.patterns.first().names, held);
+        QVERIFY(s.metricSummary.patterns.first().idsInNames);
+    }
+
+    // The engine applies the query it was given to the snapshots it builds.
+    void engineAppliesBucketQuery()
+    {
+        const QByteArray tok = token(kCredentials);
+        const qint64 now = QDateTime::currentSecsSinceEpoch() + 3600;
+        QCOMPARE(postLogs(tok, frame(now, "web.1", "measure#keep.me=2ms measure#drop.me=4ms source=s1"),
+                          QStringLiteral("resolution=3600"))
+                     .status,
+                 200);
+        QTRY_COMPARE(m_engine->snapshot()->bucketsTotal, 2);
+        BucketQuery q;
+        q.filter = QStringLiteral("keep");
+        m_engine->setBucketQuery(q);
+        QCOMPARE(m_engine->bucketQuery(), q);
+        const auto s = m_engine->snapshot();
+        QCOMPARE(s->bucketsMatched, 1);
+        QCOMPARE(s->buckets.size(), 1);
+        QCOMPARE(s->buckets.first().name, QByteArray("keep.me"));
+        QCOMPARE(s->metricSummary.totalNames, 2);
     }
 
     void readerAcknowledgesOnlyAfterDelivery()

@@ -41,6 +41,7 @@ private Q_SLOTS:
     void compactedBucketsKeepTheirStatistics();
     void invalidArguments();
     void statsCounts();
+    void visitStoredSeesEveryBucket();
 };
 
 void Tst_store::initTestCase_data()
@@ -462,3 +463,40 @@ void Tst_store::statsCounts()
 
 QTEST_GUILESS_MAIN(Tst_store)
 #include "tst_store.moc"
+
+// The window's pass over every stored bucket: a memory store visits each id
+// once with all its values (read but unacknowledged ones too) and says it
+// saw everything; Redis visits its bounded peek and says it is a sample.
+void Tst_store::visitStoredSeesEveryBucket()
+{
+    MAKE_STORE(store, 3);
+    const qint64 now = storeNow(*store);
+    std::vector<Bucket> buckets;
+    for (int i = 0; i < 40; ++i)
+        buckets.push_back(Bucket(makeId(now - 5, 1, "m" + QByteArray::number(i)), { double(i) }));
+    QVERIFY(put(*store, buckets));
+    const BucketId a = makeId(now - 5, 1, "m0");
+    // Read (not acknowledged) the partition of m0, then put more to m0.
+    QVERIFY(store->readReady(a.partition(3), now, 100).ok());
+    QVERIFY(put(*store, { Bucket(a, { 100, 200 }) }));
+
+    QHash<QByteArray, std::vector<double>> seen;
+    int visits = 0;
+    const bool everything = store->visitStored(
+        [&](const Bucket &b) {
+            ++visits;
+            seen.insert(b.id().name, b.expandedValues());
+        },
+        1000);
+    QCOMPARE(visits, 40);
+    QCOMPARE(seen.size(), 40);
+    std::vector<double> m0 = seen.value("m0");
+    std::sort(m0.begin(), m0.end());
+    QCOMPARE(m0, (std::vector<double> { 0, 100, 200 }));
+    QCOMPARE(everything, backend == QLatin1String("memory"));
+
+    // A limit bounds only the sample (Redis); memory visits everything.
+    visits = 0;
+    store->visitStored([&](const Bucket &) { ++visits; }, 10);
+    QVERIFY(backend == QLatin1String("memory") ? visits == 40 : visits <= 40);
+}

@@ -1,8 +1,9 @@
 // The desktop window's models, fed with hand-made EngineSnapshots: the rows
 // and numbers they show, incremental updates that keep selections, filtering
 // and sorting, partition lock owners, delivery rows without tokens, the
-// newest-first rings, labelled counters, rates, TSV copy and the config
-// text formats.
+// newest-first rings, labelled counters, rates, TSV copy, the Metrics
+// tree (patterns flagged for ids in names, kept across updates) and the
+// config text formats.
 #include "bucketfilterproxy.h"
 #include "buckethistory.h"
 #include "bucketmodel.h"
@@ -12,6 +13,7 @@
 #include "engine/enginesnapshot.h"
 #include "labelcountmodel.h"
 #include "metricid.h"
+#include "metricsmodel.h"
 #include "modelroles.h"
 #include "partitionmodel.h"
 #include "previewmodel.h"
@@ -21,6 +23,7 @@
 #include "uiformat.h"
 
 #include <QItemSelectionModel>
+#include <QSortFilterProxyModel>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
@@ -571,6 +574,97 @@ private Q_SLOTS:
         QCOMPARE(UiFormat::rate(1234.0, QStringLiteral("lines")), QStringLiteral("1,234 lines/s"));
         QCOMPARE(UiFormat::millis(12.44), QStringLiteral("12.4 ms"));
         QCOMPARE(UiFormat::seconds(125), QStringLiteral("2 min 5 s"));
+    }
+
+    // The Metrics tree: patterns with their names as children; a flagged
+    // pattern warns (icon, colour, tooltip with the explanation); updates
+    // keep rows, children and persistent indexes (expansion, selection).
+    void metricsTreeFlagsAndUpdates()
+    {
+        const auto pattern = [](const QByteArray &p, qint64 names, qint64 streams, QList<QByteArray> top) {
+            MetricPattern m;
+            m.pattern = p;
+            m.names = names;
+            m.streams = streams;
+            m.sources = 2;
+            m.windows = 1;
+            m.users = 1;
+            m.buckets = streams;
+            m.idsInNames = names >= MetricSummary::kIdPatternNames;
+            for (const QByteArray &n : top)
+                m.topNames.append(MetricName { n, 1, 1 });
+            return m;
+        };
+        MetricSummary s;
+        s.patterns << pattern("user.#.latency", 4812, 4812, { "user.1.latency", "user.2.latency" })
+                   << pattern("db.latency", 1, 3, { "db.latency" });
+        MetricsModel m;
+        m.setSummary(s);
+        QCOMPARE(m.rowCount(), 2);
+        const int ids = m.rowOf("user.#.latency");
+        QVERIFY(ids >= 0);
+        const QModelIndex idsIndex = m.index(ids, MetricsModel::Pattern);
+        QCOMPARE(m.rowCount(idsIndex), 2);
+        QCOMPARE(m.index(0, MetricsModel::Pattern, idsIndex).data().toString(), QStringLiteral("user.1.latency"));
+        QCOMPARE(m.index(ids, MetricsModel::Names).data().toString(), QStringLiteral("4,812"));
+        QCOMPARE(m.index(ids, MetricsModel::Streams).data(SortRole).toLongLong(), 4812);
+        QVERIFY(m.index(ids, MetricsModel::Pattern).data(IdsInNamesRole).toBool());
+        QVERIFY(!m.index(ids, MetricsModel::Pattern).data(Qt::DecorationRole).isNull());
+        const QString tip = m.index(ids, MetricsModel::Pattern).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("user.#.latency: 4,812 names differ only by a number")), qPrintable(tip));
+        QVERIFY(tip.contains(QStringLiteral("source=")));
+        const int db = m.rowOf("db.latency");
+        QVERIFY(!m.index(db, MetricsModel::Pattern).data(IdsInNamesRole).toBool());
+        QVERIFY(m.index(db, MetricsModel::Pattern).data(Qt::DecorationRole).isNull());
+        QCOMPARE(m.parent(m.index(0, 0, idsIndex)), m.index(ids, 0));
+
+        // Sorted by streams through a proxy, the flagged pattern first.
+        QSortFilterProxyModel proxy;
+        proxy.setSourceModel(&m);
+        proxy.setSortRole(SortRole);
+        proxy.sort(MetricsModel::Streams, Qt::DescendingOrder);
+        QCOMPARE(proxy.index(0, MetricsModel::Pattern).data().toString(), QStringLiteral("user.#.latency"));
+
+        // An update: db.latency goes, a new pattern comes, user.#.latency
+        // grows and gets a third name. Its row and persistent index stay.
+        const QPersistentModelIndex kept(m.index(ids, MetricsModel::Pattern));
+        MetricSummary next;
+        next.patterns << pattern("user.#.latency", 5000, 5000, { "user.1.latency", "user.2.latency", "user.3.latency" })
+                      << pattern("jobs.#", 3, 3, { "jobs.1", "jobs.2", "jobs.3" });
+        m.setSummary(next);
+        QCOMPARE(m.rowCount(), 2);
+        QCOMPARE(m.rowOf("db.latency"), -1);
+        QVERIFY(kept.isValid());
+        QCOMPARE(kept.data().toString(), QStringLiteral("user.#.latency"));
+        QCOMPARE(m.rowCount(kept), 3);
+        QCOMPARE(m.index(kept.row(), MetricsModel::Names).data().toString(), QStringLiteral("5,000"));
+        QVERIFY(!m.index(m.rowOf("jobs.#"), MetricsModel::Pattern).data(IdsInNamesRole).toBool());
+        QCOMPARE(m.resets(), 0);
+        QCOMPARE(proxy.index(0, MetricsModel::Pattern).data().toString(), QStringLiteral("user.#.latency"));
+    }
+
+    void metricUsersTable()
+    {
+        MetricSummary s;
+        MetricUser alice;
+        alice.user = "alice@example.com";
+        alice.names = 4813;
+        alice.patterns = 2;
+        alice.streams = 4815;
+        alice.buckets = 4815;
+        alice.flaggedPatterns = 1;
+        alice.flaggedStreams = 4812;
+        MetricUser unknown; // the token no longer verifies
+        unknown.streams = 1;
+        s.users << alice << unknown;
+        MetricUserModel m;
+        m.setSummary(s);
+        QCOMPARE(m.rowCount(), 2);
+        QCOMPARE(m.index(0, MetricUserModel::User).data().toString(), QStringLiteral("alice@example.com"));
+        QCOMPARE(m.index(0, MetricUserModel::Streams).data().toString(), QStringLiteral("4,815"));
+        QCOMPARE(m.index(0, MetricUserModel::Flagged).data().toString(), QStringLiteral("1"));
+        QVERIFY(m.index(0, MetricUserModel::Flagged).data(Qt::ToolTipRole).toString().contains(QStringLiteral("4,812")));
+        QVERIFY(m.index(1, MetricUserModel::User).data().toString().contains(QStringLiteral("no longer verifies")));
     }
 };
 

@@ -5,7 +5,9 @@
 // and delivers what it held); the drain helper's token is accepted by
 // /logs; preview payloads are shown as the snapshot holds them; closing the
 // window shuts the engine down and delivers; every metric the tabs read is
-// one the engine registers.
+// one the engine registers. The Buckets filter runs in the engine over every
+// bucket (more than the table's kMaxBuckets), and the Metrics tab flags a
+// pattern of ids in metric names.
 #include "auth/fernet.h"
 #include "bucketfilterproxy.h"
 #include "bucketmodel.h"
@@ -25,6 +27,8 @@
 #include "linemodel.h"
 #include "linestab.h"
 #include "mainwindow.h"
+#include "metricsmodel.h"
+#include "metricstab.h"
 #include "modelroles.h"
 #include "overviewtab.h"
 #include "previewmodel.h"
@@ -48,6 +52,7 @@
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QTreeView>
 #include <QTest>
 
 #include <algorithm>
@@ -182,6 +187,66 @@ private Q_SLOTS:
         QCOMPARE(post("not-a-token", body), 401);
         QTRY_VERIFY(m_window->problemsTab()->model()->rowCount() > 0);
         QTRY_COMPARE(m_window->problemsTab()->rejectedModel()->count(QStringLiteral("401")), 1.0);
+    }
+
+    // More buckets than a snapshot carries: the table shows kMaxBuckets of
+    // them and says so; the filter reaches one past them (the engine
+    // filters every bucket). The Metrics tab groups the ids in the names
+    // into one flagged pattern and explains it.
+    void filterCoversEveryBucketAndMetricsFlagsIds()
+    {
+        openWindow(false);
+        const QByteArray token = m_window->engine()->sign(kAlice);
+        const qint64 now = nextHour();
+        const int ids = EngineSnapshot::kMaxBuckets + 50;
+        QByteArray body;
+        for (int i = 0; i < ids; ++i)
+            body += frame(now, "web.1", "measure#user." + QByteArray::number(10000 + i) + ".latency=5ms source=web.1");
+        body += frame(now, "web.1", "count#zz.needle=1 source=web.1");
+        QCOMPARE(post(token, body, QStringLiteral("resolution=3600")), 200);
+
+        BucketsTab *buckets = m_window->bucketsTab();
+        QTRY_COMPARE(m_window->lastSnapshot() ? m_window->lastSnapshot()->bucketsTotal : 0, qint64(ids + 1));
+        QTRY_COMPARE(buckets->model()->rowCount(), EngineSnapshot::kMaxBuckets);
+        QCOMPARE(rowOf("zz.needle"), -1); // sorted by name: past the first kMaxBuckets
+        QCOMPARE(buckets->countText(), QStringLiteral("5,000 of 5,051 buckets"));
+
+        buckets->filterEdit()->setText(QStringLiteral("NEEDLE"));
+        QTRY_VERIFY(rowOf("zz.needle") >= 0);
+        QTRY_COMPARE(buckets->proxy()->rowCount(), 1);
+        QTRY_COMPARE(buckets->countText(), QStringLiteral("1 of 1 matching (5,051 buckets)"));
+        QCOMPARE(m_window->engine()->bucketQuery().filter, QStringLiteral("NEEDLE"));
+
+        // Sorting by a column asks the engine for that order over everything.
+        buckets->filterEdit()->clear();
+        buckets->view()->sortByColumn(BucketModel::Name, Qt::DescendingOrder);
+        QCOMPARE(m_window->engine()->bucketQuery().sortKey, BucketSortKey::Name);
+        QCOMPARE(m_window->engine()->bucketQuery().order, Qt::DescendingOrder);
+        QTRY_VERIFY(rowOf("zz.needle") >= 0);
+
+        // Metrics: one flagged pattern for the ids, explained.
+        m_window->tabs()->setCurrentIndex(MainWindow::MetricsPage);
+        QCOMPARE(m_window->tabs()->tabText(MainWindow::MetricsPage), QStringLiteral("&Metrics"));
+        MetricsTab *metrics = m_window->metricsTab();
+        QTRY_VERIFY(metrics->model()->rowOf("user.#.latency") >= 0);
+        const int row = metrics->model()->rowOf("user.#.latency");
+        QTRY_COMPARE(metrics->model()->pattern(row).names, qint64(ids));
+        QVERIFY(metrics->model()->pattern(row).idsInNames);
+        QCOMPARE(metrics->model()->pattern(row).streams, qint64(ids));
+        QCOMPARE(metrics->model()->pattern(row).topNames.size(), MetricSummary::kNamesPerPattern);
+        QVERIFY(!metrics->model()->pattern(metrics->model()->rowOf("zz.needle")).idsInNames);
+        QVERIFY(metrics->bannerVisible());
+        QVERIFY2(metrics->bannerText().contains(QStringLiteral("user.#.latency: 5,050 names differ only by a number")),
+                 qPrintable(metrics->bannerText()));
+        // Sorted by streams: the flagged pattern on top; selecting it expands
+        // it and explains it.
+        const QModelIndex top = metrics->proxy()->index(0, MetricsModel::Pattern);
+        QCOMPARE(top.data().toString(), QStringLiteral("user.#.latency"));
+        metrics->view()->setCurrentIndex(top);
+        QVERIFY(metrics->view()->isExpanded(top));
+        QVERIFY(metrics->detailText().contains(QStringLiteral("Put the id in source=")));
+        QCOMPARE(metrics->userModel()->rowCount(), 1);
+        QCOMPARE(metrics->userModel()->user(0).flaggedPatterns, 1);
     }
 
     void configValidationAndSave()
@@ -474,10 +539,12 @@ private Q_SLOTS:
         QTest::keyClick(m_window.get(), Qt::Key_3, Qt::ControlModifier);
         QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::LinesPage));
         QTest::keyClick(m_window.get(), Qt::Key_5, Qt::ControlModifier);
-        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::PartitionsPage));
-        QTest::keyClick(m_window.get(), Qt::Key_8, Qt::ControlModifier);
-        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::ConfigurationPage));
+        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::MetricsPage));
         QTest::keyClick(m_window.get(), Qt::Key_6, Qt::ControlModifier);
+        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::PartitionsPage));
+        QTest::keyClick(m_window.get(), Qt::Key_9, Qt::ControlModifier);
+        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::ConfigurationPage));
+        QTest::keyClick(m_window.get(), Qt::Key_7, Qt::ControlModifier);
         m_window->resize(900, 640);
         QVERIFY(!m_window->windowIcon().isNull());
         m_window->close();

@@ -423,7 +423,7 @@ int main(int argc, char **argv)
     window.configTab()->drainHelper()->setCredentials(QStringLiteral("alice@example.com"),
                                                       QStringLiteral("alice-api-token"));
 
-    const char *const names[] = { "overview", "sources",  "lines",   "buckets",
+    const char *const names[] = { "overview",   "sources",  "lines",    "buckets",      "metrics",
                                   "partitions", "delivery", "problems", "configuration" };
     static_assert(std::size(names) == MainWindow::TabCount);
     const auto path = [&outDir, &names](int tab, bool darkened) -> QString {

@@ -18,28 +18,19 @@ void BucketFilterProxy::setFilterText(const QString &text)
     if (text == m_text)
         return;
     m_text = text;
-    m_words = text.split(u' ', Qt::SkipEmptyParts);
+    m_filter = BucketFilter(text);
     invalidateFilter();
 }
 
 bool BucketFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
 {
-    if (m_words.isEmpty())
+    if (m_filter.isEmpty())
         return true;
-    const QAbstractItemModel *m = sourceModel();
-    const QString fields[] = {
-        m->index(sourceRow, BucketModel::User, sourceParent).data(SortRole).toString(),
-        m->index(sourceRow, BucketModel::Name, sourceParent).data(SortRole).toString(),
-        m->index(sourceRow, BucketModel::Source, sourceParent).data(SortRole).toString(),
-    };
-    for (const QString &word : m_words) {
-        bool found = false;
-        for (const QString &field : fields)
-            found = found || field.contains(word, Qt::CaseInsensitive);
-        if (!found)
-            return false;
-    }
-    return true;
+    const auto *model = qobject_cast<const BucketModel *>(sourceModel());
+    if (!model || sourceParent.isValid())
+        return true;
+    const BucketSummary &b = model->bucket(sourceRow);
+    return m_filter.matches(b.user, b.name, b.source);
 }
 
 } // namespace l2met

@@ -1,13 +1,17 @@
 // BucketFilterProxy: sorting and filtering of the Buckets table. Sorts by
 // SortRole (numbers as numbers, windows by time); the filter keeps rows whose
 // user, name or source contains the filter text (case-insensitive; several
-// words must all match, each in any of the three).
+// words must all match, each in any of the three): BucketFilter, the rule the
+// engine applies to every bucket it holds (Engine::setBucketQuery). The
+// engine sends only matching rows; filtering here too keeps the table right
+// while a new filter waits for its snapshot.
 //
 // GUI thread only.
 #pragma once
 
+#include "engine/bucketquery.h"
+
 #include <QSortFilterProxyModel>
-#include <QStringList>
 
 namespace l2met {
 
@@ -26,7 +30,7 @@ protected:
 
 private:
     QString m_text;
-    QStringList m_words;
+    BucketFilter m_filter;
 };
 
 } // namespace l2met

@@ -51,7 +51,9 @@ BucketsTab::BucketsTab(QWidget *parent)
     connect(m_filter, &QLineEdit::textChanged, this, [this](const QString &text) {
         m_proxy->setFilterText(text.trimmed());
         updateCount();
+        Q_EMIT queryChanged(query());
     });
+    connect(header, &QHeaderView::sortIndicatorChanged, this, [this] { Q_EMIT queryChanged(query()); });
     auto *top = new QHBoxLayout;
     top->addWidget(m_filter, 1);
     top->addWidget(m_count);
@@ -110,6 +112,11 @@ void BucketsTab::setSnapshot(const EngineSnapshot &snapshot)
     if (newColumns)
         m_history.clear();
     m_history.add(snapshot);
+    m_snapshotQuery = snapshot.bucketQuery;
+    m_matched = snapshot.bucketsMatched;
+    m_total = snapshot.bucketsTotal;
+    m_sampled = snapshot.bucketsSampled;
+    m_haveSnapshot = true;
     m_restoring = true;
     m_model->setSnapshot(snapshot);
     if (newColumns)
@@ -240,13 +247,72 @@ void BucketsTab::refreshChart()
                             int(windows.size())));
 }
 
+BucketQuery BucketsTab::query() const
+{
+    BucketQuery q;
+    q.filter = m_filter->text().trimmed();
+    const int column = m_view->horizontalHeader()->sortIndicatorSection();
+    q.order = m_view->horizontalHeader()->sortIndicatorOrder();
+    int percentile = 0;
+    switch (m_model->kind(column, &percentile)) {
+    case BucketModel::Kind::Fixed:
+        q.sortKey = BucketSortKey(column); // BucketSortKey follows BucketModel's columns up to Max
+        break;
+    case BucketModel::Kind::Percentile:
+        q.sortKey = BucketSortKey::Percentile;
+        q.percentile = percentile;
+        break;
+    case BucketModel::Kind::Last:
+        q.sortKey = BucketSortKey::Last;
+        break;
+    case BucketModel::Kind::ReadyIn:
+        q.sortKey = BucketSortKey::ReadyIn;
+        break;
+    case BucketModel::Kind::None:
+        q.sortKey = BucketSortKey::Name;
+        q.order = Qt::AscendingOrder;
+        break;
+    }
+    return q;
+}
+
+void BucketsTab::selectWhenShown(const BucketSummary &id)
+{
+    m_view->selectionModel()->clearSelection();
+    m_selected = id;
+    m_hasSelected = true;
+}
+
+QString BucketsTab::countText() const
+{
+    return m_count->text();
+}
+
 void BucketsTab::updateCount()
 {
-    const int total = m_model->rowCount();
-    const int shown = m_proxy->rowCount();
-    m_count->setText(shown == total ? tr("%1 buckets").arg(UiFormat::count(qint64(total)))
-                                    : tr("%1 of %2 buckets")
-                                          .arg(UiFormat::count(qint64(shown)), UiFormat::count(qint64(total))));
+    const qint64 shown = m_proxy->rowCount();
+    QString text;
+    if (!m_haveSnapshot) {
+        text = tr("%1 buckets").arg(UiFormat::count(shown));
+    } else if (m_snapshotQuery.filter != m_proxy->filterText()) {
+        text = tr("%1 shown, filtering %2 buckets…").arg(UiFormat::count(shown), UiFormat::count(m_total));
+    } else if (m_snapshotQuery.filter.isEmpty()) {
+        text = shown == m_total ? tr("%1 buckets").arg(UiFormat::count(m_total))
+                                : tr("%1 of %2 buckets").arg(UiFormat::count(shown), UiFormat::count(m_total));
+    } else {
+        text = tr("%1 of %2 matching (%3 buckets)")
+                   .arg(UiFormat::count(shown), UiFormat::count(m_matched), UiFormat::count(m_total));
+    }
+    if (m_haveSnapshot && m_sampled)
+        text += tr(" · Redis: a sample");
+    m_count->setText(text);
+    m_count->setToolTip(
+        m_sampled ? tr("With Redis the window reads a bounded sample of the stored buckets (at most %1, "
+                       "refreshed every few seconds); counts and the filter cover that sample and this "
+                       "process's unflushed buckets.")
+                        .arg(UiFormat::count(qint64(EngineSnapshot::kMaxBuckets)))
+                  : tr("The engine filters and sorts every bucket it holds and sends the first %1.")
+                        .arg(UiFormat::count(qint64(EngineSnapshot::kMaxBuckets))));
 }
 
 void BucketsTab::showEvent(QShowEvent *event)

@@ -6,6 +6,12 @@
 // selected window is delivered and leaves the table, the metric's newest
 // window is selected.
 //
+// The engine filters and sorts: the tab's filter text and sort column make
+// a BucketQuery (queryChanged; the window hands it to
+// Engine::setBucketQuery), and each snapshot holds the first
+// EngineSnapshot::kMaxBuckets matches of every bucket held. The count says
+// "N of M matching (T buckets)".
+//
 // GUI thread only.
 #pragma once
 
@@ -51,6 +57,17 @@ public:
     bool selectKey(const QByteArray &key); // BucketModel::key
     // The charted metric (null when none).
     MetricId selectedMetric() const { return m_hasSelected ? MetricId::of(m_selected) : MetricId(); }
+    // Selects the bucket when a later snapshot brings it (the engine is
+    // filtering for it), unless the user selects something else first.
+    void selectWhenShown(const BucketSummary &id);
+
+    // The filter and sort the engine should apply (from the filter text and
+    // the view's sort column).
+    BucketQuery query() const;
+    QString countText() const;
+
+Q_SIGNALS:
+    void queryChanged(const l2met::BucketQuery &query);
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -77,6 +94,12 @@ private:
     // One per possible percentile; those of the model's Percentiles shown.
     std::array<int, Percentiles::kMax> m_percentileSeries {};
     int m_countSeries = 0;
+    // From the last snapshot: what the engine matched, of how many.
+    BucketQuery m_snapshotQuery;
+    qint64 m_matched = 0;
+    qint64 m_total = 0;
+    bool m_sampled = false;
+    bool m_haveSnapshot = false;
 };
 
 } // namespace l2met

@@ -10,6 +10,7 @@
 #include "linemodel.h"
 #include "linestab.h"
 #include "metricid.h"
+#include "metricstab.h"
 #include "overviewtab.h"
 #include "partitionstab.h"
 #include "problemstab.h"
@@ -48,7 +49,7 @@ constexpr int kSnapshotIntervalMs = 250;
 constexpr int kShutdownTimeoutMs = 30000;
 
 // Object names of the pages, in tab order (the saved tab is one of them).
-constexpr const char *kPageNames[] = { "overview", "sources",  "lines",    "buckets",
+constexpr const char *kPageNames[] = { "overview", "sources",  "lines",    "buckets",      "metrics",
                                        "partitions", "delivery", "problems", "configuration" };
 static_assert(std::size(kPageNames) == MainWindow::TabCount);
 
@@ -72,6 +73,7 @@ MainWindow::MainWindow(Config config, QString configPath, QWidget *parent)
     , m_sources(new SourcesTab(m_configPath))
     , m_lines(new LinesTab)
     , m_buckets(new BucketsTab)
+    , m_metrics(new MetricsTab)
     , m_partitions(new PartitionsTab)
     , m_delivery(new DeliveryTab(&m_rates))
     , m_problems(new ProblemsTab)
@@ -90,6 +92,7 @@ MainWindow::MainWindow(Config config, QString configPath, QWidget *parent)
     m_tabs->addTab(m_sources, tr("&Sources"));
     m_tabs->addTab(m_lines, tr("&Lines"));
     m_tabs->addTab(m_buckets, tr("&Buckets"));
+    m_tabs->addTab(m_metrics, tr("&Metrics"));
     m_tabs->addTab(m_partitions, tr("&Partitions"));
     m_tabs->addTab(m_delivery, tr("&Delivery"));
     m_tabs->addTab(m_problems, tr("P&roblems"));
@@ -116,6 +119,10 @@ MainWindow::MainWindow(Config config, QString configPath, QWidget *parent)
     connect(m_sources, &SourcesTab::stopRequested, this, &MainWindow::stopSource);
     connect(m_sources, &SourcesTab::removeRequested, this, &MainWindow::removeSource);
     connect(m_lines, &LinesTab::openBucketRequested, this, &MainWindow::openBucket);
+    connect(m_buckets, &BucketsTab::queryChanged, this, [this](const BucketQuery &query) {
+        if (m_engine)
+            m_engine->setBucketQuery(query);
+    });
     connect(m_lines, &LinesTab::captureChanged, this, [this](bool on) {
         if (m_engine)
             m_engine->setLineCapture(on);
@@ -214,6 +221,7 @@ bool MainWindow::startEngine(QString *error)
                     onSnapshot(snapshot);
             });
     m_engine->setLineCapture(m_lines->captureActive());
+    m_engine->setBucketQuery(m_buckets->query());
     m_engine->publishSnapshots(kSnapshotIntervalMs);
     m_overview->setEndpoint(m_config.bind, m_engine->port());
     m_configTab->setEngine(m_engine.get());
@@ -300,13 +308,14 @@ void MainWindow::applySnapshot(const std::shared_ptr<const EngineSnapshot> &snap
     m_sources->setSnapshot(s);
     m_lines->setSnapshot(s);
     m_buckets->setSnapshot(s);
+    m_metrics->setSnapshot(s);
     m_partitions->setSnapshot(s);
     m_delivery->setSnapshot(s);
     m_problems->setSnapshot(s);
     m_status->setText(tr("%1 store%2 · %3 bucket(s) · updated %4")
                           .arg(s.storeKind,
                                s.storeHealthy ? QString() : tr(" (unreachable)"),
-                               UiFormat::count(qint64(s.buckets.size())),
+                               UiFormat::count(s.bucketsTotal),
                                UiFormat::localTime(s.taken)));
     m_frames->recordWork(timer.nsecsElapsed());
     Q_EMIT snapshotApplied();
@@ -480,8 +489,10 @@ void MainWindow::openBucket(const BucketSummary &bucket)
                                      .arg(QString::fromUtf8(bucket.name)),
                                  5000);
     } else {
-        statusBar()->showMessage(tr("No bucket of %1 is held any more: it was delivered")
-                                     .arg(QString::fromUtf8(bucket.name)),
+        // The engine filters for it from the next snapshot on: selected
+        // then, if it is still held.
+        m_buckets->selectWhenShown(bucket);
+        statusBar()->showMessage(tr("Looking for %1 among every bucket held…").arg(QString::fromUtf8(bucket.name)),
                                  5000);
     }
 }

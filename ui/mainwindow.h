@@ -1,8 +1,9 @@
 // MainWindow: l2met's desktop window. It owns the Engine (closing the window
 // shuts it down gracefully: nothing accepted is lost) and shows the
-// snapshots the engine publishes four times a second, in eight tabs
-// (Ctrl+1..Ctrl+8): Overview, Sources, Lines, Buckets, Partitions, Delivery,
-// Problems, Configuration. Snapshots arrive from the engine's snapshot thread
+// snapshots the engine publishes four times a second, in nine tabs
+// (Ctrl+1..Ctrl+9): Overview, Sources, Lines, Buckets, Metrics, Partitions,
+// Delivery, Problems, Configuration. The Buckets tab's filter and sort go to
+// the engine (Engine::setBucketQuery), which applies them to every bucket. Snapshots arrive from the engine's snapshot thread
 // through a queued signal; only the newest pending one is applied, so a slow
 // frame never builds a backlog. The window never touches worker state.
 //
@@ -44,6 +45,7 @@ class OverviewTab;
 class SourcesTab;
 class LinesTab;
 class BucketsTab;
+class MetricsTab;
 class PartitionsTab;
 class DeliveryTab;
 class ProblemsTab;
@@ -59,6 +61,7 @@ public:
         SourcesPage,
         LinesPage,
         BucketsPage,
+        MetricsPage,
         PartitionsPage,
         DeliveryPage,
         ProblemsPage,
@@ -90,6 +93,7 @@ public:
     SourcesTab *sourcesTab() const { return m_sources; }
     LinesTab *linesTab() const { return m_lines; }
     BucketsTab *bucketsTab() const { return m_buckets; }
+    MetricsTab *metricsTab() const { return m_metrics; }
     PartitionsTab *partitionsTab() const { return m_partitions; }
     DeliveryTab *deliveryTab() const { return m_delivery; }
     ProblemsTab *problemsTab() const { return m_problems; }
@@ -150,6 +154,7 @@ private:
     SourcesTab *m_sources;
     LinesTab *m_lines;
     BucketsTab *m_buckets;
+    MetricsTab *m_metrics;
     PartitionsTab *m_partitions;
     DeliveryTab *m_delivery;
     ProblemsTab *m_problems;

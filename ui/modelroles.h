@@ -14,6 +14,7 @@ enum ModelRole : int {
     SortRole = Qt::UserRole + 1, // QVariant with a number, a QDateTime or a string
     CopyRole,                    // QString; falls back to Qt::DisplayRole when invalid
     KeyRole,                     // QByteArray identifying the row across updates
+    IdsInNamesRole,              // bool: a Metrics pattern flagged for ids in metric names
 };
 
 } // namespace l2met

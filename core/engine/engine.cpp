@@ -3,6 +3,7 @@
 #include "auth/credentials.h"
 #include "auth/credentialscache.h"
 #include "auth/fernet.h"
+#include "engine/bucketsummariser.h"
 #include "engine/enginemetrics.h"
 #include "engine/enginestore.h"
 #include "metrics/linetap.h"
@@ -686,50 +687,33 @@ void Engine::publishSnapshots(int intervalMs)
     runIn(m_snapshotTimer, [this, intervalMs] { m_snapshotTimer->start(intervalMs); });
 }
 
+void Engine::setBucketQuery(const BucketQuery &query)
+{
+    QMutexLocker lock(&m_queryMutex);
+    m_bucketQuery = query;
+}
+
+BucketQuery Engine::bucketQuery() const
+{
+    QMutexLocker lock(&m_queryMutex);
+    return m_bucketQuery;
+}
+
 void Engine::summarise(EngineSnapshot &s) const
 {
-    std::vector<Bucket> buckets;
-    if (m_register)
-        buckets = m_register->copySome(size_t(EngineSnapshot::kMaxBuckets)); // never all of a million
-    size_t inRegister = buckets.size();
-    if (m_store && int(buckets.size()) < EngineSnapshot::kMaxBuckets) {
-        std::vector<Bucket> stored = m_store->peek(EngineSnapshot::kMaxBuckets - int(buckets.size()));
-        // A window still being written has values in the store (earlier
-        // flushes) and in the register (since the last flush): one summary
-        // of all of them, stored values first as they arrived first.
-        QHash<BucketId, size_t> storedIndex;
-        storedIndex.reserve(qsizetype(stored.size()));
-        for (size_t i = 0; i < stored.size(); ++i)
-            storedIndex.insert(stored[i].id(), i);
-        std::vector<Bucket> registerOnly;
-        registerOnly.reserve(buckets.size());
-        for (Bucket &b : buckets) {
-            const auto it = storedIndex.constFind(b.id());
-            if (it == storedIndex.cend())
-                registerOnly.push_back(std::move(b));
-            else
-                stored[*it].merge(b);
-        }
-        buckets = std::move(registerOnly);
-        inRegister = buckets.size();
-        std::move(stored.begin(), stored.end(), std::back_inserter(buckets));
-    }
-    for (size_t i = 0; i < buckets.size() && s.buckets.size() < EngineSnapshot::kMaxBuckets; ++i) {
-        const Bucket &b = buckets[i];
+    BucketPass pass;
+    pass.reg = m_register.get();
+    pass.store = m_store.get();
+    pass.userOf = [this](const QByteArray &token) {
         Credentials credentials; // the user stays empty when the token no longer verifies
-        m_credentials->resolve(b.id().auth, &credentials);
-        BucketSummary summary;
-        summary.user = credentials.user;
-        summary.name = b.id().name;
-        summary.source = b.id().source;
-        summary.units = b.id().units;
-        summary.type = b.id().type;
-        summary.time = b.id().time;
-        summary.resolution = b.id().resolution;
-        summary.stats = b.statistics(m_percentiles);
-        summary.inStore = i >= inRegister;
-        s.buckets.append(summary);
-    }
+        if (m_credentials)
+            m_credentials->resolve(token, &credentials);
+        return credentials.user;
+    };
+    pass.percentiles = m_percentiles;
+    pass.query = bucketQuery();
+    pass.limit = EngineSnapshot::kMaxBuckets;
+    summariseBuckets(pass, s);
 }
 
 qint64 Engine::bucketsHeld() const

@@ -116,6 +116,12 @@ public:
     // A drain token for "user:api-token" signed with the first secret key.
     QByteArray sign(QByteArrayView credentials) const;
 
+    // What the Buckets tab shows: the filter and order snapshots apply to
+    // every bucket held (EngineSnapshot::buckets). Any thread; kept across
+    // snapshots.
+    void setBucketQuery(const BucketQuery &query);
+    BucketQuery bucketQuery() const;
+
     // Builds a snapshot now (any thread; it reads only thread-safe state).
     std::shared_ptr<const EngineSnapshot> snapshot() const;
     // Buckets held in memory (register, memory store, outbox), and the
@@ -184,6 +190,8 @@ private:
     std::unique_ptr<LineTap> m_lineTap;
     std::shared_ptr<PreviewSummary> m_previewSummary;
     std::function<void(const PreviewPayload &)> m_previewSink;
+    mutable QMutex m_queryMutex;
+    BucketQuery m_bucketQuery; // under m_queryMutex
 
     // Local sources (main thread only, but for the snapshot's read of the
     // source pointers, under m_sourcesMutex).

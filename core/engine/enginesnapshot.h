@@ -10,6 +10,8 @@
 
 #include "bucket/bucketid.h"
 #include "bucket/statistics.h"
+#include "engine/bucketquery.h"
+#include "engine/metricsummary.h"
 #include "metrics/linerecord.h"
 #include "metrics/metricinfo.h"
 #include "metrics/problem.h"
@@ -64,7 +66,19 @@ struct EngineSnapshot
     QList<DeliveryStats> delivery;
     QList<PreviewPayload> previews;
     QList<Problem> problems;
-    QList<BucketSummary> buckets; // register and store, at most kMaxBuckets
+    // The Buckets tab (Engine::setBucketQuery): the first kMaxBuckets
+    // buckets of the register and the store that bucketQuery's filter keeps,
+    // in its order, out of bucketsMatched matches among bucketsTotal
+    // buckets (an id in both counted once). With RedisStore the store's part
+    // is a bounded sample (bucketsSampled): the counts are of that sample.
+    QList<BucketSummary> buckets;
+    BucketQuery bucketQuery;
+    qint64 bucketsMatched = 0;
+    qint64 bucketsTotal = 0;
+    bool bucketsSampled = false;
+    double bucketsBuildMs = 0; // what that pass took, in the snapshot thread
+    // The Metrics tab: the same buckets grouped by name and name pattern.
+    MetricSummary metricSummary;
     // What each BucketSummary::stats.percentiles holds (--percentiles).
     Percentiles percentiles = Percentiles::defaults();
 

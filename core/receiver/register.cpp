@@ -66,18 +66,13 @@ std::vector<Bucket> Register::takeAll()
     return out;
 }
 
-std::vector<Bucket> Register::copySome(size_t limit) const
+void Register::forEach(const std::function<void(const Bucket &)> &visit) const
 {
-    std::vector<Bucket> out;
     for (const Shard &shard : m_shards) {
         QMutexLocker lock(&shard.mutex);
-        for (const Bucket &b : shard.buckets) {
-            if (out.size() >= limit)
-                return out;
-            out.push_back(b);
-        }
+        for (const Bucket &b : shard.buckets)
+            visit(b);
     }
-    return out;
 }
 
 } // namespace l2met

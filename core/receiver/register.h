@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <vector>
 
 namespace l2met {
@@ -29,9 +30,10 @@ public:
     qint64 bucketCount() const { return m_buckets.load(std::memory_order_relaxed); }
     qint64 valueCount() const { return m_values.load(std::memory_order_relaxed); }
 
-    // Copies of at most limit buckets (for the GUI's live table), shard by
-    // shard; costs a copy of each, call it seldom.
-    std::vector<Bucket> copySome(size_t limit) const;
+    // Calls visit for every bucket, one shard at a time under that shard's
+    // lock (parsers merging into that shard wait meanwhile; keep visit
+    // cheap). Copies nothing. visit must not call back into the register.
+    void forEach(const std::function<void(const Bucket &)> &visit) const;
 
     static constexpr int kShards = 16;
 

@@ -47,6 +47,17 @@ public:
     Bucket seal(Ref ref);
     // Every value, read segments first: what takeReady and peek return.
     Bucket merged(Ref ref) const;
+    // Calls f with merged(ref), without the copy where the values sit in one
+    // Bucket already.
+    template<typename F>
+    void withMerged(Ref ref, F &&f) const
+    {
+        const Entry &e = m_entries[ref];
+        if (e.state == State::Full && e.stored->read.empty())
+            f(static_cast<const Bucket &>(e.stored->open));
+        else
+            f(static_cast<const Bucket &>(merged(ref)));
+    }
     // Pops whole read segments while they fit in count, then cuts a raw
     // segment the count ends inside; values removed. *exact becomes false
     // when the count ends inside a compacted segment (left as it was).

@@ -211,6 +211,19 @@ std::vector<Bucket> MemoryStore::peek(int limit)
     return out;
 }
 
+bool MemoryStore::visitStored(const std::function<void(const Bucket &)> &visit, int sampleLimit)
+{
+    Q_UNUSED(sampleLimit);
+    for (const std::unique_ptr<Partition> &partition : m_partitions) {
+        QMutexLocker locker(&partition->mutex);
+        partition->buckets.forEach([&](BucketTable::Ref ref) {
+            partition->buckets.withMerged(ref, visit);
+            return true;
+        });
+    }
+    return true;
+}
+
 bool MemoryStore::healthy()
 {
     return true;

@@ -85,6 +85,10 @@ public:
                                   const QByteArray &lockOwner = {}) override;
 
     std::vector<Bucket> peek(int limit) override;
+    // Every bucket, in place, one partition at a time under its mutex (put()
+    // and the reader wait for that partition meanwhile); a bucket read but
+    // not yet acknowledged is merged into a temporary copy. Always true.
+    bool visitStored(const std::function<void(const Bucket &)> &visit, int sampleLimit) override;
     bool healthy() override;
     StoreStats stats() override;
     qint64 bucketsInMemory() const override { return m_held.load(std::memory_order_relaxed); }

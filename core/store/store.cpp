@@ -13,4 +13,11 @@ QString Store::lockArgumentsError(int partition, const QByteArray &owner, int tt
     return {};
 }
 
+bool Store::visitStored(const std::function<void(const Bucket &)> &visit, int sampleLimit)
+{
+    for (const Bucket &b : peek(sampleLimit))
+        visit(b);
+    return false;
+}
+
 } // namespace l2met

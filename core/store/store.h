@@ -37,6 +37,7 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -135,6 +136,15 @@ public:
     // them (for the GUI's live table). Stores where this is costly may
     // return fewer, or none.
     virtual std::vector<Bucket> peek(int limit) { Q_UNUSED(limit); return {}; }
+
+    // Calls visit for every bucket waiting in the store (each id once, with
+    // all its values, as peek() would copy it) without copying them where
+    // the store can (the GUI's filter and summaries over every bucket). true
+    // when it visited every stored bucket; false when it visited only a
+    // sample. The default visits what peek(sampleLimit) returns and answers
+    // false: RedisStore keeps its bounded, rate-limited peek, so over Redis
+    // the window sees a sample. visit must not call back into the store.
+    virtual bool visitStored(const std::function<void(const Bucket &)> &visit, int sampleLimit);
 
     virtual bool healthy() = 0;
     virtual StoreStats stats() = 0;
