@@ -539,10 +539,12 @@ private Q_SLOTS:
         QTest::keyClick(m_window.get(), Qt::Key_3, Qt::ControlModifier);
         QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::LinesPage));
         QTest::keyClick(m_window.get(), Qt::Key_5, Qt::ControlModifier);
-        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::PartitionsPage));
-        QTest::keyClick(m_window.get(), Qt::Key_8, Qt::ControlModifier);
-        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::ConfigurationPage));
+        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::MetricsPage));
         QTest::keyClick(m_window.get(), Qt::Key_6, Qt::ControlModifier);
+        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::PartitionsPage));
+        QTest::keyClick(m_window.get(), Qt::Key_9, Qt::ControlModifier);
+        QCOMPARE(m_window->tabs()->currentIndex(), int(MainWindow::ConfigurationPage));
+        QTest::keyClick(m_window.get(), Qt::Key_7, Qt::ControlModifier);
         m_window->resize(900, 640);
         QVERIFY(!m_window->windowIcon().isNull());
         m_window->close();
