@@ -46,7 +46,8 @@ int MetricSummaryBuilder::userIndex(const QByteArray &user)
 
 void MetricSummaryBuilder::reserve(qint64 buckets)
 {
-    m_streams.reserve(qsizetype(buckets));
+    if (buckets > 0)
+        m_streams.reserve(qsizetype(buckets));
 }
 
 void MetricSummaryBuilder::add(const QByteArray &user, const BucketId &id)

@@ -2,6 +2,8 @@
 
 #include <QMutexLocker>
 
+#include <algorithm>
+
 namespace l2met {
 
 qint64 Register::merge(std::vector<Bucket> &buckets)
@@ -40,7 +42,10 @@ qint64 Register::merge(std::vector<Bucket> &buckets)
 std::vector<Bucket> Register::takeAll()
 {
     std::vector<Bucket> out;
-    out.reserve(size_t(m_buckets.load(std::memory_order_relaxed)));
+    // The count can be below zero for a moment: merge() adds its new
+    // buckets to it only after filing them, and a takeAll() in between
+    // takes (and subtracts) them first.
+    out.reserve(size_t(std::max<qint64>(0, m_buckets.load(std::memory_order_relaxed))));
     qint64 buckets = 0;
     qint64 values = 0;
     for (Shard &shard : m_shards) {
