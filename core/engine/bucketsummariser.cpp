@@ -8,6 +8,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QSet>
 
 #include <algorithm>
 #include <queue>
@@ -125,6 +126,8 @@ public:
         , m_before { &pass.query }
         , m_heap(m_before)
     {
+        if (pass.withMetrics)
+            m_metrics.reserve(pass.expectedBuckets);
     }
 
     QByteArray userOf(const QByteArray &token)
@@ -149,7 +152,8 @@ public:
     void consider(const Bucket &b, const QByteArray &user, bool matched, bool inStore)
     {
         ++m_total;
-        m_metrics.add(user, b.id());
+        if (m_pass.withMetrics)
+            m_metrics.add(user, b.id());
         if (!matched)
             return;
         ++m_matched;
@@ -189,7 +193,8 @@ public:
         s.bucketsMatched = m_matched;
         s.bucketsTotal = m_total;
         s.bucketsSampled = sampled;
-        s.metricSummary = m_metrics.finish();
+        if (m_pass.withMetrics)
+            s.metricSummary = m_metrics.finish();
     }
 
 private:
@@ -224,8 +229,13 @@ void summariseBuckets(const BucketPass &pass, EngineSnapshot &s)
         Bucket bucket; // matched only: its values (stored values first, once known)
     };
     QHash<BucketId, InRegister> registered;
+    // The register's windows and names: most stored buckets are of other
+    // windows or names, and skip the full id look-up (which reads every
+    // field of the id).
+    QSet<qint64> registeredTimes;
+    QSet<QByteArray> registeredNames;
     if (pass.reg) {
-        registered.reserve(qsizetype(pass.reg->bucketCount()));
+        registered.reserve(qsizetype(std::max<qint64>(0, pass.reg->bucketCount()))); // transiently < 0
         pass.reg->forEach([&](const Bucket &b) {
             InRegister r;
             r.user = p.userOf(b.id().auth);
@@ -233,6 +243,8 @@ void summariseBuckets(const BucketPass &pass, EngineSnapshot &s)
             if (r.matched)
                 r.bucket = b;
             registered.insert(b.id(), std::move(r));
+            registeredTimes.insert(b.id().time);
+            registeredNames.insert(b.id().name);
         });
     }
 
@@ -240,7 +252,9 @@ void summariseBuckets(const BucketPass &pass, EngineSnapshot &s)
     if (pass.store) {
         sampled = !pass.store->visitStored(
             [&](const Bucket &b) {
-                const auto it = registered.find(b.id());
+                const auto it = registeredTimes.contains(b.id().time) && registeredNames.contains(b.id().name)
+                    ? registered.find(b.id())
+                    : registered.end();
                 if (it != registered.end()) {
                     it->inStore = true;
                     if (it->matched) {
@@ -263,6 +277,10 @@ void summariseBuckets(const BucketPass &pass, EngineSnapshot &s)
     }
     p.finish(s, sampled);
     s.bucketsBuildMs = double(timer.nsecsElapsed()) / 1e6;
+    if (pass.withMetrics) {
+        s.metricsTaken = s.taken;
+        s.metricsBuildMs = s.bucketsBuildMs;
+    }
 }
 
 } // namespace l2met

@@ -42,10 +42,15 @@ struct BucketPass
     Percentiles percentiles = Percentiles::defaults();
     BucketQuery query;
     int limit = 5000;
+    // Group by name and pattern too (EngineSnapshot::metricSummary); when
+    // false the snapshot's metricSummary is left as it is.
+    bool withMetrics = true;
+    qint64 expectedBuckets = 0; // a hint for reserving (the store's count)
 };
 
 // Fills snapshot.buckets, bucketQuery, bucketsMatched, bucketsTotal,
-// bucketsSampled, bucketsBuildMs and metricSummary.
+// bucketsSampled, bucketsBuildMs and (withMetrics) metricSummary and
+// metricsBuildMs.
 void summariseBuckets(const BucketPass &pass, EngineSnapshot &snapshot);
 
 } // namespace l2met

@@ -683,7 +683,14 @@ void Engine::publishSnapshots(int intervalMs)
     m_snapshotThread = makeThread(QStringLiteral("l2met-snapshot"));
     m_snapshotTimer = new QTimer;
     m_snapshotTimer->moveToThread(m_snapshotThread);
-    connect(m_snapshotTimer, &QTimer::timeout, m_snapshotTimer, [this] { Q_EMIT snapshotReady(snapshot()); });
+    connect(m_snapshotTimer, &QTimer::timeout, m_snapshotTimer, [this, intervalMs] {
+        QElapsedTimer took;
+        took.start();
+        std::shared_ptr<const EngineSnapshot> s = snapshot();
+        // Rest at least twice what it took (restarts the timer from now).
+        m_snapshotTimer->setInterval(int(std::clamp<qint64>(2 * took.elapsed(), intervalMs, 10000)));
+        Q_EMIT snapshotReady(std::move(s));
+    });
     runIn(m_snapshotTimer, [this, intervalMs] { m_snapshotTimer->start(intervalMs); });
 }
 
@@ -713,7 +720,26 @@ void Engine::summarise(EngineSnapshot &s) const
     pass.percentiles = m_percentiles;
     pass.query = bucketQuery();
     pass.limit = EngineSnapshot::kMaxBuckets;
+    pass.expectedBuckets = s.store.buckets + s.registerBuckets;
+    {
+        // Grouping again once the last grouping's cost is at most a fifth
+        // of the time since: always with few buckets, every few seconds
+        // with a million.
+        QMutexLocker lock(&m_metricsMutex);
+        pass.withMetrics = !m_sinceMetrics.isValid() || double(m_sinceMetrics.elapsed()) >= 4 * m_lastMetricsMs;
+    }
     summariseBuckets(pass, s);
+    QMutexLocker lock(&m_metricsMutex);
+    if (pass.withMetrics) {
+        m_lastMetrics = s.metricSummary;
+        m_lastMetricsTaken = s.metricsTaken;
+        m_lastMetricsMs = s.metricsBuildMs;
+        m_sinceMetrics.start();
+    } else {
+        s.metricSummary = m_lastMetrics;
+        s.metricsTaken = m_lastMetricsTaken;
+        s.metricsBuildMs = m_lastMetricsMs;
+    }
 }
 
 qint64 Engine::bucketsHeld() const

@@ -29,6 +29,7 @@
 #include "metrics/problemlog.h"
 #include "source/sourcestatus.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QMutex>
 #include <QObject>
@@ -130,8 +131,10 @@ public:
     qint64 bucketsHeld() const;
     QByteArray overBudget() const;
     // Publishes a snapshot every intervalMs through snapshotReady, built in
-    // the "l2met-snapshot" thread so the GUI thread never pays for it.
-    // 0 stops. Headless processes need none.
+    // the "l2met-snapshot" thread so the GUI thread never pays for it; when
+    // building one takes longer than intervalMs/2 (a million buckets), the
+    // thread rests twice as long as it took before the next, so it uses at
+    // most about half a core. 0 stops. Headless processes need none.
     void publishSnapshots(int intervalMs);
 
 Q_SIGNALS:
@@ -192,6 +195,13 @@ private:
     std::function<void(const PreviewPayload &)> m_previewSink;
     mutable QMutex m_queryMutex;
     BucketQuery m_bucketQuery; // under m_queryMutex
+    // The last Metrics grouping, reused while a new one is not due (see
+    // EngineSnapshot::metricSummary); under m_metricsMutex.
+    mutable QMutex m_metricsMutex;
+    mutable MetricSummary m_lastMetrics;
+    mutable QDateTime m_lastMetricsTaken;
+    mutable double m_lastMetricsMs = 0;
+    mutable QElapsedTimer m_sinceMetrics;
 
     // Local sources (main thread only, but for the snapshot's read of the
     // source pointers, under m_sourcesMutex).

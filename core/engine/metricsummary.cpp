@@ -6,67 +6,73 @@
 
 namespace l2met {
 
-namespace {
-
-quint64 hashOf(const QByteArray &bytes, size_t seed)
+int MetricSummaryBuilder::nameIndex(const QByteArray &name)
 {
-    return quint64(qHash(bytes, seed));
+    if (m_lastNameIndex >= 0 && name == m_lastName)
+        return m_lastNameIndex;
+    int index = m_nameIndex.value(name, -1);
+    if (index < 0) {
+        const QByteArray pattern = namePattern(name);
+        int patternIndex = m_patternIndex.value(pattern, -1);
+        if (patternIndex < 0) {
+            patternIndex = int(m_patterns.size());
+            m_patterns.push_back(Pattern { pattern, {}, {}, {}, {}, 0 });
+            m_patternIndex.insert(pattern, patternIndex);
+        }
+        index = int(m_names.size());
+        m_names.push_back(Name { name, patternIndex, 0, 0 });
+        m_nameIndex.insert(name, index);
+        m_patterns[size_t(patternIndex)].names.push_back(index);
+    }
+    m_lastName = name;
+    m_lastNameIndex = index;
+    return index;
 }
 
-} // namespace
+int MetricSummaryBuilder::userIndex(const QByteArray &user)
+{
+    if (m_lastUserIndex >= 0 && user == m_lastUser)
+        return m_lastUserIndex;
+    int index = m_userIndex.value(user, -1);
+    if (index < 0) {
+        index = int(m_users.size());
+        m_users.push_back(User { user, 0 });
+        m_userIndex.insert(user, index);
+    }
+    m_lastUser = user;
+    m_lastUserIndex = index;
+    return index;
+}
+
+void MetricSummaryBuilder::reserve(qint64 buckets)
+{
+    if (buckets > 0)
+        m_streams.reserve(qsizetype(buckets));
+}
 
 void MetricSummaryBuilder::add(const QByteArray &user, const BucketId &id)
 {
-    // Name (and its pattern).
-    int nameIndex = m_lastNameIndex;
-    if (nameIndex < 0 || id.name != m_lastName) {
-        const auto it = m_nameIndex.constFind(id.name);
-        if (it != m_nameIndex.cend()) {
-            nameIndex = *it;
-        } else {
-            const QByteArray pattern = namePattern(id.name);
-            int patternIndex = m_patternIndex.value(pattern, -1);
-            if (patternIndex < 0) {
-                patternIndex = int(m_patterns.size());
-                m_patterns.push_back(Pattern { pattern, {}, {}, {}, {}, 0 });
-                m_patternIndex.insert(pattern, patternIndex);
-            }
-            nameIndex = int(m_names.size());
-            m_names.push_back(Name { id.name, patternIndex, {}, 0 });
-            m_nameIndex.insert(id.name, nameIndex);
-            m_patterns[size_t(patternIndex)].names.push_back(nameIndex);
-        }
-        m_lastName = id.name;
-        m_lastNameIndex = nameIndex;
-    }
-    int userIndex = m_lastUserIndex;
-    if (userIndex < 0 || user != m_lastUser) {
-        userIndex = m_userIndex.value(user, -1);
-        if (userIndex < 0) {
-            userIndex = int(m_users.size());
-            m_users.push_back(User { user, {}, 0 });
-            m_userIndex.insert(user, userIndex);
-        }
-        m_lastUser = user;
-        m_lastUserIndex = userIndex;
-    }
-    Name &name = m_names[size_t(nameIndex)];
+    const int n = nameIndex(id.name);
+    const int u = userIndex(user);
+    Name &name = m_names[size_t(n)];
     Pattern &pattern = m_patterns[size_t(name.pattern)];
-    User &u = m_users[size_t(userIndex)];
-    const quint64 userHash = hashOf(user, 0x75736572);
-    const quint64 sourceHash = hashOf(id.source, 0x736f75);
-    const quint64 stream = quint64(qHashMulti(0x737472, userHash, sourceHash, id.units, quint8(id.type)));
+    // Sources and units are short: FNV-1a is cheaper here than qHash.
+    const quint64 source = fnv1a64(id.source);
+    const quint64 userName = (quint64(quint32(u)) << 32) | quint32(n);
+    const quint64 stream = quint64(qHashMulti(0x737472, userName, source, fnv1a64(id.units), quint8(id.type)));
     ++name.buckets;
     ++pattern.buckets;
-    ++u.buckets;
-    const qsizetype before = name.streams.size();
-    name.streams.insert(stream);
-    qint64 &userStreams = u.streamsByName[nameIndex];
-    if (name.streams.size() != before)
+    ++m_users[size_t(u)].buckets;
+    const qsizetype before = m_streams.size();
+    m_streams.insert(stream);
+    qint64 &userStreams = m_userNames[userName];
+    if (m_streams.size() != before) {
+        ++name.streams;
         ++userStreams;
-    pattern.sources.insert(sourceHash);
+    }
+    pattern.sources.insert(source);
     pattern.windows.insert(id.time);
-    pattern.users.insert(userHash);
+    pattern.users.insert(u);
 }
 
 MetricSummary MetricSummaryBuilder::finish() const
@@ -81,7 +87,7 @@ MetricSummary MetricSummaryBuilder::finish() const
         m.pattern = p.pattern;
         m.names = qint64(p.names.size());
         for (const int n : p.names)
-            m.streams += m_names[size_t(n)].streams.size();
+            m.streams += m_names[size_t(n)].streams;
         m.sources = p.sources.size();
         m.windows = p.windows.size();
         m.users = p.users.size();
@@ -107,39 +113,41 @@ MetricSummary MetricSummaryBuilder::finish() const
         const auto byNameStreams = [this](int a, int b) {
             const Name &x = m_names[size_t(a)];
             const Name &y = m_names[size_t(b)];
-            return x.streams.size() != y.streams.size() ? x.streams.size() > y.streams.size() : x.name < y.name;
+            return x.streams != y.streams ? x.streams > y.streams : x.name < y.name;
         };
         const size_t top = std::min(names.size(), size_t(MetricSummary::kNamesPerPattern));
         std::partial_sort(names.begin(), names.begin() + ptrdiff_t(top), names.end(), byNameStreams);
         for (size_t i = 0; i < top; ++i) {
             const Name &n = m_names[size_t(names[i])];
-            m.topNames.append(MetricName { n.name, n.streams.size(), n.buckets });
+            m.topNames.append(MetricName { n.name, n.streams, n.buckets });
         }
         out.patterns.append(std::move(m));
     }
 
-    std::vector<MetricUser> users;
-    users.reserve(m_users.size());
-    for (const User &u : m_users) {
-        MetricUser m;
-        m.user = u.user;
-        m.names = u.streamsByName.size();
-        m.buckets = u.buckets;
-        QHash<int, std::pair<qint64, qint64>> byPattern; // pattern -> names, streams of this user
-        for (auto it = u.streamsByName.cbegin(); it != u.streamsByName.cend(); ++it) {
-            m.streams += it.value();
-            auto &[names, streams] = byPattern[m_names[size_t(it.key())].pattern];
-            ++names;
-            streams += it.value();
-        }
-        m.patterns = byPattern.size();
-        for (const auto &[names, streams] : std::as_const(byPattern)) {
+    std::vector<MetricUser> users(m_users.size());
+    // Per user and pattern: names, streams.
+    std::vector<QHash<int, std::pair<qint64, qint64>>> byPattern(m_users.size());
+    for (auto it = m_userNames.cbegin(); it != m_userNames.cend(); ++it) {
+        const size_t u = size_t(it.key() >> 32);
+        const int n = int(quint32(it.key()));
+        MetricUser &m = users[u];
+        ++m.names;
+        m.streams += it.value();
+        auto &[names, streams] = byPattern[u][m_names[size_t(n)].pattern];
+        ++names;
+        streams += it.value();
+    }
+    for (size_t u = 0; u < m_users.size(); ++u) {
+        MetricUser &m = users[u];
+        m.user = m_users[u].user;
+        m.buckets = m_users[u].buckets;
+        m.patterns = byPattern[u].size();
+        for (const auto &[names, streams] : std::as_const(byPattern[u])) {
             if (names >= MetricSummary::kIdPatternNames) {
                 ++m.flaggedPatterns;
                 m.flaggedStreams += streams;
             }
         }
-        users.push_back(std::move(m));
     }
     std::sort(users.begin(), users.end(), [](const MetricUser &a, const MetricUser &b) {
         return a.streams != b.streams ? a.streams > b.streams : a.user < b.user;

@@ -89,6 +89,8 @@ public:
     // One bucket (each held bucket once; an id in the register and the store
     // is one bucket). user is the drain's Librato user.
     void add(const QByteArray &user, const BucketId &id);
+    // Room for about this many buckets (saves rehashing on big passes).
+    void reserve(qint64 buckets);
     MetricSummary finish() const;
 
 private:
@@ -96,7 +98,7 @@ private:
     {
         QByteArray name;
         int pattern = 0; // index into m_patterns
-        QSet<quint64> streams; // hash of user, source, units, type
+        qint64 streams = 0;
         qint64 buckets = 0;
     };
     struct Pattern
@@ -105,21 +107,27 @@ private:
         std::vector<int> names; // indexes into m_names
         QSet<quint64> sources;
         QSet<qint64> windows;
-        QSet<quint64> users;
+        QSet<int> users; // indexes into m_users
         qint64 buckets = 0;
     };
     struct User
     {
         QByteArray user;
-        QHash<int, qint64> streamsByName; // index into m_names -> this user's streams of it
         qint64 buckets = 0;
     };
+    int nameIndex(const QByteArray &name);
+    int userIndex(const QByteArray &user);
+
     std::vector<Name> m_names;
     QHash<QByteArray, int> m_nameIndex;
     std::vector<Pattern> m_patterns;
     QHash<QByteArray, int> m_patternIndex;
     std::vector<User> m_users;
     QHash<QByteArray, int> m_userIndex;
+    // Every stream: hash of (user index, name index, source, units, type).
+    QSet<quint64> m_streams;
+    // (user index << 32 | name index) -> that user's streams of that name.
+    QHash<quint64, qint64> m_userNames;
     // The last name and user added, to skip look-ups for runs of one.
     QByteArray m_lastName;
     int m_lastNameIndex = -1;
