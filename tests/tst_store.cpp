@@ -8,14 +8,18 @@
 #include "storetestkit.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QList>
 #include <QSet>
 #include <QTest>
+#include <QThread>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 using namespace l2met;
 using namespace l2met::test;
@@ -42,6 +46,7 @@ private Q_SLOTS:
     void invalidArguments();
     void statsCounts();
     void visitStoredSeesEveryBucket();
+    void visitStoredLetsWritersIn();
 };
 
 void Tst_store::initTestCase_data()
@@ -462,7 +467,6 @@ void Tst_store::statsCounts()
 }
 
 QTEST_GUILESS_MAIN(Tst_store)
-#include "tst_store.moc"
 
 // The window's pass over every stored bucket: a memory store visits each id
 // once with all its values (read but unacknowledged ones too) and says it
@@ -500,3 +504,66 @@ void Tst_store::visitStoredSeesEveryBucket()
     store->visitStored([&](const Bucket &) { ++visits; }, 10);
     QVERIFY(backend == QLatin1String("memory") ? visits == 40 : visits <= 40);
 }
+
+// A memory store's visit copies a chunk under the partition's mutex and
+// visits it outside: a writer and a reader get in while the window's pass
+// is still running (before, the pass held the mutex for the whole partition,
+// seconds at a million buckets). Buckets stored for the whole visit are
+// visited exactly once, however the table changes between chunks.
+void Tst_store::visitStoredLetsWritersIn()
+{
+    MAKE_STORE(store, 1);
+    if (backend != QLatin1String("memory"))
+        QSKIP("Redis visits its peek: nothing is held across the visit");
+    const qint64 now = storeNow(*store);
+    const int perSet = 3000; // several chunks (MemoryStore::kVisitChunk)
+    std::vector<Bucket> buckets;
+    for (int i = 0; i < perSet; ++i) {
+        // Interleaved, so both sets span every chunk: "ready" is taken during
+        // the visit, "stays" is not ready.
+        buckets.push_back(Bucket(makeId(now - 5, 1, "ready." + QByteArray::number(i)), { double(i) }));
+        buckets.push_back(Bucket(makeId(now + 100, 1, "stays." + QByteArray::number(i)), { double(i) }));
+    }
+    QVERIFY(put(*store, buckets));
+
+    std::atomic<bool> done = false;
+    std::thread other;
+    QHash<QByteArray, int> visits;
+    bool inDuringVisit = false;
+    store->visitStored(
+        [&](const Bucket &b) {
+            ++visits[b.id().name];
+            if (other.joinable())
+                return;
+            other = std::thread([&] {
+                Taken taken;
+                const bool ok = takeInto(*store, now, taken) && taken.size() == perSet
+                    && store->put({ Bucket(makeId(now + 100, 1, "new"), { 1 }) }).ok();
+                done = ok;
+            });
+            // The visitor holds no lock: the writer and the reader finish now.
+            QElapsedTimer waited;
+            waited.start();
+            while (!done && waited.elapsed() < 10000)
+                QThread::msleep(1);
+            inDuringVisit = done;
+        },
+        1000);
+    if (other.joinable())
+        other.join();
+    QVERIFY(done);
+    QVERIFY(inDuringVisit);
+    for (int i = 0; i < perSet; ++i) {
+        QCOMPARE(visits.value("stays." + QByteArray::number(i)), 1);
+        QVERIFY(visits.value("ready." + QByteArray::number(i)) <= 1);
+    }
+    QVERIFY(visits.value("new") <= 1);
+    // The first chunk was copied before the take; the rest of "ready" was not
+    // visited (taken before its chunk was copied).
+    int ready = 0;
+    for (auto it = visits.cbegin(); it != visits.cend(); ++it)
+        ready += it.key().startsWith("ready.") ? it.value() : 0;
+    QVERIFY2(ready > 0 && ready < perSet, qPrintable(QString::number(ready)));
+}
+
+#include "tst_store.moc"

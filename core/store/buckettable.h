@@ -47,17 +47,6 @@ public:
     Bucket seal(Ref ref);
     // Every value, read segments first: what takeReady and peek return.
     Bucket merged(Ref ref) const;
-    // Calls f with merged(ref), without the copy where the values sit in one
-    // Bucket already.
-    template<typename F>
-    void withMerged(Ref ref, F &&f) const
-    {
-        const Entry &e = m_entries[ref];
-        if (e.state == State::Full && e.stored->read.empty())
-            f(static_cast<const Bucket &>(e.stored->open));
-        else
-            f(static_cast<const Bucket &>(merged(ref)));
-    }
     // Pops whole read segments while they fit in count, then cuts a raw
     // segment the count ends inside; values removed. *exact becomes false
     // when the count ends inside a compacted segment (left as it was).
@@ -76,7 +65,14 @@ public:
     void forEachReady(qint64 upTo, F &&f);
     // Calls f(ref) for every bucket, in no particular order, while f returns true.
     template<typename F>
-    void forEach(F &&f) const;
+    void forEach(F &&f) const { forEachFrom(0, std::forward<F>(f)); }
+    // The same from entry `from` on (0: the first); returns where to resume
+    // when f returned false, kNone when every entry was seen. Entries never
+    // move, so a bucket in the table from the first call to the last of a
+    // resumed walk is seen exactly once however the table changed between
+    // calls; one inserted or removed meanwhile may or may not be.
+    template<typename F>
+    Ref forEachFrom(Ref from, F &&f) const;
 
 private:
     // Values of a bucket past the compact form (see memorystore.h).
@@ -161,12 +157,13 @@ void BucketTable::forEachReady(qint64 upTo, F &&f)
 }
 
 template<typename F>
-void BucketTable::forEach(F &&f) const
+BucketTable::Ref BucketTable::forEachFrom(Ref from, F &&f) const
 {
-    for (size_t i = 0; i < m_entries.size(); ++i) {
+    for (size_t i = from; i < m_entries.size(); ++i) {
         if (m_entries[i].state != State::Free && !f(Ref(i)))
-            return;
+            return Ref(i + 1);
     }
+    return kNone;
 }
 
 } // namespace l2met

@@ -214,12 +214,26 @@ std::vector<Bucket> MemoryStore::peek(int limit)
 bool MemoryStore::visitStored(const std::function<void(const Bucket &)> &visit, int sampleLimit)
 {
     Q_UNUSED(sampleLimit);
+    // A chunk is copied under the partition's mutex and visited outside it:
+    // the visitor (the window's summary of a million buckets takes a second
+    // or more) never holds up put() or the reader for longer than copying
+    // kVisitChunk buckets, and they take the mutex while it works.
+    std::vector<Bucket> chunk;
+    chunk.reserve(kVisitChunk);
     for (const std::unique_ptr<Partition> &partition : m_partitions) {
-        QMutexLocker locker(&partition->mutex);
-        partition->buckets.forEach([&](BucketTable::Ref ref) {
-            partition->buckets.withMerged(ref, visit);
-            return true;
-        });
+        BucketTable::Ref next = 0;
+        while (next != BucketTable::kNone) {
+            {
+                QMutexLocker locker(&partition->mutex);
+                next = partition->buckets.forEachFrom(next, [&](BucketTable::Ref ref) {
+                    chunk.push_back(partition->buckets.merged(ref));
+                    return chunk.size() < kVisitChunk;
+                });
+            }
+            for (const Bucket &bucket : chunk)
+                visit(bucket);
+            chunk.clear();
+        }
     }
     return true;
 }

@@ -85,9 +85,12 @@ public:
                                   const QByteArray &lockOwner = {}) override;
 
     std::vector<Bucket> peek(int limit) override;
-    // Every bucket, in place, one partition at a time under its mutex (put()
-    // and the reader wait for that partition meanwhile); a bucket read but
-    // not yet acknowledged is merged into a temporary copy. Always true.
+    // Every bucket, copied kVisitChunk at a time under its partition's mutex
+    // and visited outside it, so put() and the reader wait at most for one
+    // chunk's copying, never for the visitor. A bucket stored for the whole
+    // visit is visited exactly once; one put or taken meanwhile may or may
+    // not be. Always true.
+    static constexpr size_t kVisitChunk = 1024;
     bool visitStored(const std::function<void(const Bucket &)> &visit, int sampleLimit) override;
     bool healthy() override;
     StoreStats stats() override;
