@@ -43,7 +43,7 @@ qint64 Register::merge(std::vector<Bucket> &buckets)
     return newBuckets;
 }
 
-std::vector<Bucket> Register::takeAll()
+std::vector<Bucket> Register::takeAll(std::atomic<qint64> *movedTo)
 {
     std::vector<Bucket> out;
     out.reserve(size_t(std::max<qint64>(0, m_buckets.load(std::memory_order_relaxed))));
@@ -61,6 +61,8 @@ std::vector<Bucket> Register::takeAll()
         }
         buckets += taken.size();
     }
+    if (movedTo)
+        movedTo->fetch_add(buckets, std::memory_order_relaxed);
     m_buckets.fetch_sub(buckets, std::memory_order_relaxed);
     m_values.fetch_sub(values, std::memory_order_relaxed);
     return out;

@@ -24,8 +24,11 @@ public:
     // Merges the buckets (moved from); returns how many were new (the
     // others merged into buckets already present).
     qint64 merge(std::vector<Bucket> &buckets);
-    // Takes every bucket; the register is empty afterwards.
-    std::vector<Bucket> takeAll();
+    // Takes every bucket; the register is empty afterwards. movedTo, when
+    // given, has the number taken added before bucketCount() loses them, so
+    // a sum of both (Engine::bucketsHeld, the --max-buckets budget) never
+    // misses buckets on their way to the store writer's outbox.
+    std::vector<Bucket> takeAll(std::atomic<qint64> *movedTo = nullptr);
 
     qint64 bucketCount() const { return m_buckets.load(std::memory_order_relaxed); }
     qint64 valueCount() const { return m_values.load(std::memory_order_relaxed); }

@@ -38,10 +38,10 @@ void StoreWriter::start()
 
 void StoreWriter::flush()
 {
-    std::vector<Bucket> taken = m_register->takeAll();
+    // Pending from before the register lets go of them (the budget's count).
+    std::vector<Bucket> taken = m_register->takeAll(&m_pending);
     m_flushes->add();
     if (!taken.empty()) {
-        m_pending += qint64(taken.size());
         m_outbox.push_back({ ++m_batchSerial, std::move(taken) });
     }
     writeOutbox();
