@@ -1,7 +1,7 @@
 // summariseBuckets: the Buckets and Metrics tabs' part of an EngineSnapshot,
 // in one pass over every bucket the process holds: the register
 // (Register::forEach, under each shard's lock) and the store
-// (Store::visitStored: every bucket of a MemoryStore in place; RedisStore's
+// (Store::visitStored: every bucket of a MemoryStore, a chunk at a time; RedisStore's
 // bounded, cached sample). An id in both is one bucket, its stored values
 // first. Every bucket is counted (bucketsTotal) and grouped by metric name
 // and pattern (MetricSummaryBuilder); those the query's filter keeps are
@@ -12,7 +12,8 @@
 // same buckets give the same rows snapshot after snapshot.
 //
 // Copies: the register's matching buckets (the register holds one flush
-// interval of values) and the rows shown; the store's buckets are not copied.
+// interval of values) and the rows shown; a memory store copies its
+// buckets a chunk at a time (MemoryStore::visitStored).
 //
 // Call from the snapshot thread (any thread but the GUI's: with a million
 // buckets it takes a noticeable fraction of a second); thread-safe as the
