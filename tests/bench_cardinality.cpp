@@ -7,6 +7,7 @@
 // lines/s of parse + merge + put; the last line is bytes_per_bucket=N.
 //
 // Usage: bench_cardinality [lines=1000000]
+#include "enginetestkit.h"
 #include "parser/bodyparser.h"
 #include "parser/bucketaccumulator.h"
 #include "receiver/register.h"
@@ -15,7 +16,6 @@
 #include <QByteArray>
 #include <QDateTime>
 #include <QElapsedTimer>
-#include <QFile>
 
 #include <cstdio>
 #include <cstdlib>
@@ -27,17 +27,11 @@ using namespace l2met;
 
 namespace {
 
-qint64 rssBytes()
+// After giving freed memory back, so that RSS is what is held.
+qint64 heldBytes()
 {
     malloc_trim(0);
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return 0;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong() * 1024;
-    }
-    return 0;
+    return test::rssBytes();
 }
 
 } // namespace
@@ -58,7 +52,7 @@ int main(int argc, char **argv)
     MemoryStore store(1, [now] { return now; });
     ParseCounters total;
 
-    const qint64 before = rssBytes();
+    const qint64 before = heldBytes();
     qint64 busyNs = 0;
     QByteArray body;
     for (int first = 0; first < lines; first += kPerBody) {
@@ -82,7 +76,7 @@ int main(int argc, char **argv)
         busyNs += timer.nsecsElapsed();
     }
     body = QByteArray();
-    const qint64 after = rssBytes();
+    const qint64 after = heldBytes();
     const qint64 held = store.bucketsInMemory();
     if (total[ParseCounter::LinesAggregated] != quint64(lines) || held != lines) {
         std::fprintf(stderr, "error: %lld buckets held for %d lines\n", static_cast<long long>(held), lines);

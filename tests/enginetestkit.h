@@ -30,6 +30,10 @@ QMap<QByteArray, double> parsePrometheus(const QByteArray &text);
 // A loopback TCP port free right now (0 when none could be found).
 quint16 freePort();
 
+// Resident set size of a process (0: this one) in bytes, from
+// /proc/PID/status; -1 when it cannot be read.
+qint64 rssBytes(qint64 pid = 0);
+
 // One logplex frame of an RFC 5424 line stamped at unixTime (APP-NAME
 // "heroku" for the router's and the platform's lines).
 QByteArray frame(qint64 unixTime, const QByteArray &procId, const QByteArray &message,

@@ -9,7 +9,6 @@
 #include "rawhttpclient.h"
 
 #include <QDateTime>
-#include <QFile>
 #include <QProcess>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -91,14 +90,8 @@ private:
 
     qint64 rssKiB() const
     {
-        QFile status(QStringLiteral("/proc/%1/status").arg(m_l2met.processId()));
-        if (!status.open(QIODevice::ReadOnly))
-            return -1;
-        for (const QByteArray &line : status.readAll().split('\n')) {
-            if (line.startsWith("VmRSS:"))
-                return line.mid(6).trimmed().split(' ').first().toLongLong();
-        }
-        return -1;
+        const qint64 bytes = rssBytes(m_l2met.processId());
+        return bytes < 0 ? -1 : bytes / 1024;
     }
 
     QByteArray logs(const QByteArray &body) const

@@ -13,7 +13,6 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QTest>
@@ -31,19 +30,6 @@ constexpr bool kSanitized = true; // memory figures mean nothing there (shadow m
 #else
 constexpr bool kSanitized = false;
 #endif
-
-// Resident set of this process, in bytes (0 when /proc is not there).
-qint64 rssBytes()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return 0;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong() * 1024;
-    }
-    return 0;
-}
 
 // The value of a labelled sample of /metrics, e.g.
 // series_dropped_by_user{user="a"}; 0 when absent.
