@@ -3,12 +3,15 @@
 # "Performance" section, one after the other on this machine, into a table
 # (docs/bench/results.md, and results.tsv) and a chart (docs/bench/bench.png,
 # drawn offscreen with Qt Charts by build/tests/bench_chart), both naming
-# the CPU they ran on. Not part of ctest; takes about 3 minutes.
+# the CPU they ran on. Not part of ctest; takes about 4 minutes.
 #
 #   parser, one core (taskset), four bodies: bench_parser (target 5M lines/s)
 #   memory per bucket: bench_cardinality (target 200 bytes)
 #   ingest, memory store: bench_ingest.sh (2.5M lines/s, p99 5 ms, 64 MiB)
 #   ingest, Redis, receiver only: bench_ingest_redis.sh (1.5M lines/s, p99 10 ms)
+#   ingest with the window open (offscreen): L2MET_BENCH_GUI=1 bench_ingest.sh
+#     (within 10% of headless, i.e. at least 90% of its lines/s; no frame
+#     over 50 ms), 65 s since the window reports its frames once a minute
 #
 # Usage: tests/bench/run.sh [seconds per ingest run=10]
 #   BUILD_DIR (default build, configured with -DL2MET_BENCHMARKS=ON),
@@ -44,6 +47,14 @@ r="$(BUILD_DIR="$build" tests/bench_ingest.sh "$seconds")"
 row "ingest, memory store" "$(get lines_per_second <<<"$r")" "lines/s" 2500000 higher "tests/bench_ingest.sh $seconds"
 row "ingest, memory store: p99" "$(get latency_p99_ms <<<"$r")" "ms" 5 lower "tests/bench_ingest.sh $seconds"
 row "ingest, memory store: peak RSS" "$(get peak_rss_mib <<<"$r")" "MiB" 64 lower "tests/bench_ingest.sh $seconds"
+headless="$(get lines_per_second <<<"$r")"
+
+r="$(L2MET_BENCH_GUI=1 BUILD_DIR="$build" tests/bench_ingest.sh 65)"
+gui="$(get lines_per_second <<<"$r")"
+row "ingest, window open: % of headless" "$(awk -v g="$gui" -v h="$headless" 'BEGIN { printf "%.0f", 100 * g / h }')" \
+    "%" 90 higher "L2MET_BENCH_GUI=1 tests/bench_ingest.sh 65"
+row "ingest, window open: longest frame" "$(sed -n 's/.*frame_max_ms=\([0-9.]*\).*/\1/p' <<<"$r" | tail -1)" "ms" 50 lower \
+    "L2MET_BENCH_GUI=1 tests/bench_ingest.sh 65"
 
 if command -v redis-server >/dev/null; then
   r="$(BUILD_DIR="$build" tests/bench_ingest_redis.sh "$seconds" | sed '/# receiver and outlet/,$d')"
