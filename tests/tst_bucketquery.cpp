@@ -1,12 +1,20 @@
-// The Buckets tab's query at a million buckets (core/engine/bucketsummariser.h):
-// summariseBuckets over a memory store of 1,000,000 buckets and a register
-// whose buckets partly share ids with stored ones must give, for filters and
-// sorts by identity and by statistic, exactly the rows a brute-force
-// reference gives: the same count of matches, the same first
-// EngineSnapshot::kMaxBuckets buckets in the same order, with the same
-// statistics. The reference is written independently here: every bucket is
-// listed with its values, filtered by lower-cased substring search, and
-// ordered with std::partial_sort.
+// The Buckets tab at a million buckets, the whole way: the tab's filter text
+// and sort column make its BucketQuery, the engine's pass
+// (core/engine/bucketsummariser.h) runs it over a memory store of 1,000,000
+// buckets and a register whose buckets partly share ids with stored ones,
+// and the tab shows the snapshot. For filters and sorts by identity and by
+// statistic, the rows must be exactly those of a brute-force reference: the
+// same count of matches ("N of M matching"), the same first
+// EngineSnapshot::kMaxBuckets buckets in the same order in the view, with
+// the same statistics. The reference is written independently here: every
+// bucket is listed with its values, filtered by lower-cased substring
+// search, and ordered with std::partial_sort.
+#include "bucketmodel.h"
+#include "bucketstab.h"
+#include "modelroles.h"
+#include "uiformat.h"
+#include "copyabletableview.h"
+
 #include "bucket/bucket.h"
 #include "engine/bucketsummariser.h"
 #include "engine/enginesnapshot.h"
@@ -14,6 +22,9 @@
 #include "store/memorystore.h"
 
 #include <QElapsedTimer>
+#include <QHeaderView>
+#include <QLineEdit>
+#include <QSortFilterProxyModel>
 #include <QTest>
 
 #include <algorithm>
@@ -160,36 +171,44 @@ void Tst_bucketquery::initTestCase()
 
 void Tst_bucketquery::matchesTheReference_data()
 {
+    // The column the user sorts by; BucketSortKey follows BucketModel's
+    // columns up to Max.
     QTest::addColumn<QString>("filter");
-    QTest::addColumn<int>("sortKey");
+    QTest::addColumn<int>("column");
     QTest::addColumn<bool>("descending");
-    QTest::newRow("by name") << QString() << int(BucketSortKey::Name) << false;
-    QTest::newRow("by name, descending, two words") << QStringLiteral("API web.1") << int(BucketSortKey::Name)
+    QTest::newRow("by name") << QString() << int(BucketModel::Name) << false;
+    QTest::newRow("by name, descending, two words") << QStringLiteral("API web.1") << int(BucketModel::Name)
                                                      << true;
-    QTest::newRow("by max, descending, one user") << QStringLiteral("CAROL") << int(BucketSortKey::Max) << true;
-    QTest::newRow("by count, descending") << QString() << int(BucketSortKey::Count) << true;
-    QTest::newRow("by source, a name part") << QStringLiteral("user.12") << int(BucketSortKey::Source) << false;
-    QTest::newRow("by user, descending") << QStringLiteral("svc3") << int(BucketSortKey::User) << true;
-    QTest::newRow("a filter matching few") << QStringLiteral("register.only.99") << int(BucketSortKey::Name)
+    QTest::newRow("by max, descending, one user") << QStringLiteral("CAROL") << int(BucketModel::Max) << true;
+    QTest::newRow("by count, descending") << QString() << int(BucketModel::Count) << true;
+    QTest::newRow("by source, a name part") << QStringLiteral("user.12") << int(BucketModel::Source) << false;
+    QTest::newRow("by user, descending") << QStringLiteral("svc3") << int(BucketModel::User) << true;
+    QTest::newRow("a filter matching few") << QStringLiteral("register.only.99") << int(BucketModel::Name)
                                            << false;
-    QTest::newRow("a filter matching none") << QStringLiteral("no-such-bucket") << int(BucketSortKey::Name)
+    QTest::newRow("a filter matching none") << QStringLiteral("no-such-bucket") << int(BucketModel::Name)
                                             << false;
 }
 
 void Tst_bucketquery::matchesTheReference()
 {
     QFETCH(QString, filter);
-    QFETCH(int, sortKey);
+    QFETCH(int, column);
     QFETCH(bool, descending);
+    const int sortKey = column;
 
+    // What the user does in the tab, and the query it asks the engine for.
+    BucketsTab tab;
+    tab.filterEdit()->setText(filter);
+    tab.view()->sortByColumn(column, descending ? Qt::DescendingOrder : Qt::AscendingOrder);
     BucketPass pass;
     pass.reg = &m_register;
     pass.store = &m_store;
     pass.userOf = userOfToken;
     pass.limit = EngineSnapshot::kMaxBuckets;
-    pass.query.filter = filter;
-    pass.query.sortKey = BucketSortKey(sortKey);
-    pass.query.order = descending ? Qt::DescendingOrder : Qt::AscendingOrder;
+    pass.query = tab.query();
+    QCOMPARE(pass.query.filter, filter);
+    QCOMPARE(pass.query.sortKey, BucketSortKey(sortKey));
+    QCOMPARE(pass.query.order, descending ? Qt::DescendingOrder : Qt::AscendingOrder);
     pass.expectedBuckets = kStored;
     EngineSnapshot s;
     QElapsedTimer timer;
@@ -258,7 +277,26 @@ void Tst_bucketquery::matchesTheReference()
     }
     if (filter.isEmpty())
         QCOMPARE(s.metricSummary.totalBuckets, qint64(m_expected.size()));
+
+    // The tab shows those rows, in that order, and says how many matched.
+    tab.setSnapshot(s);
+    const QAbstractItemModel *view = tab.view()->model();
+    QCOMPARE(size_t(view->rowCount()), shown);
+    for (size_t r = 0; r < shown; ++r) {
+        const QByteArray key = view->index(int(r), 0).data(KeyRole).toByteArray();
+        if (key != BucketModel::key(s.buckets[qsizetype(r)]))
+            QFAIL(qPrintable(QStringLiteral("view row %1 is %2, expected %3")
+                                 .arg(r)
+                                 .arg(QString::fromUtf8(key), QString::fromUtf8(matching[r]->name))));
+    }
+    const QString total = UiFormat::count(qint64(m_expected.size()));
+    if (filter.isEmpty())
+        QCOMPARE(tab.countText(), QStringLiteral("%1 of %2 buckets").arg(UiFormat::count(qint64(shown)), total));
+    else
+        QCOMPARE(tab.countText(), QStringLiteral("%1 of %2 matching (%3 buckets)")
+                                      .arg(UiFormat::count(qint64(shown)), UiFormat::count(qint64(matching.size())),
+                                           total));
 }
 
-QTEST_GUILESS_MAIN(Tst_bucketquery)
+QTEST_MAIN(Tst_bucketquery)
 #include "tst_bucketquery.moc"
