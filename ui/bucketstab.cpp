@@ -256,7 +256,16 @@ BucketQuery BucketsTab::query() const
     int percentile = 0;
     switch (m_model->kind(column, &percentile)) {
     case BucketModel::Kind::Fixed:
-        q.sortKey = BucketSortKey(column); // BucketSortKey follows BucketModel's columns up to Max
+        // BucketSortKey follows BucketModel's columns up to Max.
+        static_assert(int(BucketSortKey::User) == BucketModel::User && int(BucketSortKey::Name) == BucketModel::Name
+                      && int(BucketSortKey::Source) == BucketModel::Source
+                      && int(BucketSortKey::Type) == BucketModel::Type
+                      && int(BucketSortKey::Units) == BucketModel::Units
+                      && int(BucketSortKey::Window) == BucketModel::Window
+                      && int(BucketSortKey::Resolution) == BucketModel::Resolution
+                      && int(BucketSortKey::Count) == BucketModel::Count && int(BucketSortKey::Sum) == BucketModel::Sum
+                      && int(BucketSortKey::Min) == BucketModel::Min && int(BucketSortKey::Max) == BucketModel::Max);
+        q.sortKey = BucketSortKey(column);
         break;
     case BucketModel::Kind::Percentile:
         q.sortKey = BucketSortKey::Percentile;
