@@ -100,17 +100,12 @@ QVariant MetricsModel::data(const QModelIndex &index, int role) const
         };
         switch (role) {
         case Qt::DisplayRole:
-            if (column == Pattern)
-                return value();
-            return value().isValid() ? UiFormat::count(value().toLongLong()) : QString();
         case SortRole:
         case CopyRole:
-            return value();
+        case Qt::TextAlignmentRole:
+            return UiFormat::countTableCell(role, value(), column == Pattern);
         case KeyRole:
             return n.name;
-        case Qt::TextAlignmentRole:
-            return column == Pattern ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
-                                     : QVariant(Qt::AlignRight | Qt::AlignVCenter);
         default:
             return {};
         }
@@ -140,15 +135,12 @@ QVariant MetricsModel::data(const QModelIndex &index, int role) const
     };
     switch (role) {
     case Qt::DisplayRole:
-        return column == Pattern ? value() : QVariant(UiFormat::count(value().toLongLong()));
     case SortRole:
     case CopyRole:
-        return value();
+    case Qt::TextAlignmentRole:
+        return UiFormat::countTableCell(role, value(), column == Pattern);
     case KeyRole:
         return p.pattern;
-    case Qt::TextAlignmentRole:
-        return column == Pattern ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
-                                 : QVariant(Qt::AlignRight | Qt::AlignVCenter);
     case Qt::ToolTipRole:
         if (p.idsInNames)
             return explanation(p);
@@ -321,15 +313,12 @@ QVariant MetricUserModel::data(const QModelIndex &index, int role) const
     };
     switch (role) {
     case Qt::DisplayRole:
-        return column == User ? value() : QVariant(UiFormat::count(value().toLongLong()));
     case SortRole:
     case CopyRole:
-        return value();
+    case Qt::TextAlignmentRole:
+        return UiFormat::countTableCell(role, value(), column == User);
     case KeyRole:
         return u.user;
-    case Qt::TextAlignmentRole:
-        return column == User ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
-                              : QVariant(Qt::AlignRight | Qt::AlignVCenter);
     case Qt::ForegroundRole:
         if (u.flaggedPatterns > 0 && column == Flagged)
             return UiFormat::warnColor(QApplication::palette());

@@ -1,5 +1,7 @@
 #include "uiformat.h"
 
+#include "modelroles.h"
+
 #include <QPalette>
 #include <QWidget>
 
@@ -15,6 +17,23 @@ const QLocale &UiFormat::locale()
         return system;
     }();
     return l;
+}
+
+QVariant UiFormat::countTableCell(int role, const QVariant &value, bool isText)
+{
+    switch (role) {
+    case Qt::DisplayRole:
+        if (isText)
+            return value;
+        return value.isValid() ? count(value.toLongLong()) : QString();
+    case SortRole:
+    case CopyRole:
+        return value;
+    case Qt::TextAlignmentRole:
+        return isText ? QVariant(Qt::AlignLeft | Qt::AlignVCenter) : QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    default:
+        return {};
+    }
 }
 
 QString UiFormat::count(qint64 n)

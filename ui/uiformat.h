@@ -10,6 +10,7 @@
 #include <QDateTime>
 #include <QLocale>
 #include <QString>
+#include <QVariant>
 
 class QPalette;
 class QWidget;
@@ -43,6 +44,13 @@ public:
     static QString localTime(qint64 unixSeconds);
     // ISO 8601 local time with offset, for copying.
     static QString isoTime(const QDateTime &t);
+
+    // A cell of a table of text columns and count columns, for the roles
+    // such tables share: DisplayRole (counts with separators, an invalid
+    // value as empty text), SortRole and
+    // CopyRole (the value itself), TextAlignmentRole (text left, counts
+    // right). An invalid QVariant for any other role.
+    static QVariant countTableCell(int role, const QVariant &value, bool isText);
 
     static bool isDark(const QPalette &palette);
     static QColor goodColor(const QPalette &palette);
