@@ -3,7 +3,7 @@
 # machine) driven by wrk at 16 connections with 100-frame logplex bodies like
 # bench_parser's. Prints lines per second (accepted and parsed), request
 # latency (p50, p99) and l2met's peak RSS, machine-readable, one key=value a
-# line. Not part of ctest.
+# line, and the cores each of its threads (and wrk) used. Not part of ctest.
 #
 # With L2MET_BENCH_GUI=1, l2met runs with its window (offscreen platform) and
 # the GUI thread's frame times under that load are printed too (the run
@@ -52,8 +52,25 @@ f:close()
 LUA
 
 metric() { curl -fs "http://127.0.0.1:$port/metrics" | awk -v n="l2met_$1" '$1 == n { print $2 }'; }
+# CPU ticks (user + system) per thread name of a process, one "name ticks"
+# a line, numbered threads (l2met-parse-0, -1...) together: where the time
+# goes (the HTTP thread, the parsers, the store writer).
+thread_ticks() {
+  local stat line name rest
+  for stat in /proc/"$1"/task/*/stat; do
+    line=$(cat "$stat" 2>/dev/null) || continue
+    name=${line#*(}; name=${name%)*}; name=${name// /_}; name=${name%-[0-9]*}
+    rest=${line##*) }
+    read -r -a f <<<"$rest" # f[0] is the state; utime and stime are f[11] and f[12]
+    echo "$name $(( f[11] + f[12] ))"
+  done | awk '{ t[$1] += $2 } END { for (n in t) print n, t[n] }'
+}
 before=$(metric lines_aggregated)
-wrk -t2 -c16 -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port/logs" >"$work/wrk.txt"
+thread_ticks "$pid" >"$work/ticks.before"
+TIMEFORMAT='%U %S'
+{ time wrk -t2 -c16 -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port/logs" >"$work/wrk.txt"; } \
+  2>"$work/wrk.time"
+thread_ticks "$pid" >"$work/ticks.after"
 accepted=$(metric bodies_accepted)
 # Wait until every accepted body is parsed (the inbox drains).
 for _ in $(seq 200); do
@@ -77,6 +94,11 @@ echo "lines_parsed=$((after - before))"
 echo "latency_p50_ms=$p50"
 echo "latency_p99_ms=$p99"
 echo "peak_rss_mib=$((rss_kb / 1024))"
+# Cores used during the run, by l2met's threads (parsers together) and wrk.
+hz=$(getconf CLK_TCK)
+join <(sort "$work/ticks.before") <(sort "$work/ticks.after") |
+  awk -v hz="$hz" -v s="$seconds" '{ printf "cores_%s=%.2f\n", $1, ($3 - $2) / hz / s }'
+awk -v s="$seconds" '{ printf "cores_wrk=%.2f\n", ($1 + $2) / s }' "$work/wrk.time"
 # Offered: every request wrk made; accepted: answered 200 and parsed (503s
 # are l2met shedding load it cannot parse in time; logplex retries them).
 awk -v r="$requests" -v f="$frames" 'BEGIN { printf "offered_lines_per_second=%.0f\n", r * f }'

@@ -48,6 +48,7 @@ row "ingest, memory store" "$(get lines_per_second <<<"$r")" "lines/s" 2500000 h
 row "ingest, memory store: p99" "$(get latency_p99_ms <<<"$r")" "ms" 5 lower "tests/bench_ingest.sh $seconds"
 row "ingest, memory store: peak RSS" "$(get peak_rss_mib <<<"$r")" "MiB" 64 lower "tests/bench_ingest.sh $seconds"
 headless="$(get lines_per_second <<<"$r")"
+thread_cores="$(grep '^cores_' <<<"$r" | grep -v '=0.00$' || true)"
 
 r="$(L2MET_BENCH_GUI=1 BUILD_DIR="$build" tests/bench_ingest.sh 65)"
 gui="$(get lines_per_second <<<"$r")"
@@ -74,6 +75,12 @@ fi
     met=$(awk -v v="$value" -v t="$target" -v b="$better" 'BEGIN { print ((b == "higher" ? v >= t : v <= t) ? "met" : "not met") }')
     printf '| %s | %s %s | %s %s (%s) | `%s` |\n' "$name" "$value" "$unit" "$target" "$unit" "$met" "$command"
   done
+  echo
+  echo "Cores used during the memory-store ingest run (of $cores; user + system time over the run, wrk included):"
+  echo
+  echo "| thread | cores |"
+  echo "|---|---|"
+  sed 's/^cores_\([^=]*\)=\(.*\)$/| \1 | \2 |/' <<<"$thread_cores"
   echo
   echo "![benchmarks against their targets](bench.png)"
 } >"$out/results.md"
