@@ -21,7 +21,6 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QThread>
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
@@ -200,15 +199,12 @@ void MainWindow::buildMenus()
 
 bool MainWindow::startEngine(QString *error)
 {
-    // With the window open and parser threads left to "one per core", leave
-    // a core to the GUI thread, and let parsers yield under saturation: the
-    // window must stay responsive while ingest runs flat out.
-    Config engineConfig = m_config;
-    if (engineConfig.concurrency == 0)
-        engineConfig.concurrency = std::max(1, QThread::idealThreadCount() - 1);
+    // With the window open the workers (parsers and the HTTP thread) yield
+    // to the GUI thread under saturation: the window stays responsive while
+    // ingest runs flat out, and idle cores still go to parsing.
     m_addedSpecs.clear(); // ids are per engine run
-    m_engine = std::make_unique<Engine>(engineConfig);
-    m_engine->setParserNice(5);
+    m_engine = std::make_unique<Engine>(m_config);
+    m_engine->setWorkerNice(5);
     m_configTab->setEngine(m_engine.get());
     if (!m_engine->start(error)) {
         updateTitle();

@@ -29,6 +29,9 @@
 #include <QTimer>
 
 #include <openssl/crypto.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <functional>
@@ -184,7 +187,7 @@ bool Engine::start(QString *error)
         m_limiter = std::make_unique<SeriesLimiter>(m_config.maxSeries);
         m_parsers = std::make_unique<ParserPool>(m_inbox.get(), m_register.get(), m_metrics.get(),
                                                  m_problems.get(), m_lineTap.get(), m_limiter.get());
-        m_parsers->start(m_config.effectiveConcurrency(), m_parserNice);
+        m_parsers->start(m_config.effectiveConcurrency(), m_workerNice);
 
         m_storeThread = makeThread(QStringLiteral("l2met-store"));
         m_writer = new StoreWriter(m_register.get(), m_store.get(), m_metrics.get(),
@@ -295,7 +298,11 @@ bool Engine::startHttp(QString *error)
                                   hooks);
     m_receiver->moveToThread(m_httpThread);
     QString listenError;
-    runIn(m_receiver, [this, &listenError] { m_port = m_receiver->start(&listenError); });
+    runIn(m_receiver, [this, &listenError] {
+        if (m_workerNice != 0)
+            setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), m_workerNice);
+        m_port = m_receiver->start(&listenError);
+    });
     if (m_port == 0) {
         *error = listenError;
         m_running = true; // so that shutdown() tears down what started

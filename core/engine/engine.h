@@ -81,9 +81,12 @@ public:
     Metrics &metrics() { return *m_metrics; }
     ProblemLog &problems() { return *m_problems; }
 
-    // Call before start(): parser threads yield to the others under
-    // saturation (the desktop window keeps painting). 0 = normal.
-    void setParserNice(int nice) { m_parserNice = nice; }
+    // Call before start(): the parser threads and the HTTP thread run at
+    // this nice, so under saturation they yield to the GUI thread (the
+    // desktop window keeps painting) and not to each other: an HTTP thread
+    // above the parsers would only take bodies the parsers have no time
+    // for, to answer them 503. 0 = normal.
+    void setWorkerNice(int nice) { m_workerNice = nice; }
 
     // Parsers stop taking bodies (the inbox fills; /logs answers 503 when
     // it is full) until resumed.
@@ -215,7 +218,7 @@ private:
     bool m_stdinTaken = false;
 
     quint16 m_port = 0;
-    int m_parserNice = 0;
+    int m_workerNice = 0;
     bool m_running = false;
 };
 
