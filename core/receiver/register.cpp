@@ -10,10 +10,12 @@ qint64 Register::merge(std::vector<Bucket> &buckets)
 {
     if (buckets.empty())
         return 0;
-    // Group by shard so each shard is locked once per call.
+    // Group by shard so each shard is locked once per call. The shard
+    // follows the window and name only: the buckets of one call share their
+    // drain token (164 bytes, and hashed again by the shard's QHash).
     std::array<std::vector<Bucket *>, kShards> byShard;
     for (Bucket &b : buckets)
-        byShard[qHash(b.id()) % kShards].push_back(&b);
+        byShard[qHashMulti(0, b.id().time, b.id().name) % kShards].push_back(&b);
     qint64 newBuckets = 0;
     for (int s = 0; s < kShards; ++s) {
         if (byShard[s].empty())
@@ -24,14 +26,15 @@ qint64 Register::merge(std::vector<Bucket> &buckets)
         qint64 shardValues = 0;
         for (Bucket *b : byShard[s]) {
             shardValues += b->valueCount();
-            auto it = shard.buckets.find(b->id());
-            if (it == shard.buckets.end()) {
-                const BucketId id = b->id(); // the key must not alias the moved value
-                shard.buckets.insert(id, std::move(*b));
+            // One look-up (one hash of the id) whether the bucket is new or not.
+            const qsizetype before = shard.buckets.size();
+            Bucket &held = shard.buckets[b->id()];
+            if (shard.buckets.size() != before) {
+                held = std::move(*b);
                 ++shardNew;
             } else {
-                it->merge(std::move(*b));
-                it->maybeCompact();
+                held.merge(std::move(*b));
+                held.maybeCompact();
             }
         }
         // Counted under the shard's lock: a takeAll() that takes these
