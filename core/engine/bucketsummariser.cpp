@@ -235,7 +235,7 @@ void summariseBuckets(const BucketPass &pass, EngineSnapshot &s)
     QSet<qint64> registeredTimes;
     QSet<QByteArray> registeredNames;
     if (pass.reg) {
-        registered.reserve(qsizetype(std::max<qint64>(0, pass.reg->bucketCount()))); // transiently < 0
+        registered.reserve(qsizetype(pass.reg->bucketCount()));
         pass.reg->forEach([&](const Bucket &b) {
             InRegister r;
             r.user = p.userOf(b.id().auth);

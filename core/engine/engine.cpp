@@ -312,8 +312,6 @@ bool Engine::startHttp(QString *error)
     return true;
 }
 
-// Local sources' buckets carry a drain token like any drain's, so stores and
-// the outlet treat them alike and no store holds a Librato token in clear.
 void Engine::setLineCapture(bool on)
 {
     if (m_lineTap)

@@ -22,6 +22,8 @@ Q_DECLARE_LOGGING_CATEGORY(lcEngine)
 
 namespace l2met {
 
+// Local sources' buckets carry a drain token like any drain's, so stores and
+// the outlet treat them alike and no store holds a Librato token in clear.
 bool Engine::setUpLocalCredentials(QString *error)
 {
     m_localPreviewOnly = false;

@@ -2,8 +2,6 @@
 
 #include <QMutexLocker>
 
-#include <algorithm>
-
 namespace l2met {
 
 qint64 Register::merge(std::vector<Bucket> &buckets)
@@ -49,7 +47,8 @@ qint64 Register::merge(std::vector<Bucket> &buckets)
 std::vector<Bucket> Register::takeAll(std::atomic<qint64> *movedTo)
 {
     std::vector<Bucket> out;
-    out.reserve(size_t(std::max<qint64>(0, m_buckets.load(std::memory_order_relaxed))));
+    // Never negative: merge() counts its buckets under the shard's lock.
+    out.reserve(size_t(m_buckets.load(std::memory_order_relaxed)));
     qint64 buckets = 0;
     qint64 values = 0;
     for (Shard &shard : m_shards) {

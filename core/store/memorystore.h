@@ -45,15 +45,13 @@
 #include "store/buckettable.h"
 #include "store/store.h"
 
-#include <QHash>
 #include <QMutex>
 
 #include <atomic>
-#include <vector>
 #include <functional>
-#include <map>
 #include <memory>
 #include <utility>
+#include <vector>
 
 namespace l2met {
 
