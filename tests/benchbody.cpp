@@ -26,11 +26,11 @@ QByteArray makeBody(int frames, qint64 unixTime)
     const QByteArray stamp = stampOf(unixTime);
     QByteArray body;
     for (int i = 0; i < frames; ++i) {
-        const QByteArray message = "<134>1 " + stamp + " host app web." + QByteArray::number(i % 4 + 1)
-            + " - at=info measure#db.latency=" + QByteArray::number(1 + i % 37) + "ms measure#http.service="
-            + QByteArray::number(10.5 + i * 1.25) + "ms count#db.queries=" + QByteArray::number(i % 5 + 1)
-            + " sample#queue.depth=" + QByteArray::number(i % 11) + " source=web." + QByteArray::number(i % 4 + 1);
-        body += QByteArray::number(message.size()) + ' ' + message;
+        addFrame(body, "<134>1 " + stamp + " host app web." + QByteArray::number(i % 4 + 1)
+                     + " - at=info measure#db.latency=" + QByteArray::number(1 + i % 37) + "ms measure#http.service="
+                     + QByteArray::number(10.5 + i * 1.25) + "ms count#db.queries=" + QByteArray::number(i % 5 + 1)
+                     + " sample#queue.depth=" + QByteArray::number(i % 11) + " source=web."
+                     + QByteArray::number(i % 4 + 1));
     }
     return body;
 }
