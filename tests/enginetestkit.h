@@ -30,6 +30,14 @@ QMap<QByteArray, double> parsePrometheus(const QByteArray &text);
 // A loopback TCP port free right now (0 when none could be found).
 quint16 freePort();
 
+// Built with ASan or TSan: memory figures mean nothing there (shadow
+// memory, quarantine), so RSS bounds are not checked.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 // Resident set size of a process (0: this one) in bytes, from
 // /proc/PID/status; -1 when it cannot be read.
 qint64 rssBytes(qint64 pid = 0);

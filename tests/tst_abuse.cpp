@@ -24,14 +24,7 @@ using namespace l2met::test;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true; // memory figures mean nothing there
-#else
-constexpr bool kSanitized = false;
-#endif
-
 constexpr qint64 kMiB = 1 << 20;
-
 
 // Raises this process's open-file limit to its hard limit; the limit.
 qint64 raiseFileLimit()

@@ -25,12 +25,6 @@ using namespace l2met::test;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true; // memory figures mean nothing there (shadow memory, quarantine)
-#else
-constexpr bool kSanitized = false;
-#endif
-
 // The value of a labelled sample of /metrics, e.g.
 // series_dropped_by_user{user="a"}; 0 when absent.
 double labelled(const QByteArray &metricsText, const QByteArray &nameAndLabels)
