@@ -3,6 +3,8 @@
 #include <QDateTime>
 #include <QEventLoop>
 #include <QFile>
+#include <QMutex>
+#include <QSet>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -79,10 +81,24 @@ qint64 rssBytes(qint64 pid)
 
 quint16 freePort()
 {
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return probe.serverPort();
+    // The kernel may hand a just-closed port out again: two processes given
+    // ports a moment apart would then race for one (seen in tst_fleet: a
+    // receiver failed to listen and its bodies went to an outlet). So a port
+    // is handed out once per test process.
+    static QMutex mutex;
+    static QSet<quint16> given;
+    QMutexLocker lock(&mutex);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        QTcpServer probe;
+        if (!probe.listen(QHostAddress::LocalHost, 0))
+            return 0;
+        const quint16 port = probe.serverPort();
+        if (!given.contains(port)) {
+            given.insert(port);
+            return port;
+        }
+    }
+    return 0;
 }
 
 } // namespace l2met::test

@@ -27,7 +27,8 @@ QByteArray basicAuth(const QByteArray &user, const QByteArray &password = {});
 // "l2met_" prefix.
 QMap<QByteArray, double> parsePrometheus(const QByteArray &text);
 
-// A loopback TCP port free right now (0 when none could be found).
+// A loopback TCP port free right now, never one this process was given
+// before (0 when none could be found).
 quint16 freePort();
 
 // Built with ASan or TSan: memory figures mean nothing there (shadow
